@@ -1,0 +1,1 @@
+"""Campaign lifecycle: create, open, close, reopen."""

@@ -1,0 +1,107 @@
+"""Campaign lifecycle services, shared by the CLI and the administrator console. The caller commits."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from ..codebook import CampaignStatus, Level
+from ..extensions import db
+from ..models import AccessLink, Campaign, Organization
+
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{1,39}$")
+ACCESS_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read off a wall and typed on a phone
+
+
+class CampaignError(ValueError):
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+def create_campaign(
+    *,
+    code: str,
+    title_kk: str,
+    title_ru: str,
+    census_date: dt.date,
+    opens_at: dt.datetime | None = None,
+    closes_at: dt.datetime | None = None,
+    levels: list[str] | None = None,
+) -> Campaign:
+    if not CODE_PATTERN.match(code or ""):
+        raise CampaignError(_l("The campaign code must be 2–40 letters, digits, '-' or '_'."))
+    if db.session.scalar(sa.select(Campaign.id).where(Campaign.code == code)) is not None:
+        raise CampaignError(_l("A campaign with the code %(code)s already exists.", code=code))
+    title_kk, title_ru = (title_kk or "").strip(), (title_ru or "").strip()
+    if not title_kk or not title_ru:
+        raise CampaignError(_l("Both titles, in Kazakh and in Russian, are required."))
+    if opens_at and closes_at and closes_at <= opens_at:
+        raise CampaignError(_l("The campaign must close after it opens."))
+    chosen = levels or [level.value for level in Level]
+    unknown = [level for level in chosen if level not in {lv.value for lv in Level}]
+    if unknown:
+        raise CampaignError(_l("Unknown levels: %(levels)s", levels=", ".join(unknown)))
+    campaign = Campaign(
+        code=code,
+        title_kk=title_kk,
+        title_ru=title_ru,
+        census_date=census_date,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        levels=";".join(level.value for level in Level if level.value in chosen),
+        status=CampaignStatus.DRAFT,
+    )
+    db.session.add(campaign)
+    db.session.flush()
+    return campaign
+
+
+def get_campaign(code: str) -> Campaign:
+    campaign = db.session.scalar(sa.select(Campaign).where(Campaign.code == code))
+    if campaign is None:
+        raise CampaignError(_l("No campaign has the code %(code)s.", code=code))
+    return campaign
+
+
+def open_campaign(campaign: Campaign) -> int:
+    """Open (or reopen) a campaign and give every taking-part organization an access link; returns links made."""
+    if campaign.status == CampaignStatus.OPEN:
+        raise CampaignError(_l("The campaign %(code)s is already open.", code=campaign.code))
+    campaign.status = CampaignStatus.OPEN
+    return ensure_access_links(campaign)
+
+
+def close_campaign(campaign: Campaign) -> None:
+    if campaign.status != CampaignStatus.OPEN:
+        raise CampaignError(_l("The campaign %(code)s is not open.", code=campaign.code))
+    campaign.status = CampaignStatus.CLOSED
+
+
+def new_access_code() -> str:
+    return "".join(secrets.choice(ACCESS_ALPHABET) for _ in range(8))
+
+
+def ensure_access_links(campaign: Campaign) -> int:
+    """Create missing access links for the organizations of the campaign's levels, in one pass."""
+    have = sa.select(AccessLink.organization_id).where(AccessLink.campaign_id == campaign.id)
+    missing = db.session.scalars(
+        sa.select(Organization.id).where(Organization.level.in_(campaign.level_list), Organization.id.not_in(have))
+    ).all()
+    if not missing:
+        return 0
+    taken = set(db.session.scalars(sa.select(AccessLink.code)))
+    rows = []
+    for organization_id in missing:
+        code = new_access_code()
+        while code in taken:
+            code = new_access_code()
+        taken.add(code)
+        rows.append({"campaign_id": campaign.id, "organization_id": organization_id,
+                     "token": secrets.token_urlsafe(24), "code": code})
+    db.session.execute(sa.insert(AccessLink), rows)
+    return len(rows)

@@ -1,0 +1,164 @@
+"""``flask --app wsgi survey …`` commands. Thin: parse arguments, call a service, commit, print."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from flask_babel import force_locale
+
+from . import audit
+from .extensions import db
+
+survey_cli = AppGroup("survey", help="Staffing survey administration.")
+
+LANG_OPTION = click.option(
+    "--lang", type=click.Choice(["kk", "ru", "en"]), default="en", show_default=True, help="Language of messages."
+)
+
+
+def _parse_datetime(value: str | None) -> dt.datetime | None:
+    """An ISO date-time; without a zone it is read in the installation's time zone."""
+    if not value:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r} is not an ISO date-time such as 2026-12-01T09:00") from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
+    return moment.astimezone(dt.timezone.utc)
+
+
+def _parse_date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD") from exc
+
+
+@survey_cli.command("import-orgs")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@LANG_OPTION
+def import_orgs_command(path: Path, lang: str) -> None:
+    """Import or update the organization registry from an .xlsx or .csv file (all or nothing)."""
+    from .registry.services import ImportRejected, import_organizations
+
+    with force_locale(lang):
+        try:
+            summary = import_organizations(path.read_bytes(), path.name)
+        except ImportRejected as rejected:
+            db.session.rollback()
+            for warning in rejected.warnings:
+                click.echo(f"warning: {warning}", err=True)
+            if rejected.file_error is not None:
+                click.echo(f"error: {rejected.file_error}", err=True)
+            for error in rejected.errors:
+                click.echo(f"row {error.row}, column {error.column}: {error.message}", err=True)
+            if rejected.errors:
+                click.echo(f"{len(rejected.errors)} errors; the file was rejected and nothing was changed.", err=True)
+            else:
+                click.echo("The file was rejected and nothing was changed.", err=True)
+            sys.exit(1)
+        audit.record("registry.import", actor="cli", details={
+            "file": path.name, "created": summary.created, "updated": summary.updated, "unchanged": summary.unchanged,
+        })
+        db.session.commit()
+        for warning in summary.warnings:
+            click.echo(f"warning: {warning}", err=True)
+        click.echo(
+            f"created {summary.created}, updated {summary.updated}, unchanged {summary.unchanged} "
+            f"(new regions {summary.regions_created}, new districts {summary.districts_created})"
+        )
+
+
+@survey_cli.command("registry-template")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@LANG_OPTION
+def registry_template_command(path: Path, lang: str) -> None:
+    """Write an empty, documented .xlsx template for the organization registry."""
+    from .registry.template import build_registry_template
+
+    with force_locale(lang):
+        path.write_bytes(build_registry_template(lang))
+    click.echo(f"wrote {path}")
+
+
+@survey_cli.command("create-campaign")
+@click.option("--code", required=True)
+@click.option("--title-kk", required=True)
+@click.option("--title-ru", required=True)
+@click.option("--census-date", required=True, help="YYYY-MM-DD")
+@click.option("--opens", default=None, help="Opening time, ISO (local time zone unless given).")
+@click.option("--closes", default=None, help="Closing time, ISO (local time zone unless given).")
+@click.option("--levels", default="preschool,school,college", show_default=True)
+def create_campaign_command(code, title_kk, title_ru, census_date, opens, closes, levels) -> None:
+    """Create a campaign in draft status."""
+    from .campaigns.services import CampaignError, create_campaign
+
+    try:
+        campaign = create_campaign(
+            code=code,
+            title_kk=title_kk,
+            title_ru=title_ru,
+            census_date=_parse_date(census_date),
+            opens_at=_parse_datetime(opens),
+            closes_at=_parse_datetime(closes),
+            levels=[part.strip() for part in levels.split(",") if part.strip()],
+        )
+    except CampaignError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc.message)) from exc
+    audit.record("campaign.create", actor="cli", target=campaign, details={"code": code})
+    db.session.commit()
+    click.echo(f"created campaign {campaign.code} (draft); open it with: flask --app wsgi survey campaign open {code}")
+
+
+@survey_cli.command("campaign")
+@click.argument("action", type=click.Choice(["open", "close"]))
+@click.argument("code")
+def campaign_command(action: str, code: str) -> None:
+    """Open or close a campaign."""
+    from .campaigns.services import CampaignError, close_campaign, get_campaign, open_campaign
+
+    try:
+        campaign = get_campaign(code)
+        if action == "open":
+            links = open_campaign(campaign)
+        else:
+            close_campaign(campaign)
+            links = 0
+    except CampaignError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc.message)) from exc
+    audit.record(f"campaign.{action}", actor="cli", target=campaign, details={"code": code})
+    db.session.commit()
+    message = f"campaign {code} is now {campaign.status.value}"
+    if links:
+        message += f"; {links} organizations received access codes"
+    click.echo(message)
+
+
+@survey_cli.command("demo")
+@click.option("--orgs", type=click.IntRange(1, 100_000), default=None, help="Synthetic national data: organizations.")
+@click.option("--teachers", type=click.IntRange(0, 5_000_000), default=None, help="Synthetic: responses.")
+@click.option("--seed", type=int, default=1, show_default=True)
+def demo_command(orgs: int | None, teachers: int | None, seed: int) -> None:
+    """Fill an empty database with the Almaty demo, or with synthetic national data (--orgs, --teachers)."""
+    from .demo import DemoError, load_almaty_demo, load_synthetic
+
+    try:
+        if orgs is None and teachers is None:
+            result = load_almaty_demo(seed=seed)
+        else:
+            result = load_synthetic(orgs=orgs or 100, teachers=teachers if teachers is not None else 0, seed=seed,
+                                    progress=lambda text: click.echo(text, err=True))
+    except DemoError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    click.echo(result)

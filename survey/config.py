@@ -1,0 +1,116 @@
+"""Settings from the environment.
+
+Production (``SURVEY_ENV=production``) refuses to start without ``SECRET_KEY`` and ``IIN_HASH_KEY``.
+Development generates both once and keeps them under ``instance/`` so that IIN hashes stay stable
+across restarts and the README's run command needs no set-up. Tests pass their own mapping.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+
+DEV_SECRETS_FILE = "secrets.json"
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; start-up stops."""
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _dev_secrets(instance_path: Path) -> dict[str, str]:
+    """Secrets generated on first start in development and kept in instance/secrets.json."""
+    path = instance_path / DEV_SECRETS_FILE
+    stored: dict[str, str] = {}
+    if path.exists():
+        stored = json.loads(path.read_text(encoding="utf-8"))
+    changed = False
+    for key in ("SECRET_KEY", "IIN_HASH_KEY"):
+        if not stored.get(key):
+            stored[key] = secrets.token_hex(32)
+            changed = True
+    if changed:
+        instance_path.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(stored, indent=2), encoding="utf-8")
+        path.chmod(0o600)
+    return stored
+
+
+def from_environment(instance_path: str | os.PathLike) -> dict:
+    """Build the settings mapping for ``app.config`` from environment variables."""
+    instance = Path(instance_path)
+    env = os.environ.get("SURVEY_ENV", "development").strip().lower()
+    if env not in {"development", "production"}:
+        raise ConfigError(f"SURVEY_ENV must be 'development' or 'production', got {env!r}")
+
+    secret_key = os.environ.get("SECRET_KEY", "")
+    iin_hash_key = os.environ.get("IIN_HASH_KEY", "")
+    if env == "production":
+        missing = [name for name, value in (("SECRET_KEY", secret_key), ("IIN_HASH_KEY", iin_hash_key)) if not value]
+        if missing:
+            raise ConfigError(
+                "SURVEY_ENV=production needs " + " and ".join(missing) + " in the environment; refusing to start."
+            )
+    elif not (secret_key and iin_hash_key):
+        generated = _dev_secrets(instance)
+        secret_key = secret_key or generated["SECRET_KEY"]
+        iin_hash_key = iin_hash_key or generated["IIN_HASH_KEY"]
+
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'survey.db'}"
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgres://")
+    elif database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+
+    redis_url = os.environ.get("REDIS_URL") or None
+    is_production = env == "production"
+    settings = defaults()
+    settings.update({
+        "SURVEY_ENV": env,
+        "SECRET_KEY": secret_key,
+        "IIN_HASH_KEY": iin_hash_key,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "REDIS_URL": redis_url,
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "SESSION_COOKIE_SECURE": is_production,
+        "REMEMBER_COOKIE_SECURE": is_production,
+        "MAX_CONTENT_LENGTH": _env_int("MAX_UPLOAD_MB", 20) * 1024 * 1024,
+        # CODEBOOK §7: teaching hours per week that make one rate (ставка).
+        "LOAD_NORM_SCHOOL": _env_int("LOAD_NORM_SCHOOL", 16),
+        "LOAD_NORM_COLLEGE": _env_int("LOAD_NORM_COLLEGE", 18),
+        "LOAD_NORM_PRESCHOOL": _env_int("LOAD_NORM_PRESCHOOL", 24),
+        "BABEL_DEFAULT_LOCALE": os.environ.get("DEFAULT_LANGUAGE", "kk"),
+        "BABEL_DEFAULT_TIMEZONE": os.environ.get("TIMEZONE", "Asia/Almaty"),
+    })
+    return settings
+
+
+def defaults() -> dict:
+    """Settings that need no environment; tests start from these too."""
+    return {
+        "SURVEY_ENV": "development",
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": None,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": False,
+        "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+        "LOAD_NORM_SCHOOL": 16,
+        "LOAD_NORM_COLLEGE": 18,
+        "LOAD_NORM_PRESCHOOL": 24,
+        "BABEL_DEFAULT_LOCALE": "kk",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Almaty",
+        "LANGUAGES": ("kk", "ru", "en"),
+    }

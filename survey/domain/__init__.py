@@ -1,0 +1,31 @@
+"""Pure domain functions: no Flask, no database."""
+
+from .identity import (
+    IdentityError,
+    Person,
+    check_digit,
+    check_id,
+    hash_iin,
+    is_valid_bin,
+    normalize_id,
+    parse_iin,
+    person_from_iin,
+)
+from .people import age_band, age_on, load_norm, retirement_age, years_to_retirement
+
+__all__ = [
+    "IdentityError",
+    "Person",
+    "age_band",
+    "age_on",
+    "check_digit",
+    "check_id",
+    "hash_iin",
+    "is_valid_bin",
+    "load_norm",
+    "normalize_id",
+    "parse_iin",
+    "person_from_iin",
+    "retirement_age",
+    "years_to_retirement",
+]

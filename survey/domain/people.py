@@ -1,0 +1,53 @@
+"""Ages, age bands, retirement age and load norms (reference/domain.md §b.2, CODEBOOK §7)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+# Social Code: women's retirement age rises by half a year a year from 2028 to 63 in 2031.
+WOMEN_RETIREMENT_BY_YEAR = {2028: Decimal("61.5"), 2029: Decimal("62"), 2030: Decimal("62.5")}
+MEN_RETIREMENT_AGE = Decimal("63")
+
+
+def age_on(birth_date: dt.date, on: dt.date) -> int:
+    """Full years of age on a date."""
+    years = on.year - birth_date.year
+    if (on.month, on.day) < (birth_date.month, birth_date.day):
+        years -= 1
+    return years
+
+
+def age_band(age: int) -> str:
+    """CODEBOOK §7 age band code."""
+    if age < 30:
+        return "under_30"
+    if age < 40:
+        return "30_39"
+    if age < 50:
+        return "40_49"
+    if age < 60:
+        return "50_59"
+    return "60_plus"
+
+
+def retirement_age(sex: str, year: int) -> Decimal:
+    """Retirement age in years in a calendar year: men 63; women 61 until 2027, then +0.5 a year to 63 in 2031."""
+    if sex == "m":
+        return MEN_RETIREMENT_AGE
+    if year <= 2027:
+        return Decimal("61")
+    if year >= 2031:
+        return Decimal("63")
+    return WOMEN_RETIREMENT_BY_YEAR[year]
+
+
+def years_to_retirement(birth_date: dt.date, sex: str, on: dt.date) -> Decimal:
+    """Years left (negative when past) until retirement age, on a date; ages in whole months."""
+    months = (on.year - birth_date.year) * 12 + (on.month - birth_date.month) - (on.day < birth_date.day)
+    return retirement_age(sex, on.year) - Decimal(months) / 12
+
+
+def load_norm(level: str, norms: dict[str, int]) -> int:
+    """Teaching hours per week that make one rate at an organization of ``level``."""
+    return norms[level]

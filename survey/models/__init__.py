@@ -1,0 +1,28 @@
+"""Typed SQLAlchemy 2 models, one module per area."""
+
+from .campaigns import AccessLink, Campaign
+from .geography import District, Organization, Region
+from .integrity import ExportJob, Flag
+from .reports import OrgReport, RequiredHours, RosterEntry, Vacancy
+from .responses import Response, ResponseOtherJob, ResponseSubject, ResponseVersion
+from .users import AuditEvent, User
+
+__all__ = [
+    "AccessLink",
+    "AuditEvent",
+    "Campaign",
+    "District",
+    "ExportJob",
+    "Flag",
+    "OrgReport",
+    "Organization",
+    "Region",
+    "RequiredHours",
+    "Response",
+    "ResponseOtherJob",
+    "ResponseSubject",
+    "ResponseVersion",
+    "RosterEntry",
+    "User",
+    "Vacancy",
+]

@@ -1,0 +1,130 @@
+"""Fixtures: one app per test session (schema built by the migrations), a clean database per test.
+
+Set DATABASE_URL to run the same suite on PostgreSQL; the default is a SQLite file in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import os
+import random
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from survey import create_app
+from survey.demo import make_bin, make_iin
+from survey.extensions import db
+from survey.models import Campaign, District, Organization, Region
+
+TEST_HASH_KEY = "test-iin-hash-key"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    return os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def _session_app(database_url):
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "IIN_HASH_KEY": TEST_HASH_KEY,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "RATELIMIT_STORAGE_URI": "memory://",
+    })
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as connection:
+                connection.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
+                connection.execute(sa.text("CREATE SCHEMA public"))
+        upgrade()
+        db.session.remove()
+    return app
+
+
+def _clean(app) -> None:
+    db.session.remove()
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(sa.text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture
+def app(_session_app):
+    with _session_app.app_context():
+        yield _session_app
+        _clean(_session_app)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def is_postgres(app) -> bool:
+    return db.engine.dialect.name == "postgresql"
+
+
+@pytest.fixture
+def rng():
+    return random.Random(20261126)
+
+
+@pytest.fixture
+def make_iin_for(rng):
+    """A valid IIN for a birth date and sex."""
+
+    def make(birth: dt.date = dt.date(1985, 3, 14), sex: str = "f") -> str:
+        return make_iin(birth, sex, rng)
+
+    return make
+
+
+@pytest.fixture
+def make_org(app, rng):
+    """Factory: an organization (with its region and district) flushed to the database."""
+    counter = itertools.count(1)
+
+    def make(level: str = "school", ownership: str = "state", region: str = "Алматы", district: str = "Бостандыкский",
+             **fields) -> Organization:
+        region_row = db.session.scalar(sa.select(Region).where(Region.name == region)) or Region(name=region)
+        district_row = db.session.scalar(
+            sa.select(District).join(Region).where(Region.name == region, District.name == district)
+        ) or District(region=region_row, name=district)
+        number = next(counter)
+        org = Organization(bin=fields.pop("bin", None) or make_bin(rng), level=level, ownership=ownership,
+                           district=district_row, name_ru=fields.pop("name_ru", f"Организация {number}"), **fields)
+        db.session.add(org)
+        db.session.flush()
+        return org
+
+    return make
+
+
+@pytest.fixture
+def make_campaign(app):
+    counter = itertools.count(1)
+
+    def make(code: str | None = None, status: str = "open", census_date: dt.date = dt.date(2026, 11, 1),
+             **fields) -> Campaign:
+        campaign = Campaign(code=code or f"C{next(counter)}", title_kk="Сауалнама", title_ru="Анкетирование",
+                            census_date=census_date, status=status, **fields)
+        db.session.add(campaign)
+        db.session.flush()
+        return campaign
+
+    return make
