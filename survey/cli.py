@@ -148,10 +148,14 @@ def campaign_command(action: str, code: str) -> None:
 @click.option("--orgs", type=click.IntRange(1, 100_000), default=None, help="Synthetic national data: organizations.")
 @click.option("--teachers", type=click.IntRange(0, 5_000_000), default=None, help="Synthetic: responses.")
 @click.option("--seed", type=int, default=1, show_default=True)
-def demo_command(orgs: int | None, teachers: int | None, seed: int) -> None:
+@click.option("--skip-if-loaded", is_flag=True, help="Do nothing (and succeed) when the database has data.")
+def demo_command(orgs: int | None, teachers: int | None, seed: int, skip_if_loaded: bool) -> None:
     """Fill an empty database with the Almaty demo, or with synthetic national data (--orgs, --teachers)."""
-    from .demo import DemoError, load_almaty_demo, load_synthetic
+    from .demo import DemoError, has_data, load_almaty_demo, load_synthetic
 
+    if skip_if_loaded and has_data():
+        click.echo("The database already has data; the demo was not loaded again.")
+        return
     try:
         if orgs is None and teachers is None:
             result = load_almaty_demo(seed=seed)

@@ -259,8 +259,12 @@ class Generator:
                 {"subject": second, "hours": split, "language": language}]
 
 
+def has_data() -> bool:
+    return db.session.scalar(sa.select(Organization.id).limit(1)) is not None
+
+
 def _ensure_empty() -> None:
-    if db.session.scalar(sa.select(sa.func.count()).select_from(Organization)):
+    if has_data():
         raise DemoError("The database already has organizations; the demo fills an empty database only.")
 
 

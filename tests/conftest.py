@@ -12,6 +12,7 @@ import random
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from survey import create_app
@@ -20,6 +21,21 @@ from survey.extensions import db
 from survey.models import Campaign, District, Organization, Region
 
 TEST_HASH_KEY = "test-iin-hash-key"
+
+
+class FreshContextClient(FlaskClient):
+    """Each request runs in its own app context (its own ``g`` and database session), as in production.
+
+    What the test arranged is committed first, so the request sees it; afterwards the test's objects are
+    expired, so it reads what the request wrote.
+    """
+
+    def open(self, *args, **kwargs):
+        db.session.commit()
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.expire_all()
+        return response
 
 
 @pytest.fixture(scope="session")
@@ -35,6 +51,7 @@ def _session_app(database_url):
         "IIN_HASH_KEY": TEST_HASH_KEY,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "RATELIMIT_STORAGE_URI": "memory://",
+        "BABEL_DEFAULT_LOCALE": "en",  # messages read outside a request (CLI, services) in English
     })
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
@@ -43,6 +60,7 @@ def _session_app(database_url):
                 connection.execute(sa.text("CREATE SCHEMA public"))
         upgrade()
         db.session.remove()
+    app.test_client_class = FreshContextClient
     return app
 
 

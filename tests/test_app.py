@@ -1,0 +1,135 @@
+"""The application shell: configuration, SQLite settings, languages, pages, translations."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from babel.messages.pofile import read_po
+
+from survey import create_app
+from survey.config import ConfigError, from_environment
+from survey.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_production_refuses_to_start_without_secrets(monkeypatch, tmp_path):
+    monkeypatch.setenv("SURVEY_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("IIN_HASH_KEY", "x")
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        from_environment(tmp_path)
+    monkeypatch.setenv("SECRET_KEY", "s")
+    monkeypatch.delenv("IIN_HASH_KEY")
+    with pytest.raises(ConfigError, match="IIN_HASH_KEY"):
+        from_environment(tmp_path)
+    assert not (tmp_path / "secrets.json").exists()
+
+
+def test_development_generates_secrets_once_and_keeps_them(monkeypatch, tmp_path):
+    for name in ("SURVEY_ENV", "SECRET_KEY", "IIN_HASH_KEY", "DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    first = from_environment(tmp_path)
+    second = from_environment(tmp_path)
+    assert first["IIN_HASH_KEY"] == second["IIN_HASH_KEY"] and len(first["IIN_HASH_KEY"]) == 64
+    assert first["SECRET_KEY"] == second["SECRET_KEY"] != first["IIN_HASH_KEY"]
+    stored = json.loads((tmp_path / "secrets.json").read_text())
+    assert stored["IIN_HASH_KEY"] == first["IIN_HASH_KEY"]
+    assert (tmp_path / "secrets.json").stat().st_mode & 0o077 == 0
+    assert first["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'survey.db'}"
+
+
+def test_environment_settings(monkeypatch, tmp_path):
+    monkeypatch.setenv("SURVEY_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "s")
+    monkeypatch.setenv("IIN_HASH_KEY", "k")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u@h/db")
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
+    monkeypatch.setenv("LOAD_NORM_PRESCHOOL", "25")
+    settings = from_environment(tmp_path)
+    assert settings["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
+    assert settings["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
+    assert (settings["LOAD_NORM_SCHOOL"], settings["LOAD_NORM_COLLEGE"], settings["LOAD_NORM_PRESCHOOL"]) == (16, 18, 25)
+    assert settings["SESSION_COOKIE_SECURE"] is True
+    monkeypatch.setenv("LOAD_NORM_SCHOOL", "sixteen")
+    with pytest.raises(ConfigError, match="LOAD_NORM_SCHOOL"):
+        from_environment(tmp_path)
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
+    app = create_app({"SECRET_KEY": "s", "IIN_HASH_KEY": "k", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
+    with app.app_context():
+        with db.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_foreign_keys_are_enforced(app):
+    from survey.models import District
+
+    db.session.add(District(region_id=999, name="Nowhere"))
+    with pytest.raises(sa.exc.IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+
+
+@pytest.mark.parametrize(("lang", "title"), [("kk", "Педагог кадрларына сауалнама"),
+                                             ("ru", "Анкетирование педагогических кадров"),
+                                             ("en", "Staffing survey of teaching staff")])
+def test_home_page_in_each_language(client, lang, title):
+    response = client.get(f"/lang/{lang}?next=/")
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    page = client.get("/").get_data(as_text=True)
+    assert f'<html lang="{lang}">' in page
+    assert title in page
+
+
+def test_browser_language_is_used_until_the_visitor_chooses(client):
+    page = client.get("/", headers={"Accept-Language": "ru-RU,ru;q=0.9"}).get_data(as_text=True)
+    assert '<html lang="ru">' in page
+    client.get("/lang/kk")
+    page = client.get("/", headers={"Accept-Language": "ru-RU,ru;q=0.9"}).get_data(as_text=True)
+    assert '<html lang="kk">' in page
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)"])
+def test_language_switch_never_redirects_off_site(client, target):
+    response = client.get("/lang/ru", query_string={"next": target})
+    assert response.headers["Location"] == "/"
+
+
+def test_unknown_language_and_page_are_404_pages(client):
+    assert client.get("/lang/de").status_code == 404
+    response = client.get("/no-such-page", headers={"Accept-Language": "ru"})
+    assert response.status_code == 404
+    assert "Страница не найдена" in response.get_data(as_text=True)
+
+
+def test_health_check(client):
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+def test_kazakh_and_russian_catalogs_are_complete(tmp_path):
+    """Every translatable string in the code and templates has a Kazakh and a Russian translation."""
+    pot = tmp_path / "messages.pot"
+    subprocess.run(
+        [str(Path(sys.executable).parent / "pybabel"), "-q", "extract", "-F", "babel.cfg", "-k", "_l",
+         "-k", "lazy_gettext", "-o", str(pot), "."],
+        cwd=ROOT, check=True, capture_output=True,
+    )
+    with pot.open("rb") as handle:
+        source_ids = {m.id for m in read_po(handle) if m.id}
+    assert len(source_ids) > 50
+    for lang in ("kk", "ru"):
+        with (ROOT / f"survey/translations/{lang}/LC_MESSAGES/messages.po").open("rb") as handle:
+            catalog = read_po(handle, locale=lang)
+        untranslated = sorted(
+            str(mid) for mid in source_ids
+            if catalog.get(mid) is None or not catalog.get(mid).string or catalog.get(mid).fuzzy
+        )
+        assert untranslated == [], f"{lang}: {untranslated[:10]}"
