@@ -6,7 +6,7 @@ FLASK  := $(PY) -m flask --app wsgi
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test install install-test translations db
+.PHONY: run test install install-test translations db catalogs
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,3 +35,9 @@ run: db
 
 test: install-test translations
 	$(PY) -m pytest
+
+# After adding or changing user-facing strings: refresh the template and the kk/ru/en catalogs, then fill in
+# the empty msgstr entries of kk and ru (tests/test_app.py fails while any is missing).
+catalogs: $(VENV)/.installed
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o survey/translations/messages.pot .
+	$(VENV)/bin/pybabel update -i survey/translations/messages.pot -d survey/translations --no-fuzzy-matching --ignore-obsolete --omit-header

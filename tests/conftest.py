@@ -18,7 +18,7 @@ from flask_migrate import upgrade
 from survey import create_app
 from survey.demo import make_bin, make_iin
 from survey.extensions import db
-from survey.models import Campaign, District, Organization, Region
+from survey.models import Campaign, District, Organization, Region, User
 
 TEST_HASH_KEY = "test-iin-hash-key"
 
@@ -146,3 +146,34 @@ def make_campaign(app):
         return campaign
 
     return make
+
+
+@pytest.fixture
+def make_user(app):
+    """Factory: a user with a role and scope (password 'password-123' unless given)."""
+    from survey.passwords import hash_password
+
+    counter = itertools.count(1)
+
+    def make(role: str = "national_admin", *, region=None, district=None, organization=None,
+             password: str = "password-123", email: str | None = None) -> User:
+        user = User(email=email or f"user{next(counter)}@example.kz", role=role, region=region, district=district,
+                    organization=organization, password_hash=hash_password(password))
+        db.session.add(user)
+        db.session.flush()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def login(client):
+    """Sign a user in on the test client without the sign-in page (for tests of other pages)."""
+
+    def sign_in(user: User) -> None:
+        db.session.commit()
+        with client.session_transaction() as session:
+            session["_user_id"] = str(user.id)
+            session["_fresh"] = True
+
+    return sign_in

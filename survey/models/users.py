@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
+from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..codebook import Role
@@ -20,7 +21,7 @@ SCOPE_MATCHES_ROLE = (
 )
 
 
-class User(db.Model):
+class User(UserMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
         sa.CheckConstraint(SCOPE_MATCHES_ROLE, name="scope_matches_role"),
