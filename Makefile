@@ -40,4 +40,4 @@ test: install-test translations
 # the empty msgstr entries of kk and ru (tests/test_app.py fails while any is missing).
 catalogs: $(VENV)/.installed
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o survey/translations/messages.pot .
-	$(VENV)/bin/pybabel update -i survey/translations/messages.pot -d survey/translations --no-fuzzy-matching --ignore-obsolete --omit-header
+	$(VENV)/bin/pybabel update -i survey/translations/messages.pot -d survey/translations --no-fuzzy-matching --ignore-obsolete

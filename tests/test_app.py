@@ -128,6 +128,7 @@ def test_kazakh_and_russian_catalogs_are_complete(tmp_path):
     for lang in ("kk", "ru"):
         with (ROOT / f"survey/translations/{lang}/LC_MESSAGES/messages.po").open("rb") as handle:
             catalog = read_po(handle, locale=lang)
+        assert not catalog.fuzzy, f"{lang}: the catalog header is marked fuzzy, so pybabel compile would skip it"
         untranslated = sorted(
             str(mid) for mid in source_ids
             if catalog.get(mid) is None or not catalog.get(mid).string or catalog.get(mid).fuzzy
