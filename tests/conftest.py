@@ -12,7 +12,7 @@ import random
 
 import pytest
 import sqlalchemy as sa
-from flask.testing import FlaskClient
+from flask.testing import FlaskCliRunner, FlaskClient
 from flask_migrate import upgrade
 
 from survey import create_app
@@ -87,9 +87,19 @@ def client(app):
     return app.test_client()
 
 
+class CommittingCliRunner(FlaskCliRunner):
+    """Commits what the test arranged before a command runs (a command that fails rolls its session back)."""
+
+    def invoke(self, *args, **kwargs):
+        db.session.commit()
+        result = super().invoke(*args, **kwargs)
+        db.session.expire_all()
+        return result
+
+
 @pytest.fixture
 def runner(app):
-    return app.test_cli_runner()
+    return CommittingCliRunner(app)
 
 
 @pytest.fixture
