@@ -1,0 +1,115 @@
+"""Forms of the director's pages. They validate; services save."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, DecimalField, FieldList, Form, FormField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from .. import codebook as cb
+
+BLANK_ROWS = 3
+
+
+class LocalizedDecimalField(DecimalField):
+    """A decimal that accepts a comma as the decimal separator (as Kazakh and Russian keyboards type it)."""
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            valuelist = [valuelist[0].replace(",", ".").strip()]
+        super().process_formdata(valuelist)
+
+
+def code_choices(field: str, lang: str, blank: bool = True) -> list[tuple[str, str]]:
+    choices = [(code, cb.label(field, code, lang)) for code in cb.CODES[field]]
+    return ([("", "—")] if blank else []) + choices
+
+
+class VacancyRow(Form):
+    post = SelectField(_l("Post"), validate_choice=False)
+    subject = SelectField(_l("Subject"), validate_choice=False)
+    rate = LocalizedDecimalField(_l("Rate"), places=2, validators=[Optional(), NumberRange(min=Decimal("0.25"), max=100)])
+
+    def is_blank(self) -> bool:
+        return not self.post.data and not self.subject.data and self.rate.data is None
+
+    def validate_post(self, field):
+        if self.is_blank():
+            return
+        if field.data not in cb.POSTS:
+            raise ValidationError(_l("Choose the post."))
+
+    def validate_subject(self, field):
+        if field.data and field.data not in cb.SUBJECTS:
+            raise ValidationError(_l("Choose a subject from the list."))
+
+    def validate_rate(self, field):
+        if self.is_blank():
+            return
+        if field.data is None:
+            raise ValidationError(_l("Enter the rate, e.g. 1 or 0.5."))
+        if (field.data * 4) % 1:
+            raise ValidationError(_l("The rate goes in steps of 0.25."))
+
+
+class RequiredHoursRow(Form):
+    subject = SelectField(_l("Subject"), validate_choice=False)
+    hours = IntegerField(_l("Hours per week"), validators=[Optional(), NumberRange(min=1, max=100000)])
+
+    def is_blank(self) -> bool:
+        return not self.subject.data and self.hours.data is None
+
+    def validate_subject(self, field):
+        if not self.is_blank() and field.data not in cb.SUBJECTS:
+            raise ValidationError(_l("Choose a subject from the list."))
+
+    def validate_hours(self, field):
+        if not self.is_blank() and field.data is None:
+            raise ValidationError(_l("Enter the weekly hours the curriculum requires."))
+
+
+class ReportForm(FlaskForm):
+    pupils = IntegerField(_l("Pupils, children or students enrolled on the census date"),
+                          validators=[Optional(), NumberRange(min=0, max=100000)])
+    classes = IntegerField(_l("Classes or groups"), validators=[Optional(), NumberRange(min=0, max=5000)])
+    approved_rates = LocalizedDecimalField(_l("Teaching rates in the approved staff schedule"), places=2,
+                                           validators=[Optional(), NumberRange(min=0, max=5000)])
+    vacancies = FieldList(FormField(VacancyRow), min_entries=1)
+    required_hours = FieldList(FormField(RequiredHoursRow), min_entries=1)
+
+    def set_choices(self, lang: str) -> None:
+        for row in self.vacancies:
+            row.post.choices = code_choices("post", lang)
+            row.subject.choices = code_choices("subject", lang)
+        for row in self.required_hours:
+            row.subject.choices = code_choices("subject", lang)
+
+
+class RosterEntryForm(FlaskForm):
+    iin = StringField(_l("IIN"), validators=[DataRequired(), Length(max=20)])
+    last_name = StringField(_l("Last name"), validators=[DataRequired(), Length(max=60)])
+    first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=60)])
+    middle_name = StringField(_l("Middle name"), validators=[Optional(), Length(max=60)])
+    post = SelectField(_l("Post"), validate_choice=False)
+
+
+class UploadForm(FlaskForm):
+    file = FileField(_l("File (.xlsx or .csv)"), validators=[FileRequired(_l("Choose a file to upload."))])
+
+
+class SignOffForm(FlaskForm):
+    confirm = BooleanField(_l("I confirm that the organization's data are complete and correct."),
+                           validators=[DataRequired(_l("Tick the box to confirm."))])
+
+
+class ReopenForm(FlaskForm):
+    reason = TextAreaField(_l("Reason for reopening"), validators=[DataRequired(_l("Give a reason.")),
+                                                                   Length(max=1000)])
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes state: only the CSRF token."""

@@ -1,0 +1,271 @@
+"""Directors: organization report, roster (typed and uploaded), progress, sign-off and reopening, code resets."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from decimal import Decimal
+
+import openpyxl
+import pytest
+import sqlalchemy as sa
+
+from survey.domain import hash_iin
+from survey.extensions import db
+from survey.models import AuditEvent, OrgReport, Response, RosterEntry
+from survey.passwords import verify_password
+from tests.conftest import TEST_HASH_KEY
+
+
+@pytest.fixture
+def setting(app, make_org, make_campaign, make_user):
+    org = make_org(level="school", district="Медеуский")
+    other = make_org(level="school", district="Алмалинский")
+    campaign = make_campaign(code="KZ26")
+    director = make_user("director", organization=org)
+    return org, other, campaign, director
+
+
+@pytest.fixture
+def add_response(app):
+    def add(campaign, org, iin, last="Ахметова", first="Айгерім", status="submitted", **fields):
+        from survey.domain import parse_iin
+
+        birth, sex = parse_iin(iin)
+        response = Response(campaign_id=campaign.id, organization_id=org.id, person_key=hash_iin(iin, TEST_HASH_KEY),
+                            birth_date=birth, sex=sex, last_name=last, first_name=first, status=status)
+        if status == "submitted":
+            response.consent = True
+            response.submitted_at = dt.datetime.now(dt.timezone.utc)
+            for name, value in dict(post="teacher", basis="main", contract="permanent", start_date=dt.date(2015, 9, 1),
+                                    rate=Decimal(1), teaching_hours=16, education_level="bachelor",
+                                    ped_education="ped_higher", category="expert", category_year=2022,
+                                    graduation_year=2010, experience_total=Decimal(10),
+                                    experience_org=Decimal(5)).items():
+                setattr(response, name, fields.get(name, value))
+        db.session.add(response)
+        db.session.flush()
+        return response
+
+    return add
+
+
+def roster_form(iin, last="Ахметова", first="Айгерім", post="teacher"):
+    return {"iin": iin, "last_name": last, "first_name": first, "middle_name": "", "post": post}
+
+
+def test_add_roster_entries_and_see_who_answered(client, login, setting, make_iin_for, add_response):
+    org, other, campaign, director = setting
+    iins = [make_iin_for(dt.date(1980 + i, 1, 10), "f") for i in range(4)]
+    login(director)
+    for number, iin in enumerate(iins[:3]):
+        response = client.post("/director/KZ26/roster", data=roster_form(iin, last=f"Фамилия{number}"))
+        assert response.status_code == 302, response.get_data(as_text=True)
+    entries = db.session.scalars(sa.select(RosterEntry)).all()
+    assert len(entries) == 3
+    assert all(iin not in (e.person_key + e.last_name) for e in entries for iin in iins)  # no plain IINs stored
+    assert {e.person_key for e in entries} == {hash_iin(i, TEST_HASH_KEY) for i in iins[:3]}
+
+    add_response(campaign, org, iins[0], last="Фамилия0")            # on the roster, answered
+    add_response(campaign, org, iins[1], last="Фамилия1", status="draft")  # on the roster, only a draft
+    add_response(campaign, org, iins[3], last="Чужой")               # answered, not on the roster
+    add_response(campaign, other, iins[2], last="Фамилия2")          # answered elsewhere, not here
+    page = client.get("/director/KZ26/").get_data(as_text=True)
+    assert "1 of 3 people on the roster have answered (33%)" in page
+    not_answered = page.split("Not answered yet")[1].split("</ul>")[0]
+    assert "Фамилия1" in not_answered and "Фамилия2" in not_answered and "draft started" in not_answered
+    answered = page.split("<h3>Answered (")[1].split("</ul>")[0]
+    assert "Фамилия0" in answered and "Фамилия1" not in answered
+    off_roster = page.split("Answered but not on the roster")[1].split("</ul>")[0]
+    assert "Чужой" in off_roster
+
+
+def test_roster_errors_keep_the_typed_values(client, login, setting, make_iin_for):
+    org, other, campaign, director = setting
+    login(director)
+    iin = make_iin_for()
+    bad = iin[:-1] + str((int(iin[-1]) + 1) % 10)
+    response = client.post("/director/KZ26/roster", data=roster_form(bad, last="Сапарова"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "check digit does not match" in page and 'value="Сапарова"' in page and f'value="{bad}"' in page
+    assert 'aria-invalid="true"' in page and 'id="iin-error"' in page
+    client.post("/director/KZ26/roster", data=roster_form(iin))
+    again = client.post("/director/KZ26/roster", data=roster_form(iin))
+    assert again.status_code == 422 and "already on the roster" in again.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(RosterEntry)) == 1
+
+
+def xlsx(rows):
+    workbook = openpyxl.Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_roster_upload_is_all_or_nothing_with_row_errors(client, login, setting, make_iin_for):
+    org, other, campaign, director = setting
+    login(director)
+    good = [make_iin_for(dt.date(1975, 5, d), "m") for d in (1, 2)]
+    data = xlsx([["iin", "last_name", "first_name", "middle_name", "post"],
+                 [good[0], "Сериков", "Ерлан", None, "teacher"],
+                 ["123", "Петров", "Иван", None, "Учитель"],
+                 [good[1], None, "Марат", None, "janitor"],
+                 [good[0], "Сериков", "Ерлан", None, "teacher"]])
+    response = client.post("/director/KZ26/roster/upload", data={"file": (io.BytesIO(data), "roster.xlsx")},
+                           content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    rows = re.findall(r"<tr><td>(\d+)</td><td>(\w+)</td>", page)
+    assert set(rows) == {("3", "iin"), ("4", "last_name"), ("4", "post")}
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(RosterEntry)) == 0
+    # fixed, the same file goes in whole; the duplicate row inside the file is reported
+    data = xlsx([["iin", "last_name", "first_name", "post"], [good[0], "Сериков", "Ерлан", "Учитель"],
+                 [good[1], "Оспанов", "Марат", "teacher"], [good[0], "Сериков", "Ерлан", "teacher"]])
+    response = client.post("/director/KZ26/roster/upload", data={"file": (io.BytesIO(data), "roster.xlsx")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 422 and "already on row 2" in response.get_data(as_text=True)
+    data = xlsx([["iin", "last_name", "first_name", "post"], [int(good[0]), "Сериков", "Ерлан", "Учитель"],
+                 [good[1], "Оспанов", "Марат", "teacher"]])
+    response = client.post("/director/KZ26/roster/upload", data={"file": (io.BytesIO(data), "roster.xlsx")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(RosterEntry)) == 2
+    template = client.get("/director/KZ26/roster/template.xlsx")
+    assert openpyxl.load_workbook(io.BytesIO(template.data)).active["A1"].value == "iin"
+
+
+def test_roster_upload_of_a_non_spreadsheet(client, login, setting):
+    org, other, campaign, director = setting
+    login(director)
+    response = client.post("/director/KZ26/roster/upload", data={"file": (io.BytesIO(b"\x89PNG\x00\x00" * 50), "r.xlsx")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 422 and "not an Excel workbook" in response.get_data(as_text=True)
+
+
+def report_data(**overrides):
+    data = {"pupils": "640", "classes": "24", "approved_rates": "42,5",
+            "vacancies-0-post": "teacher", "vacancies-0-subject": "physics", "vacancies-0-rate": "1",
+            "vacancies-1-post": "teacher", "vacancies-1-subject": "", "vacancies-1-rate": "0.5",
+            "vacancies-2-post": "", "vacancies-2-subject": "", "vacancies-2-rate": "",
+            "required_hours-0-subject": "physics", "required_hours-0-hours": "30",
+            "required_hours-1-subject": "mathematics", "required_hours-1-hours": "64",
+            "required_hours-2-subject": "", "required_hours-2-hours": ""}
+    data.update(overrides)
+    return data
+
+
+def test_report_saves_numbers_vacancies_and_required_hours(client, login, setting):
+    org, other, campaign, director = setting
+    login(director)
+    assert client.get("/director/KZ26/report").status_code == 200
+    response = client.post("/director/KZ26/report", data=report_data())
+    assert response.status_code == 302, response.get_data(as_text=True)
+    report = db.session.scalar(sa.select(OrgReport))
+    assert (report.pupils, report.classes, report.approved_rates) == (640, 24, Decimal("42.50"))
+    assert sorted((v.post, v.subject, v.rate) for v in report.vacancies) == [
+        ("teacher", None, Decimal("0.50")), ("teacher", "physics", Decimal("1.00"))]
+    assert {(r.subject, r.hours) for r in report.required_hours} == {("physics", 30), ("mathematics", 64)}
+    page = client.get("/director/KZ26/report").get_data(as_text=True)
+    assert 'value="640"' in page and "42.50" in page
+
+
+@pytest.mark.parametrize(("overrides", "message"), [
+    ({"vacancies-0-rate": "0.3"}, "steps of 0.25"),
+    ({"vacancies-0-rate": ""}, "Enter the rate"),
+    ({"required_hours-0-hours": ""}, "Enter the weekly hours"),
+    ({"pupils": "-5"}, "Number must be between 0 and 100000"),
+    ({"vacancies-0-post": "janitor"}, "Choose the post"),
+])
+def test_report_errors_keep_everything_typed(client, login, setting, overrides, message):
+    org, other, campaign, director = setting
+    login(director)
+    response = client.post("/director/KZ26/report", data=report_data(**overrides))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert message in page
+    assert 'value="24"' in page and 'value="64"' in page  # the rest of what was typed is still there
+    assert db.session.scalar(sa.select(OrgReport.pupils)) is None
+
+
+def test_report_errors_are_translated(client, login, setting):
+    org, other, campaign, director = setting
+    login(director)
+    client.get("/lang/ru")
+    page = client.post("/director/KZ26/report", data=report_data(**{"vacancies-0-rate": "0.3"})).get_data(as_text=True)
+    assert "шагом 0,25" in page
+    client.get("/lang/kk")
+    page = client.post("/director/KZ26/report", data=report_data(**{"vacancies-0-rate": "0.3"})).get_data(as_text=True)
+    assert "0,25 қадаммен" in page
+
+
+def test_sign_off_locks_and_an_admin_of_the_scope_reopens(client, login, setting, make_iin_for, make_user):
+    org, other, campaign, director = setting
+    login(director)
+    iin = make_iin_for()
+    client.post("/director/KZ26/report", data=report_data())
+    assert client.post("/director/KZ26/sign-off", data={}).status_code == 302  # not confirmed: nothing happens
+    assert db.session.scalar(sa.select(OrgReport.attested_at)) is None
+    assert client.post("/director/KZ26/sign-off", data={"confirm": "y"}).status_code == 302
+    report = db.session.scalar(sa.select(OrgReport))
+    assert report.attested_at is not None and report.attested_by_id == director.id
+
+    locked = client.post("/director/KZ26/report", data=report_data(pupils="1"))
+    assert locked.status_code == 409 and "signed off" in locked.get_data(as_text=True)
+    assert client.post("/director/KZ26/roster", data=roster_form(iin)).status_code == 409
+    assert db.session.scalar(sa.select(OrgReport.pupils)) == 640
+    assert client.post(f"/director/KZ26/organizations/{org.id}/reopen", data={"reason": "x"}).status_code == 403
+
+    outsider = make_user("district_admin", district=other.district)
+    login(outsider)
+    assert client.post(f"/director/KZ26/organizations/{org.id}/reopen", data={"reason": "x"}).status_code == 404
+    admin = make_user("district_admin", district=org.district)
+    login(admin)
+    missing_reason = client.post(f"/director/KZ26/organizations/{org.id}/reopen", data={"reason": " "})
+    assert missing_reason.status_code == 422
+    assert client.post(f"/director/KZ26/organizations/{org.id}/reopen",
+                       data={"reason": "Исправить число учащихся"}).status_code == 302
+    assert db.session.scalar(sa.select(OrgReport.attested_at)) is None
+    events = {e.action: e for e in db.session.scalars(sa.select(AuditEvent))}
+    assert events["report.attest"].user_id == director.id
+    assert events["report.reopen"].user_id == admin.id
+    assert events["report.reopen"].details["reason"] == "Исправить число учащихся"
+    login(director)
+    assert client.post("/director/KZ26/report", data=report_data(pupils="650")).status_code == 302
+
+
+def test_personal_code_reset(client, login, setting, make_iin_for, add_response):
+    org, other, campaign, director = setting
+    mine = add_response(campaign, org, make_iin_for())
+    theirs = add_response(campaign, other, make_iin_for(dt.date(1970, 2, 2)))
+    login(director)
+    assert "Ахметова Айгерім" in client.get("/director/KZ26/staff").get_data(as_text=True)
+    page = client.post(f"/director/KZ26/staff/{mine.id}/reset-code").get_data(as_text=True)
+    code = re.search(r"<strong>([A-Z0-9]{8})</strong>", page).group(1)
+    db.session.refresh(mine)
+    assert verify_password(mine.personal_code_hash, code) and code not in mine.personal_code_hash
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "response.reset_code"))
+    assert event.user_id == director.id and event.target_id == mine.id
+    assert client.post(f"/director/KZ26/staff/{theirs.id}/reset-code").status_code == 404
+
+
+def test_director_reaches_no_other_organization(client, login, setting, make_user, make_iin_for, make_campaign):
+    org, other, campaign, director = setting
+    other_director = make_user("director", organization=other)
+    login(other_director)
+    client.post("/director/KZ26/roster", data=roster_form(make_iin_for()))
+    entry = db.session.scalar(sa.select(RosterEntry))
+    login(director)
+    assert client.post(f"/director/KZ26/roster/{entry.id}/delete").status_code == 404
+    assert "Ахметова" not in client.get("/director/KZ26/roster").get_data(as_text=True)
+    assert client.get("/director/NOPE/").status_code == 404
+    make_campaign(code="DRAFT", status="draft")
+    assert client.get("/director/DRAFT/").status_code == 404
+    make_campaign(code="COLLEGES", levels="college")
+    assert client.get("/director/COLLEGES/").status_code == 404
+    admin = make_user("national_admin")
+    login(admin)
+    assert client.get("/director/KZ26/").status_code == 403
