@@ -51,16 +51,32 @@ def add_response(app):
     return add
 
 
+@pytest.fixture
+def post(client, csrf_token):
+    """POST with the session's CSRF token, taken once from the roster page (a director must be signed in first)."""
+    tokens = []
+
+    def send(url, data=None, **kwargs):
+        if not tokens:
+            tokens.append(csrf_token("/director/KZ26/roster"))
+        data = dict(data or {})
+        if isinstance(data, dict):
+            data.setdefault("csrf_token", tokens[0])
+        return client.post(url, data=data, **kwargs)
+
+    return send
+
+
 def roster_form(iin, last="Ахметова", first="Айгерім", post="teacher"):
     return {"iin": iin, "last_name": last, "first_name": first, "middle_name": "", "post": post}
 
 
-def test_add_roster_entries_and_see_who_answered(client, login, setting, make_iin_for, add_response):
+def test_add_roster_entries_and_see_who_answered(client, post, login, setting, make_iin_for, add_response):
     org, other, campaign, director = setting
     iins = [make_iin_for(dt.date(1980 + i, 1, 10), "f") for i in range(4)]
     login(director)
     for number, iin in enumerate(iins[:3]):
-        response = client.post("/director/KZ26/roster", data=roster_form(iin, last=f"Фамилия{number}"))
+        response = post("/director/KZ26/roster", data=roster_form(iin, last=f"Фамилия{number}"))
         assert response.status_code == 302, response.get_data(as_text=True)
     entries = db.session.scalars(sa.select(RosterEntry)).all()
     assert len(entries) == 3
@@ -81,18 +97,18 @@ def test_add_roster_entries_and_see_who_answered(client, login, setting, make_ii
     assert "Чужой" in off_roster
 
 
-def test_roster_errors_keep_the_typed_values(client, login, setting, make_iin_for):
+def test_roster_errors_keep_the_typed_values(client, post, login, setting, make_iin_for):
     org, other, campaign, director = setting
     login(director)
     iin = make_iin_for()
     bad = iin[:-1] + str((int(iin[-1]) + 1) % 10)
-    response = client.post("/director/KZ26/roster", data=roster_form(bad, last="Сапарова"))
+    response = post("/director/KZ26/roster", data=roster_form(bad, last="Сапарова"))
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "check digit does not match" in page and 'value="Сапарова"' in page and f'value="{bad}"' in page
     assert 'aria-invalid="true"' in page and 'id="iin-error"' in page
-    client.post("/director/KZ26/roster", data=roster_form(iin))
-    again = client.post("/director/KZ26/roster", data=roster_form(iin))
+    post("/director/KZ26/roster", data=roster_form(iin))
+    again = post("/director/KZ26/roster", data=roster_form(iin))
     assert again.status_code == 422 and "already on the roster" in again.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(RosterEntry)) == 1
 
@@ -106,7 +122,7 @@ def xlsx(rows):
     return buffer.getvalue()
 
 
-def test_roster_upload_is_all_or_nothing_with_row_errors(client, login, setting, make_iin_for):
+def test_roster_upload_is_all_or_nothing_with_row_errors(client, post, login, setting, make_iin_for):
     org, other, campaign, director = setting
     login(director)
     good = [make_iin_for(dt.date(1975, 5, d), "m") for d in (1, 2)]
@@ -115,7 +131,7 @@ def test_roster_upload_is_all_or_nothing_with_row_errors(client, login, setting,
                  ["123", "Петров", "Иван", None, "Учитель"],
                  [good[1], None, "Марат", None, "janitor"],
                  [good[0], "Сериков", "Ерлан", None, "teacher"]])
-    response = client.post("/director/KZ26/roster/upload", data={"file": (io.BytesIO(data), "roster.xlsx")},
+    response = post("/director/KZ26/roster/upload", data={"file": (io.BytesIO(data), "roster.xlsx")},
                            content_type="multipart/form-data")
     page = response.get_data(as_text=True)
     assert response.status_code == 422
@@ -125,12 +141,12 @@ def test_roster_upload_is_all_or_nothing_with_row_errors(client, login, setting,
     # fixed, the same file goes in whole; the duplicate row inside the file is reported
     data = xlsx([["iin", "last_name", "first_name", "post"], [good[0], "Сериков", "Ерлан", "Учитель"],
                  [good[1], "Оспанов", "Марат", "teacher"], [good[0], "Сериков", "Ерлан", "teacher"]])
-    response = client.post("/director/KZ26/roster/upload", data={"file": (io.BytesIO(data), "roster.xlsx")},
+    response = post("/director/KZ26/roster/upload", data={"file": (io.BytesIO(data), "roster.xlsx")},
                            content_type="multipart/form-data")
     assert response.status_code == 422 and "already on row 2" in response.get_data(as_text=True)
     data = xlsx([["iin", "last_name", "first_name", "post"], [int(good[0]), "Сериков", "Ерлан", "Учитель"],
                  [good[1], "Оспанов", "Марат", "teacher"]])
-    response = client.post("/director/KZ26/roster/upload", data={"file": (io.BytesIO(data), "roster.xlsx")},
+    response = post("/director/KZ26/roster/upload", data={"file": (io.BytesIO(data), "roster.xlsx")},
                            content_type="multipart/form-data")
     assert response.status_code == 302
     assert db.session.scalar(sa.select(sa.func.count()).select_from(RosterEntry)) == 2
@@ -138,10 +154,10 @@ def test_roster_upload_is_all_or_nothing_with_row_errors(client, login, setting,
     assert openpyxl.load_workbook(io.BytesIO(template.data)).active["A1"].value == "iin"
 
 
-def test_roster_upload_of_a_non_spreadsheet(client, login, setting):
+def test_roster_upload_of_a_non_spreadsheet(client, post, login, setting):
     org, other, campaign, director = setting
     login(director)
-    response = client.post("/director/KZ26/roster/upload", data={"file": (io.BytesIO(b"\x89PNG\x00\x00" * 50), "r.xlsx")},
+    response = post("/director/KZ26/roster/upload", data={"file": (io.BytesIO(b"\x89PNG\x00\x00" * 50), "r.xlsx")},
                            content_type="multipart/form-data")
     assert response.status_code == 422 and "not an Excel workbook" in response.get_data(as_text=True)
 
@@ -158,16 +174,16 @@ def report_data(**overrides):
     return data
 
 
-def test_report_saves_numbers_vacancies_and_required_hours(client, login, setting):
+def test_report_saves_numbers_vacancies_and_required_hours(client, post, login, setting):
     org, other, campaign, director = setting
     login(director)
     assert client.get("/director/KZ26/report").status_code == 200
-    response = client.post("/director/KZ26/report", data=report_data())
+    response = post("/director/KZ26/report", data=report_data())
     assert response.status_code == 302, response.get_data(as_text=True)
     report = db.session.scalar(sa.select(OrgReport))
     assert (report.pupils, report.classes, report.approved_rates) == (640, 24, Decimal("42.50"))
-    assert sorted((v.post, v.subject, v.rate) for v in report.vacancies) == [
-        ("teacher", None, Decimal("0.50")), ("teacher", "physics", Decimal("1.00"))]
+    assert sorted((v.post, v.subject or "", v.rate) for v in report.vacancies) == [
+        ("teacher", "", Decimal("0.50")), ("teacher", "physics", Decimal("1.00"))]
     assert {(r.subject, r.hours) for r in report.required_hours} == {("physics", 30), ("mathematics", 64)}
     page = client.get("/director/KZ26/report").get_data(as_text=True)
     assert 'value="640"' in page and "42.50" in page
@@ -180,10 +196,10 @@ def test_report_saves_numbers_vacancies_and_required_hours(client, login, settin
     ({"pupils": "-5"}, "Number must be between 0 and 100000"),
     ({"vacancies-0-post": "janitor"}, "Choose the post"),
 ])
-def test_report_errors_keep_everything_typed(client, login, setting, overrides, message):
+def test_report_errors_keep_everything_typed(client, post, login, setting, overrides, message):
     org, other, campaign, director = setting
     login(director)
-    response = client.post("/director/KZ26/report", data=report_data(**overrides))
+    response = post("/director/KZ26/report", data=report_data(**overrides))
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert message in page
@@ -191,42 +207,42 @@ def test_report_errors_keep_everything_typed(client, login, setting, overrides, 
     assert db.session.scalar(sa.select(OrgReport.pupils)) is None
 
 
-def test_report_errors_are_translated(client, login, setting):
+def test_report_errors_are_translated(client, post, login, setting):
     org, other, campaign, director = setting
     login(director)
     client.get("/lang/ru")
-    page = client.post("/director/KZ26/report", data=report_data(**{"vacancies-0-rate": "0.3"})).get_data(as_text=True)
+    page = post("/director/KZ26/report", data=report_data(**{"vacancies-0-rate": "0.3"})).get_data(as_text=True)
     assert "шагом 0,25" in page
     client.get("/lang/kk")
-    page = client.post("/director/KZ26/report", data=report_data(**{"vacancies-0-rate": "0.3"})).get_data(as_text=True)
+    page = post("/director/KZ26/report", data=report_data(**{"vacancies-0-rate": "0.3"})).get_data(as_text=True)
     assert "0,25 қадаммен" in page
 
 
-def test_sign_off_locks_and_an_admin_of_the_scope_reopens(client, login, setting, make_iin_for, make_user):
+def test_sign_off_locks_and_an_admin_of_the_scope_reopens(client, post, login, setting, make_iin_for, make_user):
     org, other, campaign, director = setting
     login(director)
     iin = make_iin_for()
-    client.post("/director/KZ26/report", data=report_data())
-    assert client.post("/director/KZ26/sign-off", data={}).status_code == 302  # not confirmed: nothing happens
+    post("/director/KZ26/report", data=report_data())
+    assert post("/director/KZ26/sign-off", data={}).status_code == 302  # not confirmed: nothing happens
     assert db.session.scalar(sa.select(OrgReport.attested_at)) is None
-    assert client.post("/director/KZ26/sign-off", data={"confirm": "y"}).status_code == 302
+    assert post("/director/KZ26/sign-off", data={"confirm": "y"}).status_code == 302
     report = db.session.scalar(sa.select(OrgReport))
     assert report.attested_at is not None and report.attested_by_id == director.id
 
-    locked = client.post("/director/KZ26/report", data=report_data(pupils="1"))
+    locked = post("/director/KZ26/report", data=report_data(pupils="1"))
     assert locked.status_code == 409 and "signed off" in locked.get_data(as_text=True)
-    assert client.post("/director/KZ26/roster", data=roster_form(iin)).status_code == 409
+    assert post("/director/KZ26/roster", data=roster_form(iin)).status_code == 409
     assert db.session.scalar(sa.select(OrgReport.pupils)) == 640
-    assert client.post(f"/director/KZ26/organizations/{org.id}/reopen", data={"reason": "x"}).status_code == 403
+    assert post(f"/director/KZ26/organizations/{org.id}/reopen", data={"reason": "x"}).status_code == 403
 
     outsider = make_user("district_admin", district=other.district)
     login(outsider)
-    assert client.post(f"/director/KZ26/organizations/{org.id}/reopen", data={"reason": "x"}).status_code == 404
+    assert post(f"/director/KZ26/organizations/{org.id}/reopen", data={"reason": "x"}).status_code == 404
     admin = make_user("district_admin", district=org.district)
     login(admin)
-    missing_reason = client.post(f"/director/KZ26/organizations/{org.id}/reopen", data={"reason": " "})
+    missing_reason = post(f"/director/KZ26/organizations/{org.id}/reopen", data={"reason": " "})
     assert missing_reason.status_code == 422
-    assert client.post(f"/director/KZ26/organizations/{org.id}/reopen",
+    assert post(f"/director/KZ26/organizations/{org.id}/reopen",
                        data={"reason": "Исправить число учащихся"}).status_code == 302
     assert db.session.scalar(sa.select(OrgReport.attested_at)) is None
     events = {e.action: e for e in db.session.scalars(sa.select(AuditEvent))}
@@ -234,32 +250,32 @@ def test_sign_off_locks_and_an_admin_of_the_scope_reopens(client, login, setting
     assert events["report.reopen"].user_id == admin.id
     assert events["report.reopen"].details["reason"] == "Исправить число учащихся"
     login(director)
-    assert client.post("/director/KZ26/report", data=report_data(pupils="650")).status_code == 302
+    assert post("/director/KZ26/report", data=report_data(pupils="650")).status_code == 302
 
 
-def test_personal_code_reset(client, login, setting, make_iin_for, add_response):
+def test_personal_code_reset(client, post, login, setting, make_iin_for, add_response):
     org, other, campaign, director = setting
     mine = add_response(campaign, org, make_iin_for())
     theirs = add_response(campaign, other, make_iin_for(dt.date(1970, 2, 2)))
     login(director)
     assert "Ахметова Айгерім" in client.get("/director/KZ26/staff").get_data(as_text=True)
-    page = client.post(f"/director/KZ26/staff/{mine.id}/reset-code").get_data(as_text=True)
+    page = post(f"/director/KZ26/staff/{mine.id}/reset-code").get_data(as_text=True)
     code = re.search(r"<strong>([A-Z0-9]{8})</strong>", page).group(1)
     db.session.refresh(mine)
     assert verify_password(mine.personal_code_hash, code) and code not in mine.personal_code_hash
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "response.reset_code"))
     assert event.user_id == director.id and event.target_id == mine.id
-    assert client.post(f"/director/KZ26/staff/{theirs.id}/reset-code").status_code == 404
+    assert post(f"/director/KZ26/staff/{theirs.id}/reset-code").status_code == 404
 
 
-def test_director_reaches_no_other_organization(client, login, setting, make_user, make_iin_for, make_campaign):
+def test_director_reaches_no_other_organization(client, post, login, setting, make_user, make_iin_for, make_campaign):
     org, other, campaign, director = setting
     other_director = make_user("director", organization=other)
     login(other_director)
-    client.post("/director/KZ26/roster", data=roster_form(make_iin_for()))
+    post("/director/KZ26/roster", data=roster_form(make_iin_for()))
     entry = db.session.scalar(sa.select(RosterEntry))
     login(director)
-    assert client.post(f"/director/KZ26/roster/{entry.id}/delete").status_code == 404
+    assert post(f"/director/KZ26/roster/{entry.id}/delete").status_code == 404
     assert "Ахметова" not in client.get("/director/KZ26/roster").get_data(as_text=True)
     assert client.get("/director/NOPE/").status_code == 404
     make_campaign(code="DRAFT", status="draft")

@@ -29,18 +29,36 @@ def code_choices(field: str, lang: str, blank: bool = True) -> list[tuple[str, s
     return ([("", "—")] if blank else []) + choices
 
 
-class VacancyRow(Form):
+class RowForm(Form):
+    """One row of a repeating table: an empty row is skipped; a started row must be complete."""
+
+    required: tuple[tuple[str, object], ...] = ()
+
+    def is_blank(self) -> bool:
+        return all(not (field.raw_data and str(field.raw_data[0]).strip()) for field in self)
+
+    def validate(self, extra_validators=None) -> bool:
+        if self.is_blank():
+            for field in self:
+                field.errors = []
+            return True
+        valid = super().validate(extra_validators)
+        for name, message in self.required:
+            field = self[name]
+            if field.data in (None, "") and not field.errors:
+                field.errors = [message]
+                valid = False
+        return valid
+
+
+class VacancyRow(RowForm):
     post = SelectField(_l("Post"), validate_choice=False)
     subject = SelectField(_l("Subject"), validate_choice=False)
     rate = LocalizedDecimalField(_l("Rate"), places=2, validators=[Optional(), NumberRange(min=Decimal("0.25"), max=100)])
-
-    def is_blank(self) -> bool:
-        return not self.post.data and not self.subject.data and self.rate.data is None
+    required = (("post", _l("Choose the post.")), ("rate", _l("Enter the rate, e.g. 1 or 0.5.")))
 
     def validate_post(self, field):
-        if self.is_blank():
-            return
-        if field.data not in cb.POSTS:
+        if field.data and field.data not in cb.POSTS:
             raise ValidationError(_l("Choose the post."))
 
     def validate_subject(self, field):
@@ -48,28 +66,19 @@ class VacancyRow(Form):
             raise ValidationError(_l("Choose a subject from the list."))
 
     def validate_rate(self, field):
-        if self.is_blank():
-            return
-        if field.data is None:
-            raise ValidationError(_l("Enter the rate, e.g. 1 or 0.5."))
-        if (field.data * 4) % 1:
+        if field.data is not None and (field.data * 4) % 1:
             raise ValidationError(_l("The rate goes in steps of 0.25."))
 
 
-class RequiredHoursRow(Form):
+class RequiredHoursRow(RowForm):
     subject = SelectField(_l("Subject"), validate_choice=False)
     hours = IntegerField(_l("Hours per week"), validators=[Optional(), NumberRange(min=1, max=100000)])
-
-    def is_blank(self) -> bool:
-        return not self.subject.data and self.hours.data is None
+    required = (("subject", _l("Choose a subject from the list.")),
+                ("hours", _l("Enter the weekly hours the curriculum requires.")))
 
     def validate_subject(self, field):
-        if not self.is_blank() and field.data not in cb.SUBJECTS:
+        if field.data and field.data not in cb.SUBJECTS:
             raise ValidationError(_l("Choose a subject from the list."))
-
-    def validate_hours(self, field):
-        if not self.is_blank() and field.data is None:
-            raise ValidationError(_l("Enter the weekly hours the curriculum requires."))
 
 
 class ReportForm(FlaskForm):

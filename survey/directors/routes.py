@@ -79,7 +79,7 @@ def edit_report(code: str):
             "vacancies": [{"post": v.post, "subject": v.subject or "", "rate": v.rate} for v in report.vacancies],
             "required_hours": [{"subject": r.subject, "hours": r.hours} for r in report.required_hours],
         })
-        for _ in range(BLANK_ROWS):
+        for _row in range(BLANK_ROWS):
             form.vacancies.append_entry()
             form.required_hours.append_entry()
         db.session.commit()

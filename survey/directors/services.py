@@ -63,6 +63,9 @@ def save_report(report: OrgReport, *, pupils: int | None, classes: int | None, a
     """Replace the report's numbers, vacancy rows and required-hours rows with what the director typed."""
     ensure_unlocked(report)
     report.pupils, report.classes, report.approved_rates = pupils, classes, approved_rates
+    report.vacancies.clear()
+    report.required_hours.clear()
+    db.session.flush()  # delete the old rows first: the new ones may reuse their (report, subject) keys
     report.vacancies = [Vacancy(post=row["post"], subject=row.get("subject") or None, rate=row["rate"])
                         for row in vacancies]
     merged: dict[str, int] = {}
