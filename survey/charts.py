@@ -1,0 +1,80 @@
+"""Small charts as inline SVG, drawn on the server: no CDN, no JavaScript, print on A4.
+
+Each chart is an accessible image (role="img", a <title> and a <desc> that lists the numbers), so a screen
+reader gets the figures and a printed page looks like the screen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from markupsafe import Markup, escape
+
+BAR_HEIGHT = 22
+GAP = 8
+LABEL_WIDTH = 190
+VALUE_WIDTH = 70
+WIDTH = 560
+PALETTE = ("#0b5cad", "#c2410c", "#15803d", "#7c3aed", "#b45309", "#0e7490", "#be123c", "#4d7c0f", "#6b7280")
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: float  # what the bar's length shows
+    text: str  # what is written beside it (e.g. "12 (34 %)")
+    highlight: bool = False
+
+
+def _svg(title: str, height: int, body: list[str], description: str) -> Markup:
+    return Markup(
+        f'<svg class="chart" role="img" viewBox="0 0 {WIDTH} {height}" width="100%" '
+        f'preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">'
+        f"<title>{escape(title)}</title><desc>{escape(description)}</desc>" + "".join(body) + "</svg>"
+    )
+
+
+def bar_chart(title: str, bars: list[Bar], maximum: float | None = None) -> Markup:
+    """Horizontal bars, one per row, scaled to ``maximum`` (default: the largest value)."""
+    top = maximum if maximum is not None else max((b.value for b in bars), default=0)
+    span = WIDTH - LABEL_WIDTH - VALUE_WIDTH
+    body = []
+    for index, bar in enumerate(bars):
+        y = index * (BAR_HEIGHT + GAP)
+        length = span * bar.value / top if top else 0
+        colour = "#b00020" if bar.highlight else PALETTE[0]
+        body.append(
+            f'<text x="{LABEL_WIDTH - 6}" y="{y + BAR_HEIGHT * 0.7:.1f}" text-anchor="end" font-size="13">'
+            f"{escape(bar.label)}</text>"
+            f'<rect x="{LABEL_WIDTH}" y="{y}" width="{max(length, 0):.1f}" height="{BAR_HEIGHT}" fill="{colour}"/>'
+            f'<text x="{LABEL_WIDTH + max(length, 0) + 4:.1f}" y="{y + BAR_HEIGHT * 0.7:.1f}" font-size="13">'
+            f"{escape(bar.text)}</text>"
+        )
+    height = max(len(bars), 1) * (BAR_HEIGHT + GAP)
+    description = "; ".join(f"{b.label}: {b.text}" for b in bars)
+    return _svg(title, height, body, description)
+
+
+def pyramid(title: str, rows: list[tuple[str, int, int]], left_label: str, right_label: str) -> Markup:
+    """An age pyramid: (band, men, women) rows, oldest on top; men to the left, women to the right."""
+    centre = WIDTH / 2
+    half = centre - 70
+    top = max((max(m, w) for _, m, w in rows), default=0)
+    body = [
+        f'<text x="{centre - 40}" y="14" text-anchor="end" font-size="13" font-weight="bold">{escape(left_label)}</text>',
+        f'<text x="{centre + 40}" y="14" font-size="13" font-weight="bold">{escape(right_label)}</text>',
+    ]
+    for index, (band, men, women) in enumerate(reversed(rows)):
+        y = 24 + index * (BAR_HEIGHT + GAP)
+        men_length = (half - 40) * men / top if top else 0
+        women_length = (half - 40) * women / top if top else 0
+        body.append(
+            f'<rect x="{centre - 35 - men_length:.1f}" y="{y}" width="{men_length:.1f}" height="{BAR_HEIGHT}" fill="{PALETTE[0]}"/>'
+            f'<text x="{centre - 40 - men_length:.1f}" y="{y + BAR_HEIGHT * 0.7:.1f}" text-anchor="end" font-size="13">{men}</text>'
+            f'<text x="{centre}" y="{y + BAR_HEIGHT * 0.7:.1f}" text-anchor="middle" font-size="12">{escape(band)}</text>'
+            f'<rect x="{centre + 35}" y="{y}" width="{women_length:.1f}" height="{BAR_HEIGHT}" fill="{PALETTE[1]}"/>'
+            f'<text x="{centre + 40 + women_length:.1f}" y="{y + BAR_HEIGHT * 0.7:.1f}" font-size="13">{women}</text>'
+        )
+    height = 24 + max(len(rows), 1) * (BAR_HEIGHT + GAP)
+    description = "; ".join(f"{band}: {left_label} {men}, {right_label} {women}" for band, men, women in rows)
+    return _svg(title, height, body, description)

@@ -1,0 +1,33 @@
+"""Inline SVG charts: numbers in the accessible description, bar lengths in proportion, text escaped."""
+
+import re
+
+from survey.charts import LABEL_WIDTH, VALUE_WIDTH, WIDTH, Bar, bar_chart, pyramid
+
+
+def test_bar_lengths_are_proportional_and_described():
+    svg = bar_chart("Categories", [Bar("Expert", 30, "30 (60 %)"), Bar("Master", 15, "15 (30 %)"),
+                                   Bar("None", 5, "5 (10 %)", highlight=True)])
+    widths = [float(w) for w in re.findall(r'<rect x="[\d.]+" y="\d+" width="([\d.]+)"', str(svg))]
+    span = WIDTH - LABEL_WIDTH - VALUE_WIDTH
+    assert widths == [span, span / 2, round(span / 6, 1)]
+    assert "<desc>Expert: 30 (60 %); Master: 15 (30 %); None: 5 (10 %)</desc>" in svg
+    assert 'role="img"' in svg and "#b00020" in svg
+
+
+def test_labels_are_escaped():
+    svg = str(bar_chart("<b>t</b>", [Bar("<script>alert(1)</script>", 1, "1")]))
+    assert "<script>" not in svg and "&lt;script&gt;" in svg
+
+
+def test_empty_and_zero_charts_do_not_divide_by_zero():
+    assert "<svg" in bar_chart("Nothing", [])
+    assert 'width="0.0"' in bar_chart("Zero", [Bar("A", 0, "0")])
+    assert "<svg" in pyramid("Ages", [("under 30", 0, 0)], "Men", "Women")
+
+
+def test_pyramid_has_oldest_band_on_top():
+    svg = str(pyramid("Ages", [("under 30", 2, 8), ("60+", 1, 3)], "Men", "Women"))
+    body = svg.split("</desc>")[1]
+    assert body.index("60+") < body.index("under 30")
+    assert "<desc>under 30: Men 2, Women 8; 60+: Men 1, Women 3</desc>" in svg
