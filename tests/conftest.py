@@ -209,3 +209,6 @@ def csrf_token(client):
         return match.group(1)
 
     return token
+
+
+from tests.browser import _browser, _live_server, live_url, page  # noqa: E402,F401  (browser fixtures)

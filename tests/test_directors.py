@@ -204,6 +204,7 @@ def test_report_errors_keep_everything_typed(client, post, login, setting, overr
     assert response.status_code == 422
     assert message in page
     assert 'value="24"' in page and 'value="64"' in page  # the rest of what was typed is still there
+    assert '"None"' not in page and 'inputmode="decimal"' in page
     assert db.session.scalar(sa.select(OrgReport.pupils)) is None
 
 

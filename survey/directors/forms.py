@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DecimalField, FieldList, Form, FormField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.widgets import TextInput
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from .. import codebook as cb
@@ -16,7 +17,16 @@ BLANK_ROWS = 3
 
 
 class LocalizedDecimalField(DecimalField):
-    """A decimal that accepts a comma as the decimal separator (as Kazakh and Russian keyboards type it)."""
+    """A decimal that accepts a comma as the decimal separator (as Kazakh and Russian keyboards type it).
+
+    Rendered as a text input with a decimal keypad: browsers refuse a comma in <input type="number">.
+    """
+
+    widget = TextInput()
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
+        super().__init__(*args, **kwargs)
 
     def process_formdata(self, valuelist):
         if valuelist:
