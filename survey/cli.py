@@ -166,3 +166,12 @@ def demo_command(orgs: int | None, teachers: int | None, seed: int, skip_if_load
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc
     click.echo(result)
+
+
+def _register_exports() -> None:
+    from .reports.cli import export_cli
+
+    survey_cli.add_command(export_cli)
+
+
+_register_exports()

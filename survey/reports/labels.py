@@ -1,0 +1,110 @@
+"""Translated names of questionnaire fields (CODEBOOK §2) and staffing metrics (§7) for workbook headers.
+
+Resolve them inside ``flask_babel.force_locale(lang)``: the lazy strings translate when turned into ``str``.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from .. import codebook as cb
+
+FIELD_LABELS = {
+    "response_id": _l("Response ID"),
+    "org_bin": _l("BIN of the organization"),
+    "organization": _l("Organization"),
+    "person_key": _l("Person key"),
+    "birth_date": _l("Date of birth"),
+    "sex": _l("Sex"),
+    "last_name": _l("Last name"),
+    "first_name": _l("First name"),
+    "middle_name": _l("Middle name"),
+    "consent": _l("Consent to data processing"),
+    "post": _l("Post"),
+    "basis": _l("Basis of employment"),
+    "contract": _l("Contract"),
+    "start_date": _l("Start date"),
+    "rate": _l("Rate"),
+    "teaching_hours": _l("Teaching hours a week"),
+    "subjects": _l("Subjects"),
+    "subject": _l("Subject"),
+    "hours": _l("Hours a week"),
+    "language": _l("Language"),
+    "languages": _l("Languages of teaching"),
+    "other_jobs": _l("Other jobs"),
+    "org_name": _l("Name of the organization"),
+    "education_level": _l("Level of education"),
+    "ped_education": _l("Pedagogical education"),
+    "specialty": _l("Specialty"),
+    "graduation_year": _l("Year of graduation"),
+    "category": _l("Qualification category"),
+    "category_year": _l("Year of the category"),
+    "experience_total": _l("Pedagogical experience, years"),
+    "experience_org": _l("Experience at this organization, years"),
+    "pd_hours_3y": _l("Professional development hours in 3 years"),
+    "total_hours_week": _l("All working hours last week"),
+    "ai_use": _l("Uses AI tools"),
+    "ai_purposes": _l("Purposes of AI use"),
+    "ai_training": _l("AI training"),
+    "ai_training_wanted": _l("Wants AI training"),
+    "satisfaction": _l("Job satisfaction (1–4)"),
+    "plans": _l("Plans"),
+    "source": _l("Source"),
+    "version": _l("Version"),
+    "submitted_at": _l("Submitted at"),
+    "age_band": _l("Age band"),
+    "name": _l("Full name"),
+    "bin": _l("BIN"),
+    "district": _l("District"),
+    "region": _l("Region"),
+    "level": _l("Level"),
+    "ownership": _l("Ownership"),
+}
+
+METRIC_LABELS = {
+    "headcount": _l("Staff who answered"),
+    "headcount_main": _l("Staff at their main job"),
+    "fte_contract": _l("FTE by contract (sum of rates)"),
+    "fte_load": _l("FTE by teaching load"),
+    "vacancy_fte": _l("Vacant rates"),
+    "vacancy_rate": _l("Vacancy rate"),
+    "pupils_per_teacher": _l("Pupils per teacher FTE"),
+    "near_retirement_share": _l("Within 5 years of retirement age"),
+    "novice_share": _l("Novices (experience up to 5 years)"),
+    "no_ped_education_share": _l("Without pedagogical education"),
+    "overload_share": _l("Overloaded (over 1.5 rates in all jobs)"),
+    "secondary_job_share": _l("Secondary jobs"),
+    "turnover_risk_share": _l("Plan to leave"),
+    "ai_use_share": _l("Use AI tools"),
+    "response_rate": _l("Response rate (of the roster)"),
+    "shortage_fte": _l("Shortage, FTE"),
+    "organizations": _l("Organizations"),
+    "required": _l("Required hours"),
+    "covered": _l("Covered hours"),
+    "coverage": _l("Coverage"),
+}
+
+
+def field_label(code: str) -> str:
+    return str(FIELD_LABELS.get(code, code))
+
+
+def metric_label(code: str, lang: str) -> str:
+    """The label of a CODEBOOK §7 metric code (share_<category>, share_age_<band>, shortage_fte_<subject> too)."""
+    if code in METRIC_LABELS:
+        return str(METRIC_LABELS[code])
+    if code.startswith("share_age_"):
+        return _("Age: %(band)s", band=cb.label("age_band", code.removeprefix("share_age_"), lang))
+    if code.startswith("share_"):
+        return _("Category: %(category)s", category=cb.label("category", code.removeprefix("share_"), lang))
+    if code.startswith("shortage_fte_"):
+        return _("Shortage FTE: %(subject)s", subject=cb.label("subject", code.removeprefix("shortage_fte_"), lang))
+    return code
+
+
+def header(code: str, lang: str, headers: str, metric: bool = False) -> str:
+    """A column header: the code itself (``headers="codes"``) or its translated label."""
+    if headers == "codes":
+        return code
+    return metric_label(code, lang) if metric else field_label(code)

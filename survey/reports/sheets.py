@@ -1,0 +1,71 @@
+"""What a sheet holds, independent of the library that renders it (no openpyxl here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+
+
+@dataclass
+class Column:
+    header: str
+    fmt: str | None = None  # "percent", "decimal", "int", "date" or None
+    width: float | None = None
+
+
+@dataclass
+class Highlight:
+    """Conditional formatting on one column: ``operator`` as in Excel (greaterThan, lessThan …)."""
+
+    column: int  # 0-based index into the table's columns
+    operator: str
+    value: float
+    fill: str = "red"  # "red" or "amber"
+
+
+@dataclass
+class Chart:
+    """A native Excel chart over a block just written: labels in ``label_column``, series in ``value_columns``."""
+
+    kind: str  # "bar" or "pie"
+    title: str
+    label_column: int = 0
+    value_columns: tuple[int, ...] = (1,)
+    percent: bool = False
+
+
+@dataclass
+class Table:
+    """Rows for one sheet (or one block of a sheet). ``rows`` may be a generator: it is consumed once, streamed."""
+
+    title: str
+    columns: list[Column]
+    rows: Iterable[Sequence[Any]]
+    totals: Sequence[Any] | None = None
+    freeze: bool = True
+    autofilter: bool = False
+    hashed: bool = True
+    highlights: list[Highlight] = field(default_factory=list)
+    charts: list[Chart] = field(default_factory=list)
+    chart_anchor: str | None = None
+
+
+@dataclass
+class Blocks:
+    """Several small tables, one under another, on one sheet (the Profile)."""
+
+    title: str
+    tables: list[Table]
+    widths: Sequence[float] = ()
+
+
+@dataclass
+class Pairs:
+    """A sheet of label → value rows. ``pairs`` may be a function of (SHA-256 of the data rows written so far,
+    {sheet name: row count}), for the About sheet that is written last."""
+
+    title: str
+    pairs: Any  # Iterable[tuple[str, Any]] | Callable[[str, dict[str, int]], Iterable[tuple[str, Any]]]
+
+
+Sheet = Table | Blocks | Pairs

@@ -1,0 +1,227 @@
+"""Shape staffing workbooks (organization; district / region / national) as sheets of rows. No openpyxl here:
+``survey.reports.excel.render`` draws them. Every number comes from ``survey.staffing``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Iterable
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from .. import codebook as cb
+from ..extensions import db
+from ..models import Campaign, Flag, OrgReport, Vacancy
+from ..staffing import METRIC_CODES, Metrics, OrgMetrics, rollup, total
+from ..staffing.metrics import PERCENT_CODES
+from .labels import field_label, header, metric_label
+from .rows import staff_rows
+from .sheets import Blocks, Chart, Column, Highlight, Pairs, Sheet, Table
+
+COUNT_CODES = tuple(code for code in METRIC_CODES if code not in PERCENT_CODES)
+SHARE_CODES = tuple(code for code in METRIC_CODES if code in PERCENT_CODES and not code.startswith("share_"))
+LOW_RESPONSE_RATE = 0.8
+
+
+@dataclass
+class ExportContext:
+    """Who exports what, in which language and header style; the About sheet reports it."""
+
+    campaign: Campaign
+    lang: str = "ru"
+    headers: str = "labels"  # "codes" or "labels"
+    exported_by: str = "cli"
+    filters: dict[str, str] = field(default_factory=dict)
+    exported_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
+
+    @property
+    def values(self) -> str:
+        return self.headers
+
+    def code(self, field_name: str, value: str | None) -> str:
+        """A code value, or its label in label mode."""
+        if self.headers == "codes" or value is None:
+            return value or ""
+        return cb.label(field_name, value, self.lang)
+
+    def metric(self, code: str) -> str:
+        return header(code, self.lang, self.headers, metric=True)
+
+    def field(self, code: str) -> str:
+        return header(code, self.lang, self.headers)
+
+
+def fmt_of(code: str) -> str:
+    if code in PERCENT_CODES:
+        return "percent"
+    return "int" if code.startswith("headcount") else "decimal"
+
+
+def number(value: Any) -> Any:
+    """Decimals as floats (what an Excel cell holds); a missing ratio (0 / 0) stays an empty cell."""
+    return float(value) if isinstance(value, Decimal) else value
+
+
+# organization workbook -------------------------------------------------------------------------------------------
+def organization_sheets(ctx: ExportContext, org: OrgMetrics) -> list[Sheet]:
+    """Profile (with charts), Staff, Subjects, Vacancies, Flags (when any), About."""
+    sheets: list[Sheet] = [Blocks(_("Profile"), profile_blocks(ctx, org, charts=True), widths=(44, 16, 14, 14, 14))]
+    staff = staff_rows(ctx.campaign, org.organization_id, ctx.headers, ctx.lang)
+    sheets.append(Table(_("Staff"), [
+        Column(ctx.field("response_id"), width=12), Column(ctx.field("name"), width=36),
+        Column(ctx.field("post"), width=24), Column(ctx.field("basis"), width=22),
+        Column(ctx.field("rate"), "decimal"), Column(ctx.field("teaching_hours"), "int"),
+        Column(ctx.field("subjects"), width=40), Column(ctx.field("category"), width=22),
+        Column(ctx.field("experience_total"), "decimal"), Column(ctx.field("age_band"), width=14),
+    ], [[r.response_id, r.name, r.post, r.basis, r.rate, r.teaching_hours, r.subjects, r.category,
+         r.experience_total, r.age_band] for r in staff], autofilter=True))
+    sheets.append(subjects_table(ctx, org))
+    sheets.append(Table(_("Vacancies"), [
+        Column(ctx.field("post"), width=30), Column(ctx.field("subject"), width=30), Column(ctx.field("rate"), "decimal"),
+    ], [[ctx.code("post", post), ctx.code("subject", subject), rate]
+        for post, subject, rate in _vacancies(ctx.campaign, org.organization_id)]))
+    flags = _flags(ctx.campaign, org.organization_id)
+    if flags:
+        sheets.append(Table(_("Flags"), [
+            Column(_("Rule")), Column(_("Severity")), Column(_("Status")), Column(_("Person key"), width=20),
+            Column(_("Evidence"), width=60), Column(_("Note"), width=40),
+        ], flags))
+    sheets.append(about_sheet(ctx, [(_("Organization"), org.name(ctx.lang)), (field_label("bin"), org.bin)]))
+    return sheets
+
+
+def profile_blocks(ctx: ExportContext, org: Metrics, charts: bool) -> list[Table]:
+    """The Profile: every §7 metric with its label, then category mix, age bands and subject coverage."""
+    first = _("Metric") if ctx.headers == "labels" else "code"
+    blocks = []
+    if isinstance(org, OrgMetrics):
+        blocks.append(Table("", [Column(_("Organization")), Column("")], [
+            [field_label("organization") if ctx.headers == "labels" else "name", org.name(ctx.lang)],
+            [ctx.field("bin"), org.bin],
+            [ctx.field("level"), ctx.code("level", org.level)],
+            [ctx.field("ownership"), ctx.code("ownership", org.ownership)],
+            [ctx.field("district"), org.district],
+            [ctx.field("region"), org.region],
+        ], hashed=False))
+    blocks.append(Table("", [Column(first), Column(_("Value"), "decimal")],
+                        [[ctx.metric(code), number(org.value(code))] for code in COUNT_CODES]))
+    blocks.append(Table("", [Column(first), Column(_("Share"), "percent")],
+                        [[ctx.metric(code), number(org.value(code))] for code in SHARE_CODES]))
+    blocks.append(Table("", [Column(ctx.field("category")), Column(_("Persons"), "int"), Column(_("Share"), "percent")],
+                        [[ctx.code("category", c), org.categories.get(c, 0), number(org.value(f"share_{c}"))]
+                         for c in cb.CATEGORIES],
+                        charts=[Chart("pie", _("Qualification categories"))] if charts else []))
+    blocks.append(Table("", [Column(ctx.field("age_band")), Column(_("Persons"), "int"), Column(_("Share"), "percent")],
+                        [[ctx.code("age_band", b), org.age_bands.get(b, 0), number(org.value(f"share_age_{b}"))]
+                         for b in cb.AGE_BANDS],
+                        charts=[Chart("bar", _("Age bands"))] if charts else []))
+    blocks.append(Table("", _subject_columns(ctx), _subject_rows(ctx, org),
+                        charts=[Chart("bar", _("Subject coverage"), value_columns=(1, 2))] if charts else []))
+    return blocks
+
+
+def _subject_columns(ctx: ExportContext) -> list[Column]:
+    return [Column(ctx.field("subject"), width=30), Column(ctx.metric("required"), "int"),
+            Column(ctx.metric("covered"), "int"), Column(ctx.metric("coverage"), "percent"),
+            Column(ctx.metric("shortage_fte"), "decimal")]
+
+
+def _subject_rows(ctx: ExportContext, org: Metrics) -> list[list]:
+    return [[ctx.code("subject", subject), cover.required, cover.covered, number(cover.coverage),
+             number(cover.shortage_fte)] for subject, cover in org.subjects.items()]
+
+
+def subjects_table(ctx: ExportContext, org: Metrics) -> Table:
+    return Table(_("Subjects"), _subject_columns(ctx), _subject_rows(ctx, org))
+
+
+def _vacancies(campaign: Campaign, organization_id: int) -> list[tuple]:
+    return db.session.execute(
+        sa.select(Vacancy.post, Vacancy.subject, Vacancy.rate).join(OrgReport, Vacancy.report_id == OrgReport.id)
+        .where(OrgReport.campaign_id == campaign.id, OrgReport.organization_id == organization_id)
+        .order_by(Vacancy.id)).all()
+
+
+def _flags(campaign: Campaign, organization_id: int) -> list[list]:
+    query = (sa.select(Flag.rule, Flag.severity, Flag.status, Flag.subject_key, Flag.evidence, Flag.note)
+             .where(Flag.campaign_id == campaign.id, Flag.organization_id == organization_id)
+             .order_by(Flag.rule, Flag.id))
+    return [[rule, str(severity), str(status), key, json.dumps(evidence, ensure_ascii=False, sort_keys=True), note]
+            for rule, severity, status, key, evidence, note in db.session.execute(query)]
+
+
+def about_sheet(ctx: ExportContext, extra: Iterable[tuple[str, Any]] = ()) -> Pairs:
+    """Campaign, census date, who exported and when, filters, row counts, SHA-256 of the data rows, codebook."""
+    extra = list(extra)
+
+    def pairs(sha256: str, counts: dict[str, int]) -> list[tuple[str, Any]]:
+        rows = [
+            (_("Campaign"), f"{ctx.campaign.code} — {ctx.campaign.title(ctx.lang)}"),
+            (_("Census date"), ctx.campaign.census_date.isoformat()),
+            (_("Exported by"), ctx.exported_by),
+            (_("Exported at (UTC)"), ctx.exported_at.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")),
+            (_("Filters"), "; ".join(f"{k}={v}" for k, v in sorted(ctx.filters.items())) or _("none")),
+            (_("Language"), ctx.lang),
+            (_("Headers"), ctx.headers),
+            *extra,
+        ]
+        rows += [(_("Rows on sheet %(sheet)s", sheet=name), count) for name, count in counts.items()]
+        rows += [(_("SHA-256 of the data rows"), sha256), (_("Codebook version"), cb.CODEBOOK_VERSION)]
+        return rows
+
+    return Pairs(_("About"), pairs)
+
+
+# district / region / national workbook ---------------------------------------------------------------------------
+def area_sheets(ctx: ExportContext, metrics: dict[int, OrgMetrics], per_org: bool = False) -> list[Sheet]:
+    """Organizations (totals row, autofilter, frozen header, highlights), Subjects matrix, By level, About;
+    with ``per_org`` one more sheet per organization."""
+    orgs = list(metrics.values())
+    codes = METRIC_CODES + ("shortage_fte",)
+    lead = [Column(ctx.field("bin"), width=14), Column(ctx.field("organization"), width=40),
+            Column(ctx.field("district"), width=22), Column(ctx.field("region"), width=22),
+            Column(ctx.field("level"), width=16), Column(ctx.field("ownership"), width=16)]
+    columns = lead + [Column(ctx.metric(code), fmt_of(code), width=12) for code in codes]
+    overall = total(orgs)
+    sheets: list[Sheet] = [Table(
+        _("Organizations"), columns,
+        ([o.bin, o.name(ctx.lang), o.district, o.region, ctx.code("level", o.level),
+          ctx.code("ownership", o.ownership), *(number(_value(o, c)) for c in codes)] for o in orgs),
+        totals=[_("Total"), f"{overall.organizations}", "", "", "", "", *(number(_value(overall, c)) for c in codes)],
+        autofilter=True,
+        highlights=[Highlight(len(lead) + codes.index("shortage_fte"), "greaterThan", 0, "red"),
+                    Highlight(len(lead) + codes.index("response_rate"), "lessThan", LOW_RESPONSE_RATE, "amber")],
+    )]
+    subjects = [s for s in cb.SUBJECTS if any(s in o.subjects for o in orgs)]
+    sheets.append(Table(
+        _("Subjects"),
+        lead[:2] + [Column(ctx.code("subject", s) if ctx.headers == "labels" else f"shortage_fte_{s}", "decimal",
+                           width=12) for s in subjects],
+        ([o.bin, o.name(ctx.lang), *(number(o.value(f"shortage_fte_{s}")) for s in subjects)] for o in orgs),
+        totals=[_("Total"), "", *(number(overall.value(f"shortage_fte_{s}")) for s in subjects)],
+        autofilter=True,
+        highlights=[Highlight(2 + i, "greaterThan", 0, "red") for i in range(len(subjects))],
+    ))
+    groups = rollup(orgs, "level_ownership")
+    order = [(lv, ow) for lv in cb.Level for ow in cb.Ownership if (lv.value, ow.value) in groups]
+    sheets.append(Table(
+        _("By level"),
+        [lead[4], lead[5], Column(ctx.metric("organizations"), "int")]
+        + [Column(ctx.metric(code), fmt_of(code), width=12) for code in codes],
+        ([ctx.code("level", lv), ctx.code("ownership", ow), groups[(lv, ow)].organizations,
+          *(number(_value(groups[(lv, ow)], c)) for c in codes)] for lv, ow in order),
+        totals=[_("Total"), "", overall.organizations, *(number(_value(overall, c)) for c in codes)],
+    ))
+    if per_org:
+        for org in orgs:
+            sheets.append(Blocks(f"{org.bin} {org.name(ctx.lang)}", profile_blocks(ctx, org, charts=False),
+                                 widths=(44, 16, 14, 14, 14)))
+    sheets.append(about_sheet(ctx, [(_("Organizations"), len(orgs))]))
+    return sheets
+
+
+def _value(metrics: Metrics, code: str):
+    return metrics.shortage_fte if code == "shortage_fte" else metrics.value(code)

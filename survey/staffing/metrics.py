@@ -1,0 +1,473 @@
+"""CODEBOOK §7 staffing metrics as SQL aggregates.
+
+``org_metrics(campaign, organization_ids)`` runs a handful of GROUP BY queries (responses, people's loads across
+organizations, reports and vacancies, rosters, subject hours) — one pass each, whatever the number of
+organizations — and returns one :class:`OrgMetrics` per organization. Each carries *numerators and denominators*
+(counts, sums), never ready-made ratios; the ratios are properties computed from them. ``rollup`` and ``total`` add
+organizations into districts, regions, level × ownership or the country by summing those numerators and
+denominators, so a district's share is never an average of its schools' shares.
+
+Only submitted responses count. Ages are taken on the campaign's census date from ``Response.birth_date``;
+retirement follows ``survey.domain.people`` (men 63; women 61, rising by half a year a year to 63 in 2031).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import math
+from dataclasses import dataclass, field, fields
+from decimal import Decimal
+from typing import Any, Callable, Hashable, Iterable, Mapping
+
+import sqlalchemy as sa
+
+from .. import codebook as cb
+from ..codebook import ResponseStatus
+from ..domain.people import retirement_age
+from ..extensions import db
+from ..models import (
+    Campaign,
+    District,
+    OrgReport,
+    Organization,
+    Region,
+    RequiredHours,
+    Response,
+    ResponseSubject,
+    RosterEntry,
+    Vacancy,
+)
+
+NEAR_RETIREMENT_YEARS = 5
+NOVICE_MAX_YEARS = 5
+OVERLOAD_RATES = Decimal("1.5")  # teaching load above 1.5 × the norm, across all of a person's organizations
+TURNOVER_PLANS = ("move_education", "leave_profession")
+AGE_BAND_FLOORS = (("under_30", None), ("30_39", 30), ("40_49", 40), ("50_59", 50), ("60_plus", 60))
+AREA_LEVELS = ("district", "region", "level_ownership", "national")
+
+# Every metric code of CODEBOOK §7 in display order; ``Metrics.value(code)`` answers each one.
+METRIC_CODES: tuple[str, ...] = (
+    "headcount", "headcount_main", "fte_contract", "fte_load", "vacancy_fte", "vacancy_rate", "pupils_per_teacher",
+    *(f"share_{category}" for category in cb.CATEGORIES),
+    *(f"share_age_{band}" for band in cb.AGE_BANDS),
+    "near_retirement_share", "novice_share", "no_ped_education_share", "overload_share", "secondary_job_share",
+    "turnover_risk_share", "ai_use_share", "response_rate",
+)
+PERCENT_CODES = frozenset(code for code in METRIC_CODES if code.endswith(("_share", "_rate")) or
+                          code.startswith("share_"))
+
+
+def norms_from_config(config: Mapping[str, Any]) -> dict[str, int]:
+    """Teaching hours per week that make one rate, by organization level (app config LOAD_NORM_*)."""
+    return {"school": int(config["LOAD_NORM_SCHOOL"]), "college": int(config["LOAD_NORM_COLLEGE"]),
+            "preschool": int(config["LOAD_NORM_PRESCHOOL"])}
+
+
+def _ratio(numerator, denominator) -> Decimal | None:
+    if not denominator:
+        return None
+    return Decimal(numerator) / Decimal(denominator)
+
+
+@dataclass
+class SubjectCover:
+    """Weekly hours of one subject: required by the curriculum, covered by submitted responses, shortage in FTE.
+
+    ``shortage_fte`` is summed organization by organization (max(0, required − covered) / norm at each), so one
+    school's surplus never hides another's shortage in a roll-up.
+    """
+
+    required: int = 0
+    covered: int = 0
+    shortage_fte: Decimal = Decimal(0)
+
+    @property
+    def coverage(self) -> Decimal | None:
+        return _ratio(self.covered, self.required)
+
+    def __add__(self, other: SubjectCover) -> SubjectCover:
+        return SubjectCover(self.required + other.required, self.covered + other.covered,
+                            self.shortage_fte + other.shortage_fte)
+
+
+def _add_counts(a: dict, b: dict) -> dict:
+    merged = dict(a)
+    for key, value in b.items():
+        merged[key] = merged[key] + value if key in merged else value
+    return merged
+
+
+@dataclass
+class Metrics:
+    """Numerators and denominators of every §7 metric for a set of organizations (one, or a roll-up).
+
+    All fields add up; ratios are properties. ``value(code)`` gives any metric by its CODEBOOK code.
+    """
+
+    organizations: int = 0
+    headcount: int = 0
+    headcount_main: int = 0
+    fte_contract: Decimal = Decimal(0)        # Σ rate
+    teaching_hours: int = 0
+    fte_load: Decimal = Decimal(0)            # Σ teaching hours / norm (each organization's own norm)
+    teacher_fte_load: Decimal = Decimal(0)    # the same, teachers' posts only
+    vacancy_fte: Decimal = Decimal(0)
+    pupils: int = 0                           # organizations that reported pupils
+    pupils_teacher_fte: Decimal = Decimal(0)  # teachers' fte_load at those same organizations
+    categories: dict[str, int] = field(default_factory=dict)
+    age_bands: dict[str, int] = field(default_factory=dict)
+    near_retirement: int = 0
+    novice: int = 0
+    no_ped_education: int = 0
+    overload: int = 0
+    secondary_job: int = 0
+    plans_answered: int = 0
+    turnover_risk: int = 0
+    ai_answered: int = 0
+    ai_use: int = 0
+    roster_size: int = 0
+    roster_responding: int = 0
+    subjects: dict[str, SubjectCover] = field(default_factory=dict)
+
+    # ratios -------------------------------------------------------------------------------------------------------
+    @property
+    def vacancy_rate(self) -> Decimal | None:
+        return _ratio(self.vacancy_fte, self.fte_contract + self.vacancy_fte)
+
+    @property
+    def pupils_per_teacher(self) -> Decimal | None:
+        return _ratio(self.pupils, self.pupils_teacher_fte)
+
+    def share(self, count: int) -> Decimal | None:
+        """``count`` / headcount."""
+        return _ratio(count, self.headcount)
+
+    @property
+    def turnover_risk_share(self) -> Decimal | None:
+        return _ratio(self.turnover_risk, self.plans_answered)
+
+    @property
+    def ai_use_share(self) -> Decimal | None:
+        return _ratio(self.ai_use, self.ai_answered)
+
+    @property
+    def response_rate(self) -> Decimal | None:
+        return _ratio(self.roster_responding, self.roster_size)
+
+    @property
+    def shortage_fte(self) -> Decimal:
+        """Σ over subjects of the shortage FTE."""
+        return sum((cover.shortage_fte for cover in self.subjects.values()), Decimal(0))
+
+    def value(self, code: str) -> Decimal | int | None:
+        """The metric ``code`` of CODEBOOK §7 (also ``coverage_<subject>`` and ``shortage_fte_<subject>``)."""
+        direct = {
+            "headcount": self.headcount, "headcount_main": self.headcount_main, "fte_contract": self.fte_contract,
+            "fte_load": self.fte_load, "vacancy_fte": self.vacancy_fte,
+        }
+        if code in direct:
+            return direct[code]
+        shares = {
+            "near_retirement_share": self.near_retirement, "novice_share": self.novice,
+            "no_ped_education_share": self.no_ped_education, "overload_share": self.overload,
+            "secondary_job_share": self.secondary_job,
+        }
+        if code in shares:
+            return self.share(shares[code])
+        if code in ("vacancy_rate", "pupils_per_teacher", "turnover_risk_share", "ai_use_share", "response_rate"):
+            return getattr(self, code)
+        if code.startswith("share_age_"):
+            return self.share(self.age_bands.get(code.removeprefix("share_age_"), 0))
+        if code.startswith("share_"):
+            return self.share(self.categories.get(code.removeprefix("share_"), 0))
+        if code.startswith("coverage_"):
+            cover = self.subjects.get(code.removeprefix("coverage_"))
+            return cover.coverage if cover else None
+        if code.startswith("shortage_fte_"):
+            cover = self.subjects.get(code.removeprefix("shortage_fte_"))
+            return cover.shortage_fte if cover else Decimal(0)
+        raise KeyError(code)
+
+    def __add__(self, other: Metrics) -> Metrics:
+        combined = {}
+        for item in fields(Metrics):
+            mine, theirs = getattr(self, item.name), getattr(other, item.name)
+            combined[item.name] = _add_counts(mine, theirs) if isinstance(mine, dict) else mine + theirs
+        return Metrics(**combined)
+
+
+@dataclass
+class OrgMetrics(Metrics):
+    """The metrics of one organization, with what a report needs to place it."""
+
+    organization_id: int = 0
+    bin: str = ""
+    name_ru: str | None = None
+    name_kk: str | None = None
+    level: str = ""
+    ownership: str = ""
+    district_id: int = 0
+    district: str = ""
+    region_id: int = 0
+    region: str = ""
+    norm: int = 0
+    has_report: bool = False
+
+    def name(self, lang: str = "ru") -> str:
+        if lang == "kk":
+            return self.name_kk or self.name_ru or ""
+        return self.name_ru or self.name_kk or ""
+
+
+def total(items: Iterable[Metrics]) -> Metrics:
+    """The sum of numerators and denominators of ``items`` (a plain :class:`Metrics`)."""
+    result = Metrics()
+    for item in items:
+        result = result + item
+    return result
+
+
+def rollup(items: Iterable[OrgMetrics], by: str | Callable[[OrgMetrics], Hashable]) -> dict[Hashable, Metrics]:
+    """Organizations summed per group. ``by``: "district" (district id), "region" (region id), "level_ownership"
+    ((level, ownership)), "national" (one group, key None), or a function of an :class:`OrgMetrics`."""
+    keys: dict[str, Callable[[OrgMetrics], Hashable]] = {
+        "district": lambda m: m.district_id,
+        "region": lambda m: m.region_id,
+        "level_ownership": lambda m: (m.level, m.ownership),
+        "national": lambda m: None,
+    }
+    key = keys[by] if isinstance(by, str) else by
+    groups: dict[Hashable, Metrics] = {}
+    for item in items:
+        group = key(item)
+        groups[group] = groups.get(group, Metrics()) + item
+    return groups
+
+
+# thresholds on birth dates (exact, portable SQL) -----------------------------------------------------------------
+def _months_back(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    month += 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def latest_birth_for_age(census: dt.date, years: int) -> dt.date:
+    """The latest birth date of someone aged at least ``years`` full years on ``census`` (as ``age_on``)."""
+    return _months_back(census, years * 12)
+
+
+def latest_birth_near_retirement(census: dt.date, sex: str) -> dt.date:
+    """The latest birth date at which ``years_to_retirement`` on ``census`` is at most NEAR_RETIREMENT_YEARS."""
+    months = (retirement_age(sex, census.year) - NEAR_RETIREMENT_YEARS) * 12
+    return _months_back(census, math.ceil(months))
+
+
+def _norm_weights(norms: Mapping[str, int]) -> tuple[int, sa.Case]:
+    """An integer scale L (the norms' least common multiple) and CASE level → L / norm, for exact load sums."""
+    scale = math.lcm(*norms.values())
+    weight = sa.case(*((Organization.level == level, scale // norm) for level, norm in norms.items()), else_=0)
+    return scale, weight
+
+
+def _org_filter(column, organization_ids) -> list:
+    return [] if organization_ids is None else [column.in_(organization_ids)]
+
+
+def org_metrics(campaign: Campaign, organization_ids: Iterable[int] | sa.Select | None = None,
+                norms: Mapping[str, int] | None = None) -> dict[int, OrgMetrics]:
+    """Metrics of every organization in ``organization_ids`` for ``campaign``, keyed by organization id.
+
+    ``organization_ids``: ids, a SELECT of ids (e.g. ``visible_organization_ids(user)``), or None for all. Every
+    organization asked for appears, with zeros when nobody has answered. ``norms`` defaults to the app config.
+    """
+    if norms is None:
+        from flask import current_app
+
+        norms = norms_from_config(current_app.config)
+    if organization_ids is not None and not isinstance(organization_ids, sa.Select):
+        organization_ids = list(organization_ids)
+    result = _organizations(organization_ids, norms)
+    if not result:
+        return result
+    _add_responses(result, campaign, organization_ids, norms)
+    _add_reports(result, campaign, organization_ids)
+    _add_roster(result, campaign, organization_ids)
+    _add_subjects(result, campaign, organization_ids)
+    return result
+
+
+def _organizations(organization_ids, norms) -> dict[int, OrgMetrics]:
+    query = (
+        sa.select(Organization.id, Organization.bin, Organization.name_ru, Organization.name_kk, Organization.level,
+                  Organization.ownership, District.id, District.name, Region.id, Region.name)
+        .join(District, Organization.district_id == District.id)
+        .join(Region, District.region_id == Region.id)
+        .where(*_org_filter(Organization.id, organization_ids))
+        .order_by(Region.name, District.name, Organization.name_ru, Organization.id)
+    )
+    result: dict[int, OrgMetrics] = {}
+    for org_id, bin_, name_ru, name_kk, level, ownership, district_id, district, region_id, region in \
+            db.session.execute(query):
+        level = str(level)
+        result[org_id] = OrgMetrics(
+            organizations=1, organization_id=org_id, bin=bin_, name_ru=name_ru, name_kk=name_kk, level=level,
+            ownership=str(ownership), district_id=district_id, district=district, region_id=region_id,
+            region=region, norm=norms[level],
+            categories={code: 0 for code in cb.CATEGORIES}, age_bands={code: 0 for code in cb.AGE_BANDS})
+    return result
+
+
+def _count(condition) -> sa.ColumnElement:
+    return sa.func.sum(sa.case((condition, 1), else_=0))
+
+
+def _submitted(campaign: Campaign) -> list:
+    return [Response.campaign_id == campaign.id, Response.status == ResponseStatus.SUBMITTED]
+
+
+def _add_responses(result: dict[int, OrgMetrics], campaign: Campaign, organization_ids, norms) -> None:
+    census = campaign.census_date
+    scale, weight = _norm_weights(norms)
+    # Each person's teaching load across all their organizations in the campaign, in units of 1/scale rate.
+    people = (
+        sa.select(Response.person_key, sa.func.sum(Response.teaching_hours * weight).label("load"))
+        .join(Organization, Response.organization_id == Organization.id)
+        .where(*_submitted(campaign))
+        .group_by(Response.person_key)
+    )
+    if organization_ids is not None:
+        inside = sa.select(Response.person_key).where(
+            *_submitted(campaign), Response.organization_id.in_(organization_ids))
+        people = people.where(Response.person_key.in_(inside))
+    people = people.subquery("people")
+    # load > 1.5 × norm  ⇔  Σ hours·(scale/norm) > 1.5·scale  ⇔  2·Σ … > 3·scale (integers, exact)
+    twice_limit = int(OVERLOAD_RATES * 2 * scale)
+
+    floors = [(band, latest_birth_for_age(census, years) if years else None) for band, years in AGE_BAND_FLOORS]
+    band_columns = []
+    for index, (band, _) in enumerate(floors):
+        upper = floors[index + 1][1] if index + 1 < len(floors) else None  # born after it: younger than next band
+        lower = floors[index][1]
+        condition = sa.and_(
+            *([Response.birth_date <= lower] if lower else []),
+            *([Response.birth_date > upper] if upper else []),
+        )
+        band_columns.append(_count(condition).label(f"age_{band}"))
+    is_teacher = Response.post.in_(cb.TEACHER_POSTS)
+    query = (
+        sa.select(
+            Response.organization_id,
+            sa.func.count().label("headcount"),
+            _count(Response.basis == "main").label("headcount_main"),
+            sa.func.sum(sa.cast(Response.rate * 4, sa.Integer)).label("rate_quarters"),
+            sa.func.sum(Response.teaching_hours).label("teaching_hours"),
+            sa.func.sum(sa.case((is_teacher, Response.teaching_hours), else_=0)).label("teacher_hours"),
+            *(_count(Response.category == category).label(f"cat_{category}") for category in cb.CATEGORIES),
+            *band_columns,
+            _count(sa.or_(
+                sa.and_(Response.sex == "m", Response.birth_date <= latest_birth_near_retirement(census, "m")),
+                sa.and_(Response.sex == "f", Response.birth_date <= latest_birth_near_retirement(census, "f")),
+            )).label("near_retirement"),
+            _count(Response.experience_total <= NOVICE_MAX_YEARS).label("novice"),
+            _count(Response.ped_education == "none").label("no_ped_education"),
+            _count(people.c.load * 2 > twice_limit).label("overload"),
+            _count(Response.basis != "main").label("secondary_job"),
+            sa.func.count(Response.plans).label("plans_answered"),
+            _count(Response.plans.in_(TURNOVER_PLANS)).label("turnover_risk"),
+            sa.func.count(Response.ai_use).label("ai_answered"),
+            _count(Response.ai_use.is_(True)).label("ai_use"),
+        )
+        .join(people, people.c.person_key == Response.person_key)
+        .where(*_submitted(campaign), *_org_filter(Response.organization_id, organization_ids))
+        .group_by(Response.organization_id)
+    )
+    for row in db.session.execute(query).mappings():
+        item = result.get(row["organization_id"])
+        if item is None:
+            continue
+        norm = Decimal(item.norm)
+        item.headcount = row["headcount"]
+        item.headcount_main = row["headcount_main"]
+        item.fte_contract = Decimal(row["rate_quarters"] or 0) / 4
+        item.teaching_hours = row["teaching_hours"] or 0
+        item.fte_load = item.teaching_hours / norm
+        item.teacher_fte_load = (row["teacher_hours"] or 0) / norm
+        item.categories = {category: row[f"cat_{category}"] for category in cb.CATEGORIES}
+        item.age_bands = {band: row[f"age_{band}"] for band in cb.AGE_BANDS}
+        for name in ("near_retirement", "novice", "no_ped_education", "overload", "secondary_job", "plans_answered",
+                     "turnover_risk", "ai_answered", "ai_use"):
+            setattr(item, name, row[name] or 0)
+
+
+def _add_reports(result: dict[int, OrgMetrics], campaign: Campaign, organization_ids) -> None:
+    vacancies = (
+        sa.select(Vacancy.report_id, sa.func.sum(sa.cast(sa.func.round(Vacancy.rate * 100), sa.Integer))
+                  .label("hundredths"))
+        .group_by(Vacancy.report_id)
+        .subquery()
+    )
+    query = (
+        sa.select(OrgReport.organization_id, OrgReport.pupils, vacancies.c.hundredths)
+        .outerjoin(vacancies, vacancies.c.report_id == OrgReport.id)
+        .where(OrgReport.campaign_id == campaign.id, *_org_filter(OrgReport.organization_id, organization_ids))
+    )
+    for org_id, pupils, hundredths in db.session.execute(query):
+        item = result.get(org_id)
+        if item is None:
+            continue
+        item.has_report = True
+        item.vacancy_fte = Decimal(hundredths or 0) / 100
+        if pupils is not None:
+            item.pupils = pupils
+            item.pupils_teacher_fte = item.teacher_fte_load
+
+
+def _add_roster(result: dict[int, OrgMetrics], campaign: Campaign, organization_ids) -> None:
+    answered = sa.and_(
+        Response.campaign_id == RosterEntry.campaign_id,
+        Response.organization_id == RosterEntry.organization_id,
+        Response.person_key == RosterEntry.person_key,
+        Response.status == ResponseStatus.SUBMITTED,
+    )
+    query = (
+        sa.select(RosterEntry.organization_id, sa.func.count(RosterEntry.id), sa.func.count(Response.id))
+        .outerjoin(Response, answered)
+        .where(RosterEntry.campaign_id == campaign.id, *_org_filter(RosterEntry.organization_id, organization_ids))
+        .group_by(RosterEntry.organization_id)
+    )
+    for org_id, size, responding in db.session.execute(query):
+        if org_id in result:
+            result[org_id].roster_size = size
+            result[org_id].roster_responding = responding
+
+
+def _add_subjects(result: dict[int, OrgMetrics], campaign: Campaign, organization_ids) -> None:
+    covered = (
+        sa.select(Response.organization_id, ResponseSubject.subject, sa.func.sum(ResponseSubject.hours))
+        .join(Response, ResponseSubject.response_id == Response.id)
+        .where(*_submitted(campaign), *_org_filter(Response.organization_id, organization_ids))
+        .group_by(Response.organization_id, ResponseSubject.subject)
+    )
+    required = (
+        sa.select(OrgReport.organization_id, RequiredHours.subject, sa.func.sum(RequiredHours.hours))
+        .join(OrgReport, RequiredHours.report_id == OrgReport.id)
+        .where(OrgReport.campaign_id == campaign.id, *_org_filter(OrgReport.organization_id, organization_ids))
+        .group_by(OrgReport.organization_id, RequiredHours.subject)
+    )
+    for query, attribute in ((covered, "covered"), (required, "required")):
+        for org_id, subject, hours in db.session.execute(query):
+            item = result.get(org_id)
+            if item is not None:
+                cover = item.subjects.setdefault(subject, SubjectCover())
+                setattr(cover, attribute, int(hours or 0))
+    for item in result.values():
+        norm = Decimal(item.norm)
+        for cover in item.subjects.values():
+            cover.shortage_fte = max(0, cover.required - cover.covered) / norm
+        item.subjects = dict(sorted(item.subjects.items(), key=lambda pair: _subject_order(pair[0])))
+
+
+def _subject_order(code: str) -> tuple[int, str]:
+    return (cb.SUBJECTS.index(code), code) if code in cb.SUBJECTS else (len(cb.SUBJECTS), code)
