@@ -44,6 +44,8 @@ def add_response(app):
                                     graduation_year=2010, experience_total=Decimal(10),
                                     experience_org=Decimal(5)).items():
                 setattr(response, name, fields.get(name, value))
+        for name, value in fields.items():
+            setattr(response, name, value)
         db.session.add(response)
         db.session.flush()
         return response
@@ -286,3 +288,63 @@ def test_director_reaches_no_other_organization(client, post, login, setting, ma
     admin = make_user("national_admin")
     login(admin)
     assert client.get("/director/KZ26/").status_code == 403
+
+
+def metric_cells(page: str) -> dict[str, tuple[str, str]]:
+    table = page.split('class="metrics"')[1].split("</table>")[0]
+    return {label: (mine, district) for label, mine, district in re.findall(
+        r'<th scope="row">([^<]+)</th>\s*<td>([^<]*)</td>\s*<td>([^<]*)</td>', table)}
+
+
+def test_dashboard_numbers_computed_by_hand(client, login, setting, make_iin_for, add_response, make_org):
+    """Census 2026-11-01, school norm 16 h. Three answers here, one at a neighbour in the same district."""
+    from survey.models import ResponseSubject, Vacancy
+
+    org, other, campaign, director = setting
+    neighbour = make_org(level="school", district="Медеуский")
+    p1 = add_response(campaign, org, make_iin_for(dt.date(1990, 5, 15), "f"), last="Первая", rate=Decimal(1),
+                      teaching_hours=16, category="expert", experience_total=Decimal(10), plans="stay", ai_use=True)
+    p2 = add_response(campaign, org, make_iin_for(dt.date(1965, 1, 10), "m"), last="Второй", rate=Decimal("1.5"),
+                      teaching_hours=25, category="master", experience_total=Decimal(30),
+                      plans="leave_profession", ai_use=False)
+    p3 = add_response(campaign, org, make_iin_for(dt.date(2000, 2, 1), "f"), last="Третья", basis="external_secondary",
+                      rate=Decimal("0.5"), teaching_hours=8, category="none", category_year=None,
+                      experience_total=Decimal(2), experience_org=Decimal(1), ped_education="none")
+    add_response(campaign, neighbour, make_iin_for(dt.date(1980, 3, 3), "f"), last="Соседка", rate=Decimal(1),
+                 teaching_hours=18, category="moderator", experience_total=Decimal(15), plans="stay")
+    for response, subject, hours in ((p1, "mathematics", 16), (p2, "mathematics", 11), (p2, "physics", 14),
+                                     (p3, "english", 8)):
+        db.session.add(ResponseSubject(response_id=response.id, subject=subject, hours=hours, language="kk"))
+    report = OrgReport(campaign_id=campaign.id, organization_id=org.id, pupils=100)
+    report.vacancies = [Vacancy(post="teacher", subject="mathematics", rate=Decimal(1))]
+    from survey.models import RequiredHours
+    report.required_hours = [RequiredHours(subject="mathematics", hours=30)]
+    db.session.add(report)
+    login(director)
+    page = client.get("/director/KZ26/").get_data(as_text=True)
+    cells = metric_cells(page)
+    assert cells["Staff who answered"] == ("3", "4")
+    assert cells["Staff at their main job"] == ("2", "3")
+    assert cells["FTE by contract (sum of rates)"] == ("3", "4")
+    assert cells["FTE by teaching load"] == ("3.06", "4.19")          # 49/16 = 3.0625; 67/16 = 4.1875
+    assert cells["Vacant rates"] == ("1", "1")
+    assert cells["Vacancy rate"] == ("25%", "20%")                     # 1/(3+1); 1/(4+1)
+    assert cells["Pupils per teacher FTE"] == ("32.65", "32.65")       # 100/(49/16); the neighbour reported no pupils
+    assert cells["Within 5 years of retirement age"] == ("33%", "25%")  # the man of 61 (retirement 63)
+    assert cells["Novices (experience up to 5 years)"] == ("33%", "25%")
+    assert cells["Without pedagogical education"] == ("33%", "25%")
+    assert cells["Overloaded (over 1.5 rates in all jobs)"] == ("33%", "25%")  # 25 h > 1.5 × 16 h
+    assert cells["Secondary jobs"] == ("33%", "25%")
+    assert cells["Plan to leave"] == ("50%", "33%")                    # of those who answered: 1/2; 1/3
+    assert cells["Use AI tools"] == ("50%", "50%")                     # 1/2; the neighbour did not answer
+    shortage_row = page.split('class="shortage"')[1].split("</tr>")[0]
+    assert "Mathematics" in shortage_row and "<td>30</td><td>27</td>" in shortage_row and "90%" in shortage_row
+    assert "0.19" in shortage_row                                      # (30 − 27) / 16 = 0.1875
+    desc = page.split("<desc>")[1].split("</desc>")[0]                 # the age pyramid, youngest band first
+    assert desc.startswith("Under 30: Men 0, Women 1; 30–39: Men 0, Women 1")
+    assert "60 and over: Men 1, Women 0" in desc
+    client.get("/lang/kk")
+    page = client.get("/director/KZ26/").get_data(as_text=True)
+    assert "Жас пирамидасы" in page and "Математика" in page
+    client.get("/lang/ru")
+    assert "Возрастная пирамида" in client.get("/director/KZ26/").get_data(as_text=True)

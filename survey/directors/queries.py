@@ -6,10 +6,16 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask_babel import format_percent
 
+from .. import codebook as cb
+from ..charts import Bar, bar_chart, pyramid
 from ..codebook import ResponseStatus
 from ..extensions import db
 from ..models import Campaign, Organization, Response, RosterEntry
+from ..reports.labels import metric_label
+from ..staffing.ages import age_sex_counts
+from ..staffing.metrics import METRIC_CODES, PERCENT_CODES, Metrics, OrgMetrics, org_metrics, total
 
 
 @dataclass(frozen=True)
@@ -100,3 +106,73 @@ def campaigns_for(organization: Organization) -> list[Campaign]:
         sa.select(Campaign).where(Campaign.status != "draft").order_by(Campaign.census_date.desc(), Campaign.id.desc())
     ).all()
     return [c for c in campaigns if organization.level.value in c.level_list]
+
+
+@dataclass(frozen=True)
+class MetricRow:
+    code: str
+    label: str
+    value: object
+    district_value: object
+    is_percent: bool
+
+
+@dataclass(frozen=True)
+class SubjectRow:
+    label: str
+    required: int
+    covered: int
+    coverage: object
+    shortage_fte: object
+
+    @property
+    def is_short(self) -> bool:
+        return self.required > self.covered
+
+
+@dataclass
+class Dashboard:
+    metrics: OrgMetrics
+    district: Metrics
+    rows: list[MetricRow]
+    subjects: list[SubjectRow]
+    age_chart: object
+    category_chart: object
+    coverage_chart: object
+
+
+DASHBOARD_CODES = tuple(code for code in METRIC_CODES if not code.startswith(("share_age_", "share_")))
+
+
+def dashboard(campaign: Campaign, organization: Organization, lang: str, titles: dict[str, str]) -> Dashboard:
+    """The director's numbers: every §7 metric for the organization beside its district's (sums, not averages)."""
+    district_ids = sa.select(Organization.id).where(Organization.district_id == organization.district_id)
+    by_org = org_metrics(campaign, district_ids)
+    mine = by_org[organization.id]
+    district = total(by_org.values())
+    rows = [MetricRow(code, metric_label(code, lang), mine.value(code), district.value(code), code in PERCENT_CODES)
+            for code in DASHBOARD_CODES]
+    subjects = [
+        SubjectRow(cb.label("subject", code, lang), cover.required, cover.covered, cover.coverage, cover.shortage_fte)
+        for code, cover in mine.subjects.items()
+    ]
+    ages = [(cb.label("age_band", band, lang), men, women)
+            for band, men, women in age_sex_counts(campaign, [organization.id])]
+    categories = [
+        Bar(cb.label("category", code, lang), count, f"{count} ({_percent(mine.share(count))})")
+        for code, count in mine.categories.items() if count or code in ("none", "pedagogue", "moderator", "expert",
+                                                                          "researcher", "master")
+    ]
+    coverage = [Bar(row.label, row.covered, f"{row.covered} / {row.required}", highlight=row.is_short)
+                for row in subjects]
+    top = max([row.required for row in subjects] + [row.covered for row in subjects] + [0])
+    return Dashboard(
+        metrics=mine, district=district, rows=rows, subjects=subjects,
+        age_chart=pyramid(titles["ages"], ages, titles["men"], titles["women"]),
+        category_chart=bar_chart(titles["categories"], categories),
+        coverage_chart=bar_chart(titles["coverage"], coverage, maximum=top or None),
+    )
+
+
+def _percent(value) -> str:
+    return "—" if value is None else format_percent(value)

@@ -63,10 +63,14 @@ def show_start():
 def show_dashboard(code: str):
     organization, campaign, report = _director_context(code)
     progress = queries.roster_progress(campaign, organization)
+    data = queries.dashboard(campaign, organization, _lang(), {
+        "ages": _("Age pyramid"), "men": _("Men"), "women": _("Women"),
+        "categories": _("Qualification categories"),
+        "coverage": _("Subject coverage: weekly hours covered of those required"),
+    })
     db.session.commit()  # the report row may have been created on first visit
     return render_template("directors/dashboard.html", organization=organization, campaign=campaign, report=report,
-                           progress=progress, campaigns=queries.campaigns_for(organization),
-                           sign_off_form=SignOffForm())
+                           progress=progress, data=data, sign_off_form=SignOffForm())
 
 
 @bp.route("/<code>/report", methods=["GET", "POST"])
