@@ -89,6 +89,12 @@ def _register_error_pages(app: Flask) -> None:
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, render_error)
 
+    from flask_wtf.csrf import CSRFError
+
+    @app.errorhandler(CSRFError)
+    def render_csrf_error(error):
+        return render_template("error.html", code=400, csrf=True), 400
+
 
 def _register_template_helpers(app: Flask) -> None:
     from flask_babel import get_locale
