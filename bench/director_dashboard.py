@@ -62,8 +62,8 @@ def main() -> None:
         db.session.remove()
 
     client = app.test_client()
-    with app.test_request_context():
-        identifier = _create_identifier()
+    with app.test_request_context(environ_base=client.environ_base):
+        identifier = _create_identifier()  # session protection compares it with the client's
     with client.session_transaction() as session:
         session.update({"_user_id": str(user_id), "_fresh": True, "_id": identifier, "lang": "ru"})
     url = f"/director/{code}/"

@@ -540,6 +540,8 @@ def load_synthetic(orgs: int, teachers: int, seed: int = 1, progress: Callable[[
         exact = weight * scale + remainder
         plan.size = int(exact)
         remainder = exact - plan.size
+    if plans:
+        plans[-1].size += teachers - sum(plan.size for plan in plans)  # float rounding must not lose anyone
     progress(f"{orgs} organizations in {len(district_rows)} districts of {len(REGIONS)} regions")
 
     campaign = _create_campaign(f"SYN-{seed}", census)

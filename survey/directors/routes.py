@@ -10,6 +10,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import codebook as cb
 from ..auth.scope import ADMIN_ROLES, get_organization_or_404, roles_required
 from ..codebook import Role
 from ..extensions import db
@@ -187,8 +188,8 @@ def download_roster_template(code: str):
         sheet.cell(row=row, column=1).number_format = "@"  # keep IINs' leading zeros
     notes = workbook.create_sheet("notes")
     notes.append([_("IIN: 12 digits. Names as in the identity document. Post: a code from the list below.")])
-    for post in services.cb.POSTS:
-        notes.append([post, services.cb.label("post", post, _lang())])
+    for post in cb.POSTS:
+        notes.append([post, cb.label("post", post, _lang())])
     buffer = io.BytesIO()
     workbook.save(buffer)
     buffer.seek(0)
