@@ -61,7 +61,9 @@ def _session_app(database_url):
         upgrade()
         db.session.remove()
     app.test_client_class = FreshContextClient
-    return app
+    yield app
+    with app.app_context():
+        db.engine.dispose()  # close pooled connections (psycopg warns about connections left to the collector)
 
 
 def _clean(app) -> None:
@@ -77,6 +79,9 @@ def _clean(app) -> None:
 
 @pytest.fixture
 def app(_session_app):
+    from survey.extensions import limiter
+
+    limiter.reset()  # rate-limit counters (memory storage) must not leak from one test into the next
     with _session_app.app_context():
         yield _session_app
         _clean(_session_app)
@@ -171,9 +176,28 @@ def login(client):
     """Sign a user in on the test client without the sign-in page (for tests of other pages)."""
 
     def sign_in(user: User) -> None:
+        from flask_login.utils import _create_identifier
+
         db.session.commit()
+        with client.application.test_request_context(environ_base=client.environ_base):
+            identifier = _create_identifier()  # session_protection="strong" drops a session without it
         with client.session_transaction() as session:
             session["_user_id"] = str(user.id)
             session["_fresh"] = True
+            session["_id"] = identifier
 
     return sign_in
+
+
+@pytest.fixture
+def csrf_token(client):
+    """The CSRF token of the client's session, read from a page's form (``url`` must render one)."""
+    import re
+
+    def token(url: str = "/auth/sign-in") -> str:
+        html = client.get(url).get_data(as_text=True)
+        match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+        assert match, f"no CSRF token on {url}"
+        return match.group(1)
+
+    return token
