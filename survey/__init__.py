@@ -56,11 +56,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from . import models  # noqa: F401  (register the tables with the metadata)
     from .auth import session as _auth_session  # noqa: F401  (the user loader)
     from .cli import survey_cli
+    from .admin import bp as admin_bp
+    from .auth import bp as auth_bp
+    from .auth import security
     from .directors import bp as directors_bp
     from .main import bp as main_bp
 
     app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(directors_bp)
+    security.init_app(app)
     app.cli.add_command(survey_cli)
     _register_error_pages(app)
     _register_template_helpers(app)

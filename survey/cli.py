@@ -175,3 +175,29 @@ def _register_exports() -> None:
 
 
 _register_exports()
+@survey_cli.command("create-user")
+@click.option("--email", required=True)
+@click.option("--role", required=True, type=click.Choice(["national_admin", "region_admin", "district_admin", "director"]))
+@click.option("--region", default=None, help="Region name (region administrator; narrows --district).")
+@click.option("--district", default=None, help="District name (district administrator).")
+@click.option("--org", "org_bin", default=None, help="BIN of the organization (director).")
+@click.option("--name", "full_name", default=None, help="Full name.")
+@click.option("--password-env", default="SURVEY_USER_PASSWORD", show_default=True,
+              help="Environment variable holding the password; when unset, the password is asked for.")
+def create_user_command(email, role, region, district, org_bin, full_name, password_env) -> None:
+    """Create a staff account. The password comes from a prompt or an environment variable, never an argument."""
+    import os
+
+    from .auth.services import AccountError, create_user, resolve_scope
+
+    password = os.environ.get(password_env) or click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with force_locale("en"):
+        try:
+            user = create_user(email, resolve_scope(role, region=region, district=district, org_bin=org_bin),
+                               password=password, full_name=full_name)
+        except AccountError as exc:
+            db.session.rollback()
+            raise click.ClickException(str(exc.message)) from exc
+    audit.record("user.create", actor="cli", target=user, details={"email": user.email, "role": role})
+    db.session.commit()
+    click.echo(f"created {user.email} ({role})")

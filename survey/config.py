@@ -90,6 +90,14 @@ def from_environment(instance_path: str | os.PathLike) -> dict:
         "LOAD_NORM_SCHOOL": _env_int("LOAD_NORM_SCHOOL", 16),
         "LOAD_NORM_COLLEGE": _env_int("LOAD_NORM_COLLEGE", 18),
         "LOAD_NORM_PRESCHOOL": _env_int("LOAD_NORM_PRESCHOOL", 24),
+        # E-mail for invitation and reset links; without SMTP_HOST links are only shown to the administrator.
+        "SMTP_HOST": os.environ.get("SMTP_HOST") or None,
+        "SMTP_PORT": _env_int("SMTP_PORT", 587),
+        "SMTP_USER": os.environ.get("SMTP_USER") or None,
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD") or None,
+        "SMTP_STARTTLS": os.environ.get("SMTP_STARTTLS", "1") != "0",
+        "MAIL_FROM": os.environ.get("MAIL_FROM") or None,
+        "SIGN_IN_RATE_LIMIT": os.environ.get("SIGN_IN_RATE_LIMIT") or "10 per minute;50 per hour",
         "BABEL_DEFAULT_LOCALE": os.environ.get("DEFAULT_LANGUAGE", "kk"),
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("TIMEZONE", "Asia/Almaty"),
     })
@@ -103,6 +111,8 @@ def defaults() -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": None,
         "RATELIMIT_STORAGE_URI": "memory://",
+        "SIGN_IN_RATE_LIMIT": "10 per minute;50 per hour",
+        "SMTP_HOST": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": False,

@@ -52,7 +52,7 @@ def test_director_dashboard_and_report_at_phone_width(app, page, live_url, make_
 
     page.select_option("#vacancies-0-post", "teacher")
     page.fill("#vacancies-0-rate", "0,3")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     assert "шагом 0,25" in page.inner_text("#vacancies-0-rate-error")
     assert page.input_value("#pupils") == "512"  # nothing typed was lost
     assert page.locator(".error-summary a").first.get_attribute("href") == "#vacancies-0-rate"

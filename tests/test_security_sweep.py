@@ -12,6 +12,16 @@ from survey import create_app
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 
 
+def _sample_value(converter):
+    """A value that the route's converter accepts: 1 for ids, the first choice of an ``any(...)``, else text."""
+    name = type(converter).__name__
+    if name == "IntegerConverter":
+        return 1
+    if name == "AnyConverter":
+        return sorted(converter.items)[0]
+    return "X"
+
+
 def _routes():
     app = create_app({"SECRET_KEY": "s", "IIN_HASH_KEY": "k", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
     found = []
@@ -19,8 +29,7 @@ def _routes():
         methods = sorted(STATE_CHANGING & set(rule.methods or ()))
         if not methods or rule.endpoint == "static":
             continue
-        values = {arg: (1 if rule._converters[arg].__class__.__name__ == "IntegerConverter" else "X")
-                  for arg in rule.arguments}
+        values = {arg: _sample_value(rule._converters[arg]) for arg in rule.arguments}
         with app.test_request_context():
             from flask import url_for
 

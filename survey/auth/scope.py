@@ -65,3 +65,59 @@ def roles_required(*roles: Role):
 
 
 ADMIN_ROLES = (Role.NATIONAL_ADMIN, Role.REGION_ADMIN, Role.DISTRICT_ADMIN)
+
+
+def visible_district_ids(user: User) -> sa.Select:
+    """A SELECT of the ids of the districts wholly inside the user's scope (none for a director)."""
+    query = sa.select(District.id)
+    if user.role == Role.NATIONAL_ADMIN:
+        return query
+    if user.role == Role.REGION_ADMIN:
+        return query.where(District.region_id == user.region_id)
+    if user.role == Role.DISTRICT_ADMIN:
+        return query.where(District.id == user.district_id)
+    return query.where(sa.false())
+
+
+# The roles each administrator may give, and so the users each may manage: always a lower rank, inside the scope.
+GRANTABLE_ROLES: dict[Role, tuple[Role, ...]] = {
+    Role.NATIONAL_ADMIN: (Role.NATIONAL_ADMIN, Role.REGION_ADMIN, Role.DISTRICT_ADMIN, Role.DIRECTOR),
+    Role.REGION_ADMIN: (Role.DISTRICT_ADMIN, Role.DIRECTOR),
+    Role.DISTRICT_ADMIN: (Role.DIRECTOR,),
+    Role.DIRECTOR: (),
+}
+
+
+def manageable_user_ids(user: User) -> sa.Select:
+    """A SELECT of the ids of the users ``user`` may see and change: a role it may grant, with a scope inside its own."""
+    query = sa.select(User.id).where(User.role.in_(GRANTABLE_ROLES[user.role]))
+    if user.role == Role.NATIONAL_ADMIN:
+        return query
+    return query.where(sa.or_(
+        User.district_id.in_(visible_district_ids(user)),
+        User.organization_id.in_(visible_organization_ids(user)),
+    ))
+
+
+def get_managed_user_or_404(user: User, user_id: int) -> User:
+    """Another user the administrator may manage, or 404 (outside the scope looks the same as absent)."""
+    found = db.session.scalar(sa.select(User).where(User.id == user_id, User.id.in_(manageable_user_ids(user))))
+    if found is None:
+        abort(404)
+    return found
+
+
+def scope_within(user: User, scope: dict) -> bool:
+    """Whether a scope from ``auth.services.resolve_scope`` lies inside ``user``'s scope with a role it may grant."""
+    role = scope["role"]
+    if role not in GRANTABLE_ROLES[user.role]:
+        return False
+    if scope.get("region") is not None:
+        return user.role == Role.NATIONAL_ADMIN
+    if scope.get("district") is not None:
+        return db.session.scalar(
+            sa.select(sa.literal(True)).where(District.id == scope["district"].id,
+                                              District.id.in_(visible_district_ids(user)))) is not None
+    if scope.get("organization") is not None:
+        return can_see_organization(user, scope["organization"].id)
+    return user.role == Role.NATIONAL_ADMIN

@@ -1,0 +1,105 @@
+"""Sign-in, sign-out, password change, and the pages behind one-time invitation and reset links."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from .. import audit
+from ..extensions import db, limiter
+from ..main.routes import safe_next
+from . import bp
+from .forms import ChangePasswordForm, SetPasswordForm, SignInForm
+from .scope import ADMIN_ROLES
+from .services import AccountError, authenticate, change_password, normalize_email, set_password, user_from_token
+
+
+def home_for(user) -> str:
+    if user.role in ADMIN_ROLES:
+        return url_for("admin.show_progress")
+    return url_for("main.show_home")
+
+
+def _sign_in_limit() -> str:
+    return current_app.config.get("SIGN_IN_RATE_LIMIT", "10 per minute;50 per hour")
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(_sign_in_limit, methods=["POST"])
+def sign_in():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = SignInForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        user = authenticate(form.email.data, form.password.data)
+        if user is None:
+            audit.record("auth.sign_in_failed", actor=normalize_email(form.email.data)[:254])
+            db.session.commit()
+            form.password.errors.append(_("Wrong e-mail or password."))
+        else:
+            login_user(user)
+            audit.record("auth.sign_in", user=user)
+            db.session.commit()
+            return redirect(safe_next(form.next.data, home_for(user)))
+    return render_template("auth/sign_in.html", form=form)
+
+
+@bp.post("/sign-out")
+@login_required
+def sign_out():
+    """POST only, CSRF-checked by CSRFProtect before the view runs."""
+    audit.record("auth.sign_out", user=current_user)
+    db.session.commit()
+    logout_user()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("auth.sign_in"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_own_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            change_password(current_user, form.current.data, form.password.data)
+        except AccountError as exc:
+            db.session.rollback()
+            form.password.errors.append(exc.message)
+        else:
+            audit.record("auth.password_change", user=current_user, target=current_user)
+            db.session.commit()
+            flash(_("Your password has been changed."), "info")
+            return redirect(home_for(current_user))
+    return render_template("auth/change_password.html", form=form)
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    return _set_password_from_link(token, "invite")
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    return _set_password_from_link(token, "reset")
+
+
+def _set_password_from_link(token: str, purpose: str):
+    user = user_from_token(token, purpose)
+    if user is None:
+        return render_template("auth/link_invalid.html"), 404
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            set_password(user, form.password.data)
+        except AccountError as exc:
+            db.session.rollback()
+            form.password.errors.append(exc.message)
+        else:
+            audit.record(f"auth.{purpose}_accepted", user=user, target=user)
+            db.session.commit()
+            if current_user.is_authenticated:
+                logout_user()
+            flash(_("Your password has been set. Sign in with it now."), "info")
+            return redirect(url_for("auth.sign_in"))
+    return render_template("auth/set_password.html", form=form, user=user, purpose=purpose)

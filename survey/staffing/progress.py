@@ -1,0 +1,176 @@
+"""The progress board: responses and roster sizes per organization, summed up to district and region, in SQL.
+
+One query per board: per-organization counts (responses, drafts, roster) are aggregated once in subqueries, joined
+to the organizations in the user's scope, and summed at the requested grain. Organizations with no response yet
+come from one NOT EXISTS query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from ..auth.scope import visible_organization_ids
+from ..codebook import ResponseStatus
+from ..extensions import db
+from ..models import Campaign, District, Organization, Region, Response, RosterEntry, User
+
+GRAINS = ("region", "district", "organization")
+SORTS = ("name", "organizations", "responses", "roster", "rate")
+
+
+@dataclass(frozen=True)
+class ProgressRow:
+    id: int
+    name: str
+    organizations: int
+    answering: int  # organizations with at least one submitted response
+    responses: int  # submitted responses
+    drafts: int
+    roster: int  # staff the directors listed
+
+    @property
+    def rate(self) -> float | None:
+        """Submitted responses per 100 people on the roster; None when no roster has been entered."""
+        return round(100.0 * self.responses / self.roster, 1) if self.roster else None
+
+    @property
+    def bar(self) -> float:
+        """The rate for a progress bar, capped at 100 (more responses than roster rows can happen)."""
+        return min(100.0, self.rate or 0.0)
+
+
+@dataclass(frozen=True)
+class SilentOrganization:
+    id: int
+    bin: str
+    name: str  # in the requested language when the registry has it
+    district: str
+    region: str
+
+
+@dataclass
+class ProgressBoard:
+    grain: str
+    rows: list[ProgressRow]
+    total: ProgressRow
+    silent: list[SilentOrganization] = field(default_factory=list)
+    silent_count: int = 0
+
+
+def _organizations(user: User, campaign: Campaign, *, level: str | None, ownership: str | None,
+                   region_id: int | None, district_id: int | None) -> sa.Select:
+    """The filter every part of the board shares: in scope, in the campaign's levels, and the chosen filters."""
+    query = (
+        sa.select(Organization.id)
+        .join(District, Organization.district_id == District.id)
+        .where(Organization.id.in_(visible_organization_ids(user)), Organization.level.in_(campaign.level_list))
+    )
+    if level:
+        query = query.where(Organization.level == level)
+    if ownership:
+        query = query.where(Organization.ownership == ownership)
+    if region_id is not None:
+        query = query.where(District.region_id == region_id)
+    if district_id is not None:
+        query = query.where(Organization.district_id == district_id)
+    return query
+
+
+def progress_board(user: User, campaign: Campaign, *, level: str | None = None, ownership: str | None = None,
+                   region_id: int | None = None, district_id: int | None = None, sort: str = "name",
+                   descending: bool = False, lang: str = "ru", silent_limit: int = 200) -> ProgressBoard:
+    """The board at the grain below the chosen place: regions (national), districts of a region, organizations of a
+    district. Rows are limited to the user's scope; the caller checks that ``region_id``/``district_id`` are in it."""
+    if district_id is not None:
+        grain = "organization"
+    elif region_id is not None:
+        grain = "district"
+    else:
+        grain = "region"
+    chosen = _organizations(user, campaign, level=level, ownership=ownership, region_id=region_id,
+                            district_id=district_id)
+
+    responses = (
+        sa.select(
+            Response.organization_id.label("organization_id"),
+            sa.func.count().filter(Response.status == ResponseStatus.SUBMITTED).label("responses"),
+            sa.func.count().filter(Response.status == ResponseStatus.DRAFT).label("drafts"),
+        )
+        .where(Response.campaign_id == campaign.id)
+        .group_by(Response.organization_id)
+        .subquery()
+    )
+    roster = (
+        sa.select(RosterEntry.organization_id.label("organization_id"), sa.func.count().label("roster"))
+        .where(RosterEntry.campaign_id == campaign.id)
+        .group_by(RosterEntry.organization_id)
+        .subquery()
+    )
+    if grain == "region":
+        keys = (Region.id, Region.name)
+    elif grain == "district":
+        keys = (District.id, District.name)
+    else:
+        keys = (Organization.id, Organization.name_ru, Organization.name_kk)
+    submitted = sa.func.coalesce(responses.c.responses, 0)
+    query = (
+        sa.select(
+            *keys,
+            sa.func.count(Organization.id),
+            sa.func.sum(sa.case((submitted > 0, 1), else_=0)),
+            sa.func.sum(submitted),
+            sa.func.sum(sa.func.coalesce(responses.c.drafts, 0)),
+            sa.func.sum(sa.func.coalesce(roster.c.roster, 0)),
+        )
+        .select_from(Organization)
+        .join(District, Organization.district_id == District.id)
+        .join(Region, District.region_id == Region.id)
+        .outerjoin(responses, responses.c.organization_id == Organization.id)
+        .outerjoin(roster, roster.c.organization_id == Organization.id)
+        .where(Organization.id.in_(chosen))
+        .group_by(*keys)
+    )
+    rows = []
+    for record in db.session.execute(query):
+        if grain == "organization":
+            ident, name_ru, name_kk, *counts = record
+            name = _name(name_ru, name_kk, lang)
+        else:
+            ident, name, *counts = record
+        rows.append(ProgressRow(ident, name or "", *(int(value or 0) for value in counts)))
+    rows.sort(key=_sort_key(sort), reverse=descending)
+    total = ProgressRow(0, "", *(sum(getattr(row, name) for row in rows)
+                                 for name in ("organizations", "answering", "responses", "drafts", "roster")))
+
+    answered = sa.select(Response.id).where(Response.campaign_id == campaign.id,
+                                            Response.organization_id == Organization.id,
+                                            Response.status == ResponseStatus.SUBMITTED)
+    silent_filter = sa.and_(Organization.id.in_(chosen), ~sa.exists(answered))
+    silent_count = db.session.scalar(sa.select(sa.func.count()).select_from(Organization).where(silent_filter))
+    silent = [
+        SilentOrganization(record[0], record[1], _name(record[2], record[3], lang), record[4], record[5])
+        for record in db.session.execute(
+            sa.select(Organization.id, Organization.bin, Organization.name_ru, Organization.name_kk, District.name,
+                      Region.name)
+            .join(District, Organization.district_id == District.id)
+            .join(Region, District.region_id == Region.id)
+            .where(silent_filter)
+            .order_by(Region.name, District.name, Organization.bin)
+            .limit(silent_limit)
+        )
+    ]
+    return ProgressBoard(grain=grain, rows=rows, total=total, silent=silent, silent_count=silent_count or 0)
+
+
+def _name(name_ru: str | None, name_kk: str | None, lang: str) -> str:
+    return ((name_kk or name_ru) if lang == "kk" else (name_ru or name_kk)) or ""
+
+
+def _sort_key(sort: str):
+    if sort == "rate":
+        return lambda row: (row.rate is None, row.rate or 0.0, row.name)
+    if sort in ("organizations", "responses", "roster"):
+        return lambda row: (getattr(row, sort), row.name)
+    return lambda row: row.name.casefold()

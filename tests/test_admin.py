@@ -1,0 +1,347 @@
+"""The administrator console: the role × URL matrix, CSRF on every state change, audit rows, the progress board."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import itertools
+
+import pytest
+import sqlalchemy as sa
+from openpyxl import Workbook
+
+from survey.codebook import CampaignStatus
+from survey.extensions import db
+from survey.models import AccessLink, AuditEvent, Campaign, Organization, Response, RosterEntry, User
+from survey.staffing.progress import progress_board
+
+ROLES = ("anonymous", "director", "district_admin", "region_admin", "national_admin")
+
+
+@pytest.fixture
+def world(make_org, make_user, make_campaign):
+    """Region A (districts A1, A2) and region B (district B1); one organization each; a user per role in A1."""
+    o1 = make_org(region="A", district="A1")
+    o2 = make_org(region="A", district="A2")
+    o3 = make_org(region="B", district="B1")
+    users = {
+        "national_admin": make_user("national_admin"),
+        "region_admin": make_user("region_admin", region=o1.district.region),
+        "district_admin": make_user("district_admin", district=o1.district),
+        "director": make_user("director", organization=o1),
+    }
+    others = {"director_a2": make_user("director", organization=o2),
+              "director_b1": make_user("director", organization=o3)}
+    campaign = make_campaign(code="C1", status="draft")
+    ids = {"o1": o1.id, "o2": o2.id, "o3": o3.id, "region_a": o1.district.region_id,
+           "region_b": o3.district.region_id, "district_a1": o1.district_id, "district_a2": o2.district_id,
+           "district_b1": o3.district_id, "campaign": campaign.id,
+           **{name: user.id for name, user in {**users, **others}.items()}}
+    return {"users": users, "ids": ids, "orgs": (o1, o2, o3), "campaign": campaign}
+
+
+# (url, statuses for anonymous, director, district_admin, region_admin, national_admin)
+MATRIX = [
+    ("/admin/", (302, 403, 302, 302, 302)),
+    ("/admin/progress", (302, 403, 200, 200, 200)),
+    ("/admin/progress?region={region_a}", (302, 403, 200, 200, 200)),
+    ("/admin/progress?region={region_b}", (302, 403, 404, 404, 200)),
+    ("/admin/progress?district={district_a1}", (302, 403, 200, 200, 200)),
+    ("/admin/progress?district={district_a2}", (302, 403, 404, 200, 200)),
+    ("/admin/progress?district={district_b1}", (302, 403, 404, 404, 200)),
+    ("/admin/progress?campaign=99999", (302, 403, 404, 404, 404)),
+    ("/admin/organizations", (302, 403, 200, 200, 200)),
+    ("/admin/organizations/{o1}", (302, 403, 200, 200, 200)),
+    ("/admin/organizations/{o2}", (302, 403, 404, 200, 200)),
+    ("/admin/organizations/{o3}", (302, 403, 404, 404, 200)),
+    ("/admin/organizations/99999", (302, 403, 404, 404, 404)),
+    ("/admin/registry/upload", (302, 403, 403, 403, 200)),
+    ("/admin/registry/template.xlsx", (302, 403, 200, 200, 200)),
+    ("/admin/campaigns", (302, 403, 403, 403, 200)),
+    ("/admin/campaigns/new", (302, 403, 403, 403, 200)),
+    ("/admin/users", (302, 403, 200, 200, 200)),
+    ("/admin/users/invite", (302, 403, 200, 200, 200)),
+    ("/admin/users/{director}", (302, 403, 200, 200, 200)),
+    ("/admin/users/{director_a2}", (302, 403, 404, 200, 200)),
+    ("/admin/users/{director_b1}", (302, 403, 404, 404, 200)),
+    ("/admin/users/{district_admin}", (302, 403, 404, 200, 200)),
+    ("/admin/users/{region_admin}", (302, 403, 404, 404, 200)),
+    ("/admin/users/{national_admin}", (302, 403, 404, 404, 200)),
+    ("/admin/users/99999", (302, 403, 404, 404, 404)),
+    ("/admin/audit", (302, 403, 403, 403, 200)),
+    ("/admin/audit.csv", (302, 403, 403, 403, 200)),
+    ("/auth/password", (302, 200, 200, 200, 200)),
+    ("/auth/sign-in", (200, 302, 302, 302, 302)),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_role_url_matrix(client, login, world, role):
+    if role != "anonymous":
+        login(world["users"][role])
+    expected_by_url = {url.format(**world["ids"]): codes[ROLES.index(role)] for url, codes in MATRIX}
+    got = {url: client.get(url).status_code for url in expected_by_url}
+    assert got == expected_by_url
+
+
+def test_scoped_lists_show_only_the_scope(client, login, world):
+    o1, o2, o3 = world["orgs"]
+    login(world["users"]["district_admin"])
+    html = client.get("/admin/organizations").get_data(as_text=True)
+    assert o1.bin in html and o2.bin not in html and o3.bin not in html
+    html = client.get("/admin/users").get_data(as_text=True)
+    emails = {u.email: u for u in db.session.scalars(sa.select(User))}
+    director_a2 = db.session.get(User, world["ids"]["director_a2"]).email
+    assert world["users"]["director"].email in html and director_a2 not in html
+    assert world["users"]["region_admin"].email not in html and len(emails) == 6
+    # a foreign BIN in the search box finds nothing
+    assert "Found: 0" in client.get(f"/admin/organizations?q={o3.bin}").get_data(as_text=True)
+
+
+def _post_routes(ids: dict) -> list[str]:
+    return [
+        "/auth/sign-in", "/auth/sign-out", "/auth/password",
+        "/admin/registry/upload", "/admin/campaigns/new",
+        f"/admin/campaigns/{ids['campaign']}/open", f"/admin/campaigns/{ids['campaign']}/close",
+        "/admin/users/invite", f"/admin/users/{ids['director_b1']}",
+        f"/admin/users/{ids['director_b1']}/deactivate", f"/admin/users/{ids['director_b1']}/activate",
+        f"/admin/users/{ids['director_b1']}/reset-link",
+    ]
+
+
+@pytest.mark.parametrize("token", ["missing", "wrong"])
+def test_csrf_on_every_state_changing_route(client, login, world, csrf_token, token):
+    login(world["users"]["national_admin"])
+    csrf_token("/auth/password")  # the session has a CSRF secret; the forms below do not carry its token
+    data = {} if token == "missing" else {"csrf_token": "forged-token"}
+    data.update({"email": "x@example.kz", "password": "password-123", "role": "national_admin", "code": "NEW",
+                 "title_kk": "x", "title_ru": "x", "census_date": "2026-11-01", "levels": "school",
+                 "current": "password-123", "confirm": "password-123"})
+    for url in _post_routes(world["ids"]):
+        assert client.post(url, data=data).status_code == 400, url
+    link = "/auth/invitation/whatever"
+    assert client.post(link, data=data).status_code in (400, 404)
+    assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id))) == 0
+    assert db.session.scalar(sa.select(sa.func.count(Campaign.id))) == 1
+    assert db.session.get(Campaign, world["ids"]["campaign"]).status == CampaignStatus.DRAFT
+    assert db.session.get(User, world["ids"]["director_b1"]).is_active
+    assert client.get("/admin/progress").status_code == 200  # still signed in
+
+
+def _registry_file(rows: list[list]) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["bin", "name_ru", "level", "ownership", "region", "district"])
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_campaign_set_up_entirely_in_the_browser(client, login, make_user, csrf_token, rng):
+    """From an empty database: import the registry, invite a director, create and open a campaign, watch progress."""
+    from survey.demo import make_bin
+
+    admin = make_user("national_admin", email="root@example.kz")
+    login(admin)
+    token = csrf_token("/admin/registry/upload")
+    bins = [make_bin(rng) for _ in range(3)]
+    bad = _registry_file([[bins[0], "Школа 1", "school", "state", "Алматы", "Медеуский"],
+                          ["123", "Школа 2", "school", "nowhere", "Алматы", "Медеуский"]])
+    page = client.post("/admin/registry/upload", data={"csrf_token": token, "file": (io.BytesIO(bad), "r.xlsx")},
+                       content_type="multipart/form-data")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "nothing was changed" in html
+    assert "must have 12 digits" in html and "nowhere is not one of" in html
+    assert db.session.scalar(sa.select(sa.func.count(Organization.id))) == 0
+
+    good = _registry_file([[bins[0], "Школа 1", "school", "state", "Алматы", "Медеуский"],
+                           [bins[1], "Школа 2", "school", "private", "Алматы", "Медеуский"],
+                           [bins[2], "Детсад 3", "preschool", "state", "Астана", "Есиль"]])
+    page = client.post("/admin/registry/upload", data={"csrf_token": token, "file": (io.BytesIO(good), "r.xlsx")},
+                       content_type="multipart/form-data")
+    assert "Imported: 3 new, 0 updated, 0 unchanged" in page.get_data(as_text=True)
+
+    page = client.post("/admin/users/invite", data={"csrf_token": token, "email": "dir@example.kz", "role": "director",
+                                                    "region_id": "0", "district_id": "0", "org_bin": bins[0]})
+    assert "/auth/invitation/" in page.get_data(as_text=True)
+
+    page = client.post("/admin/campaigns/new", data={
+        "csrf_token": token, "code": "2026-AUTUMN", "title_kk": "Күзгі санақ", "title_ru": "Осенняя перепись",
+        "census_date": "2026-11-01", "levels": ["school"]})
+    assert page.status_code == 302
+    campaign = db.session.scalar(sa.select(Campaign))
+    assert (campaign.code, campaign.level_list, campaign.status) == ("2026-AUTUMN", ["school"], "draft")
+    duplicate = client.post("/admin/campaigns/new", data={
+        "csrf_token": token, "code": "2026-AUTUMN", "title_kk": "x", "title_ru": "x", "census_date": "2026-11-01",
+        "levels": ["school"]})
+    assert "already exists" in duplicate.get_data(as_text=True)
+
+    assert client.post(f"/admin/campaigns/{campaign.id}/open", data={"csrf_token": token}).status_code == 302
+    assert db.session.get(Campaign, campaign.id).status == "open"
+    assert db.session.scalar(sa.select(sa.func.count(AccessLink.id))) == 2  # the two schools, not the kindergarten
+    client.post(f"/admin/campaigns/{campaign.id}/close", data={"csrf_token": token})
+    client.post(f"/admin/campaigns/{campaign.id}/open", data={"csrf_token": token})
+    assert db.session.get(Campaign, campaign.id).status == "open"
+
+    board = client.get("/admin/progress").get_data(as_text=True)
+    assert "Алматы" in board and "Астана" not in board  # the kindergarten's region takes no part
+    assert "Organizations with no response yet (2)" in board
+
+    events = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id)).all()
+    assert [e.action for e in events] == ["registry.import", "user.invite", "campaign.create", "campaign.open",
+                                          "campaign.close", "campaign.reopen"]
+    assert all(e.user_id == admin.id and e.actor == "root@example.kz" and e.ip == "127.0.0.1" for e in events)
+    assert events[0].details == {"file": "r.xlsx", "created": 3, "updated": 0, "unchanged": 0}
+    assert events[3].details == {"code": "2026-AUTUMN", "links": 2}
+
+
+def test_user_changes_are_scoped_and_audited(client, login, world, csrf_token):
+    ids = world["ids"]
+    o1, o2, o3 = world["orgs"]
+    login(world["users"]["district_admin"])
+    token = csrf_token("/admin/users/invite")
+    # outside the district: refused, nothing created
+    page = client.post("/admin/users/invite", data={"csrf_token": token, "email": "x@example.kz", "role": "director",
+                                                    "region_id": "0", "district_id": "0", "org_bin": o2.bin})
+    assert "outside your own scope" in page.get_data(as_text=True)
+    # a role above the administrator's reach is not even a choice
+    page = client.post("/admin/users/invite", data={"csrf_token": token, "email": "x@example.kz",
+                                                    "role": "region_admin", "region_id": str(ids["region_a"]),
+                                                    "district_id": "0", "org_bin": ""})
+    assert "Not a valid choice" in page.get_data(as_text=True)
+    assert db.session.scalar(sa.select(User).where(User.email == "x@example.kz")) is None
+    # another district's user: 404 for every action
+    for action in ("deactivate", "activate", "reset-link"):
+        assert client.post(f"/admin/users/{ids['director_a2']}/{action}",
+                           data={"csrf_token": token}).status_code == 404
+
+    director = ids["director"]
+    assert client.post(f"/admin/users/{director}/deactivate", data={"csrf_token": token}).status_code == 302
+    assert not db.session.get(User, director).is_active
+    assert client.post(f"/admin/users/{director}/activate", data={"csrf_token": token}).status_code == 302
+    assert db.session.get(User, director).is_active
+
+    login(world["users"]["region_admin"])
+    token = csrf_token("/admin/users/invite")
+    page = client.post(f"/admin/users/{director}", data={"csrf_token": token, "role": "director", "region_id": "0",
+                                                         "district_id": "0", "org_bin": o2.bin})
+    assert page.status_code == 302
+    assert db.session.get(User, director).organization_id == o2.id
+    page = client.post(f"/admin/users/{director}", data={"csrf_token": token, "role": "director", "region_id": "0",
+                                                         "district_id": "0", "org_bin": o3.bin})
+    assert "outside your own scope" in page.get_data(as_text=True)
+    assert db.session.get(User, director).organization_id == o2.id
+
+    events = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id)).all()
+    assert [(e.action, e.target_id) for e in events] == [
+        ("user.deactivate", director), ("user.activate", director), ("user.change_scope", director)]
+    assert events[2].details["before"]["organization_id"] == o1.id
+    assert events[2].details["after"]["organization_id"] == o2.id
+    assert events[0].user_id == ids["district_admin"] and events[2].user_id == ids["region_admin"]
+
+
+def test_deactivated_user_is_signed_out(client, login, world, csrf_token):
+    director = world["users"]["director"]
+    login(director)
+    assert client.get("/auth/password").status_code == 200
+    db.session.get(User, director.id).is_active = False
+    assert client.get("/auth/password").status_code == 302
+
+
+def test_audit_log_page_and_export(client, login, world, csrf_token):
+    from survey import audit
+
+    admin = world["users"]["national_admin"]
+    audit.record("campaign.open", user=admin, details={"code": "=cmd|' /C calc'!A0"})
+    audit.record("registry.import", actor="cli", details={"created": 5})
+    login(admin)
+    page = client.get("/admin/audit?action=campaign").get_data(as_text=True)
+    assert "Found: 1" in page and "campaign.open" in page and "registry.import</td>" not in page
+    answer = client.get("/admin/audit.csv?action=registry&actor=cli")
+    assert answer.mimetype == "text/csv"
+    lines = answer.get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert len(lines) == 2 and lines[0].startswith("id,created_at,actor,action")
+    assert ",cli,registry.import," in lines[1]
+    everything = client.get("/admin/audit.csv").get_data(as_text=True)
+    assert "'=cmd" not in everything  # the JSON cell starts with '{', so it needs no guard
+    export = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "audit.export")
+                                .order_by(AuditEvent.id)).all()
+    assert [(e.details["filters"], e.details["rows"]) for e in export] == [
+        ({"action": "registry", "actor": "cli"}, 1), ({}, 3)]
+
+
+_keys = itertools.count(1)
+
+
+def _responses(campaign, org, submitted: int, drafts: int = 0) -> None:
+    base = {"campaign_id": campaign.id, "organization_id": org.id, "birth_date": dt.date(1980, 1, 1), "sex": "f",
+            "last_name": "Иванова", "first_name": "Анна", "source": "web", "version": 1, "current_step": 0}
+    done = {"status": "submitted", "consent": True, "submitted_at": dt.datetime(2026, 11, 2, tzinfo=dt.timezone.utc),
+            "post": "teacher", "basis": "main", "contract": "permanent", "start_date": dt.date(2010, 9, 1),
+            "rate": 1, "teaching_hours": 16, "education_level": "bachelor", "ped_education": "ped_higher",
+            "category": "none", "graduation_year": 2002, "experience_total": 10, "experience_org": 5}
+    rows = [{**base, **done, "person_key": f"k{next(_keys)}"} for _ in range(submitted)]
+    rows += [{**base, "status": "draft", "consent": False, "person_key": f"k{next(_keys)}"} for _ in range(drafts)]
+    if rows:
+        db.session.execute(sa.insert(Response), rows)
+
+
+def _roster(campaign, org, size: int) -> None:
+    if size:
+        db.session.execute(sa.insert(RosterEntry), [
+            {"campaign_id": campaign.id, "organization_id": org.id, "person_key": f"r{next(_keys)}",
+             "birth_date": dt.date(1980, 1, 1), "sex": "f", "last_name": "И", "first_name": "А"}
+            for _ in range(size)])
+
+
+def test_progress_board_numbers(app, make_org, make_user, make_campaign):
+    campaign = make_campaign(levels="preschool;school")
+    other = make_campaign()
+    a1_school = make_org(region="A", district="A1", level="school", ownership="state", name_ru="Школа А1")
+    a1_private = make_org(region="A", district="A1", level="school", ownership="private")
+    a2_kinder = make_org(region="A", district="A2", level="preschool", ownership="state")
+    b1_school = make_org(region="B", district="B1", level="school", ownership="state")
+    make_org(region="B", district="B1", level="college", ownership="state")  # its level takes no part
+    _responses(campaign, a1_school, submitted=8, drafts=2)
+    _roster(campaign, a1_school, 10)
+    _responses(campaign, a1_private, submitted=0, drafts=1)
+    _roster(campaign, a1_private, 4)
+    _responses(campaign, a2_kinder, submitted=3)
+    _responses(campaign, b1_school, submitted=5)
+    _roster(campaign, b1_school, 4)
+    _responses(other, b1_school, submitted=7)  # another campaign: never counted
+    national = make_user("national_admin")
+    district = make_user("district_admin", district=a1_school.district)
+
+    board = progress_board(national, campaign)
+    rows = {row.name: row for row in board.rows}
+    assert [r.name for r in board.rows] == ["A", "B"]
+    a, b = rows["A"], rows["B"]
+    assert (a.organizations, a.answering, a.responses, a.drafts, a.roster) == (3, 2, 11, 3, 14)
+    assert a.rate == 78.6  # 11 / 14
+    assert (b.organizations, b.answering, b.responses, b.drafts, b.roster) == (1, 1, 5, 0, 4)
+    assert b.rate == 125.0 and b.bar == 100.0
+    assert (board.total.organizations, board.total.responses, board.total.roster) == (4, 16, 18)
+    assert board.silent_count == 1 and [o.id for o in board.silent] == [a1_private.id]
+
+    by_district = progress_board(national, campaign, region_id=a1_school.district.region_id)
+    assert [(r.name, r.responses, r.roster) for r in by_district.rows] == [("A1", 8, 14), ("A2", 3, 0)]
+    assert by_district.rows[1].rate is None
+
+    schools = progress_board(national, campaign, level="school", ownership="state")
+    assert [(r.name, r.organizations, r.responses) for r in schools.rows] == [("A", 1, 8), ("B", 1, 5)]
+
+    mine = progress_board(district, campaign, district_id=a1_school.district_id, sort="responses", descending=True)
+    assert mine.grain == "organization"
+    assert [(r.id, r.responses, r.drafts, r.roster, r.rate) for r in mine.rows] == [
+        (a1_school.id, 8, 2, 10, 80.0), (a1_private.id, 0, 1, 4, 0.0)]
+    # a district administrator asking for the whole country still sees only its district
+    assert progress_board(district, campaign).total.organizations == 2
+
+
+def test_registry_template_download(client, login, world):
+    login(world["users"]["district_admin"])
+    answer = client.get("/admin/registry/template.xlsx")
+    assert answer.status_code == 200 and answer.data[:2] == b"PK"
