@@ -54,3 +54,75 @@ def test_missing_or_wrong_csrf_token_is_refused(client, login, make_user, make_o
     assert "This form has expired" in missing.get_data(as_text=True)
     wrong = client.open(url, method=method, data={"csrf_token": "forged", "anything": "1"})
     assert wrong.status_code == 400
+
+
+PAYLOAD = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+SKIP_GET = {"static", "main.switch_language", "auth.accept_invitation", "auth.reset_password"}
+
+
+def _get_routes():
+    app = create_app({"SECRET_KEY": "s", "IIN_HASH_KEY": "k", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    return sorted((rule.endpoint, rule.rule, tuple(sorted(rule.arguments))) for rule in app.url_map.iter_rules()
+                  if "GET" in (rule.methods or ()) and rule.endpoint not in SKIP_GET)
+
+
+@pytest.fixture
+def hostile_data(app, make_org, make_campaign, make_user, make_iin_for):
+    """Every free-text field that pages show, filled with markup."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from survey.domain import hash_iin
+    from survey.extensions import db
+    from survey.models import OrgReport, Response, RosterEntry
+    from tests.conftest import TEST_HASH_KEY
+
+    org = make_org(region=f"Регион {PAYLOAD}", district=f"Район {PAYLOAD}", name_ru=f"Школа {PAYLOAD}",
+                   name_kk=f"Мектеп {PAYLOAD}", address=PAYLOAD)
+    campaign = make_campaign(code="XSS")
+    campaign.title_kk = campaign.title_ru = f"Анкета {PAYLOAD}"
+    director = make_user("director", organization=org)
+    director.full_name = PAYLOAD
+    admin = make_user("national_admin")
+    admin.full_name = PAYLOAD
+    iin = make_iin_for(dt.date(1985, 1, 1), "f")
+    key = hash_iin(iin, TEST_HASH_KEY)
+    response = Response(
+        campaign_id=campaign.id, organization_id=org.id, person_key=key, birth_date=dt.date(1985, 1, 1), sex="f",
+        last_name=PAYLOAD, first_name=PAYLOAD, middle_name=PAYLOAD, status="submitted", consent=True,
+        submitted_at=dt.datetime.now(dt.timezone.utc), post="teacher", basis="main", contract="permanent",
+        start_date=dt.date(2015, 9, 1), rate=Decimal(1), teaching_hours=16, education_level="bachelor",
+        ped_education="ped_higher", specialty=PAYLOAD, category="none", graduation_year=2007,
+        experience_total=Decimal(10), experience_org=Decimal(5))
+    db.session.add(response)
+    db.session.add(RosterEntry(campaign_id=campaign.id, organization_id=org.id, person_key=key,
+                               birth_date=dt.date(1985, 1, 1), sex="f", last_name=PAYLOAD, first_name=PAYLOAD))
+    db.session.add(OrgReport(campaign_id=campaign.id, organization_id=org.id, pupils=10))
+    db.session.flush()
+    values = {"code": campaign.code, "organization_id": org.id, "campaign_id": campaign.id,
+              "user_id": director.id, "response_id": response.id}
+    return director, admin, values
+
+
+@pytest.mark.parametrize("role", ["national_admin", "director"])
+def test_markup_in_every_text_field_is_escaped_on_every_page(client, login, hostile_data, role):
+    from flask import url_for
+
+    director, admin, values = hostile_data
+    login(admin if role == "national_admin" else director)
+    visited = escaped = 0
+    for endpoint, rule, arguments in _get_routes():
+        if any(arg not in values for arg in arguments):
+            continue
+        with client.application.test_request_context():
+            url = url_for(endpoint, **{arg: values[arg] for arg in arguments})
+        response = client.get(url)
+        assert response.status_code < 500, url
+        if response.status_code != 200 or not response.mimetype.startswith("text/"):
+            continue
+        visited += 1
+        body = response.get_data(as_text=True)
+        assert "<script>alert" not in body and "<img src=x" not in body, url
+        escaped += "&lt;script&gt;alert" in body
+    assert visited >= 5
+    assert escaped >= 3  # the markup was really shown (escaped), not merely absent
