@@ -56,24 +56,27 @@ def bar_chart(title: str, bars: list[Bar], maximum: float | None = None) -> Mark
 
 
 def pyramid(title: str, rows: list[tuple[str, int, int]], left_label: str, right_label: str) -> Markup:
-    """An age pyramid: (band, men, women) rows, oldest on top; men to the left, women to the right."""
-    centre = WIDTH / 2
-    half = centre - 70
+    """An age pyramid: (band, men, women) rows, oldest on top; band names on the left, then men's bars growing
+    left from the centre line and women's growing right."""
+    label_width = LABEL_WIDTH
+    centre = label_width + (WIDTH - label_width) / 2
+    longest = (WIDTH - label_width) / 2 - 36  # leave room for the numbers
     top = max((max(m, w) for _, m, w in rows), default=0)
     body = [
-        f'<text x="{centre - 40}" y="14" text-anchor="end" font-size="13" font-weight="bold">{escape(left_label)}</text>',
-        f'<text x="{centre + 40}" y="14" font-size="13" font-weight="bold">{escape(right_label)}</text>',
+        f'<text x="{centre - 4}" y="14" text-anchor="end" font-size="13" font-weight="bold">{escape(left_label)}</text>',
+        f'<text x="{centre + 4}" y="14" font-size="13" font-weight="bold">{escape(right_label)}</text>',
     ]
     for index, (band, men, women) in enumerate(reversed(rows)):
         y = 24 + index * (BAR_HEIGHT + GAP)
-        men_length = (half - 40) * men / top if top else 0
-        women_length = (half - 40) * women / top if top else 0
+        text_y = f"{y + BAR_HEIGHT * 0.7:.1f}"
+        men_length = longest * men / top if top else 0
+        women_length = longest * women / top if top else 0
         body.append(
-            f'<rect x="{centre - 35 - men_length:.1f}" y="{y}" width="{men_length:.1f}" height="{BAR_HEIGHT}" fill="{PALETTE[0]}"/>'
-            f'<text x="{centre - 40 - men_length:.1f}" y="{y + BAR_HEIGHT * 0.7:.1f}" text-anchor="end" font-size="13">{men}</text>'
-            f'<text x="{centre}" y="{y + BAR_HEIGHT * 0.7:.1f}" text-anchor="middle" font-size="12">{escape(band)}</text>'
-            f'<rect x="{centre + 35}" y="{y}" width="{women_length:.1f}" height="{BAR_HEIGHT}" fill="{PALETTE[1]}"/>'
-            f'<text x="{centre + 40 + women_length:.1f}" y="{y + BAR_HEIGHT * 0.7:.1f}" font-size="13">{women}</text>'
+            f'<text x="{label_width - 6}" y="{text_y}" text-anchor="end" font-size="13">{escape(band)}</text>'
+            f'<rect x="{centre - men_length:.1f}" y="{y}" width="{men_length:.1f}" height="{BAR_HEIGHT}" fill="{PALETTE[0]}"/>'
+            f'<text x="{centre - men_length - 4:.1f}" y="{text_y}" text-anchor="end" font-size="13">{men}</text>'
+            f'<rect x="{centre + 1}" y="{y}" width="{women_length:.1f}" height="{BAR_HEIGHT}" fill="{PALETTE[1]}"/>'
+            f'<text x="{centre + women_length + 5:.1f}" y="{text_y}" font-size="13">{women}</text>'
         )
     height = 24 + max(len(rows), 1) * (BAR_HEIGHT + GAP)
     description = "; ".join(f"{band}: {left_label} {men}, {right_label} {women}" for band, men, women in rows)
