@@ -171,9 +171,15 @@ def login(client):
     """Sign a user in on the test client without the sign-in page (for tests of other pages)."""
 
     def sign_in(user: User) -> None:
+        from survey.extensions import login_manager
+
         db.session.commit()
+        with client.application.test_request_context(environ_base=client.environ_base):
+            # session_protection = "strong" drops a session whose identifier (address + agent) is missing
+            identifier = login_manager._session_identifier_generator()
         with client.session_transaction() as session:
             session["_user_id"] = str(user.id)
             session["_fresh"] = True
+            session["_id"] = identifier
 
     return sign_in
