@@ -256,14 +256,38 @@ def test_sheet_names_are_unique_and_short():
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
-def test_libreoffice_opens_every_sheet(data, tmp_path):
-    path = export("profiles", data, tmp_path, org_bin=data.s1.bin)
-    for index, name in enumerate(load_workbook(path).sheetnames, start=1):
-        out = tmp_path / f"sheet{index}"
+def test_libreoffice_converts_every_sheet(data, tmp_path):
+    """What "opens without a repair prompt" means here: soffice converts every sheet of each workbook to CSV."""
+    workbooks = [
+        export("profiles", data, tmp_path, "org.xlsx", org_bin=data.s1.bin, lang="kk"),
+        export("profiles", data, tmp_path, "area.xlsx", per_org=True, lang="ru"),
+        export("responses", data, tmp_path, "raw.xlsx", lang="kk"),
+    ]
+    for path in workbooks:
+        out = tmp_path / path.stem
         out.mkdir()
-        done = subprocess.run(["soffice", "--headless", "--convert-to", f"csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,{index}",
-                               "--outdir", str(out), str(path)], capture_output=True, timeout=120)
-        assert done.returncode == 0 and list(out.iterdir()), done.stderr
+        done = subprocess.run(
+            ["soffice", "--headless", "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,"
+             "false,false,-1", "--outdir", str(out), str(path)],
+            capture_output=True, timeout=180, env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"})
+        assert done.returncode == 0, done.stderr
+        assert len(list(out.glob("*.csv"))) == len(load_workbook(path).sheetnames), done.stdout
+
+
+def test_flags_sheet_and_code_headers(data, tmp_path):
+    from survey.models import Flag
+
+    db.session.add(Flag(campaign_id=data.campaign.id, organization_id=data.s1.id, rule="G1", subject_key="key-P3",
+                        severity="high", evidence={"hours": 28}, note="=cmd"))
+    db.session.commit()
+    book = load_workbook(export("profiles", data, tmp_path, org_bin=data.s1.bin, headers="codes"))
+    assert book.sheetnames == ["Profile", "Staff", "Subjects", "Vacancies", "Flags", "About"]
+    flags = rows_of(book["Flags"])
+    assert flags[1][:4] == ("G1", "high", "open", "key-P3") and flags[1][5] == "=cmd"
+    assert rows_of(book["Staff"])[1][2] == "teacher"
+    area = load_workbook(export("profiles", data, tmp_path, "area.xlsx", headers="codes"))
+    header = rows_of(area["Organizations"])[0]
+    assert header[:2] == ("bin", "organization") and "near_retirement_share" in header and "share_age_60_plus" in header
 
 
 # background jobs ---------------------------------------------------------------------------------------------------
