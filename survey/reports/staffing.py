@@ -131,7 +131,14 @@ def _subject_columns(ctx: ExportContext) -> list[Column]:
 
 def _subject_rows(ctx: ExportContext, org: Metrics) -> list[list]:
     return [[ctx.code("subject", subject), cover.required, cover.covered, number(cover.coverage),
-             number(cover.shortage_fte)] for subject, cover in org.subjects.items()]
+             number(cover.shortage_fte)] for subject, cover in sorted(org.subjects.items(), key=_codebook_order)]
+
+
+_SUBJECT_RANK = {code: rank for rank, code in enumerate(cb.SUBJECTS)}
+
+
+def _codebook_order(pair) -> tuple[int, str]:
+    return _SUBJECT_RANK.get(pair[0], len(_SUBJECT_RANK)), pair[0]
 
 
 def subjects_table(ctx: ExportContext, org: Metrics) -> Table:

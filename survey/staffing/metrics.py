@@ -128,7 +128,7 @@ class Metrics:
     ai_use: int = 0
     roster_size: int = 0
     roster_responding: int = 0
-    subjects: dict[str, SubjectCover] = field(default_factory=dict)
+    subjects: dict[str, SubjectCover] = field(default_factory=dict)  # by subject code, in no particular order
 
     # ratios -------------------------------------------------------------------------------------------------------
     @property
@@ -291,6 +291,11 @@ def org_metrics(campaign: Campaign, organization_ids: Iterable[int] | sa.Select 
     result = _organizations(organization_ids, norms)
     if not result:
         return result
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Big GROUP BYs hash in memory; JIT compiling costs more than it saves on these short queries; parallel
+        # workers would each rebuild the same hash tables of people (on two cores, slower than one process).
+        for setting in ("work_mem = '64MB'", "jit = off", "max_parallel_workers_per_gather = 0"):
+            db.session.execute(sa.text(f"SET LOCAL {setting}"))
     _add_responses(result, campaign, organization_ids, norms)
     _add_reports(result, campaign, organization_ids)
     _add_roster(result, campaign, organization_ids)
@@ -330,18 +335,24 @@ def _submitted(campaign: Campaign) -> list:
 def _add_responses(result: dict[int, OrgMetrics], campaign: Campaign, organization_ids, norms) -> None:
     census = campaign.census_date
     scale, weight = _norm_weights(norms)
-    # Each person's teaching load across all their organizations in the campaign, in units of 1/scale rate.
+    # A person's teaching load across all their organizations, in units of 1/scale rate. Only people with more
+    # than one response in the campaign need the cross-organization sum (found on the (campaign, person_key)
+    # index); everyone else's load is their own row's.
+    # (A window count rather than GROUP BY: PostgreSQL reads it in the order of that index, without hashing.)
+    rows_of_person = sa.func.count().over(partition_by=Response.person_key)
+    counted = sa.select(Response.person_key, rows_of_person.label("rows")).where(Response.campaign_id == campaign.id)
+    if organization_ids is not None:
+        counted = counted.where(Response.person_key.in_(
+            sa.select(Response.person_key).where(*_submitted(campaign), Response.organization_id.in_(organization_ids))))
+    counted = counted.subquery("counted")
+    candidates = sa.select(counted.c.person_key).where(counted.c.rows > 1)
     people = (
         sa.select(Response.person_key, sa.func.sum(Response.teaching_hours * weight).label("load"))
         .join(Organization, Response.organization_id == Organization.id)
-        .where(*_submitted(campaign))
+        .where(*_submitted(campaign), Response.person_key.in_(candidates))
         .group_by(Response.person_key)
-    )
-    if organization_ids is not None:
-        inside = sa.select(Response.person_key).where(
-            *_submitted(campaign), Response.organization_id.in_(organization_ids))
-        people = people.where(Response.person_key.in_(inside))
-    people = people.subquery("people")
+    ).subquery("people")
+    load = sa.func.coalesce(people.c.load, Response.teaching_hours * weight)
     # load > 1.5 × norm  ⇔  Σ hours·(scale/norm) > 1.5·scale  ⇔  2·Σ … > 3·scale (integers, exact)
     twice_limit = int(OVERLOAD_RATES * 2 * scale)
 
@@ -372,18 +383,20 @@ def _add_responses(result: dict[int, OrgMetrics], campaign: Campaign, organizati
             )).label("near_retirement"),
             _count(Response.experience_total <= NOVICE_MAX_YEARS).label("novice"),
             _count(Response.ped_education == "none").label("no_ped_education"),
-            _count(people.c.load * 2 > twice_limit).label("overload"),
+            _count(load * 2 > twice_limit).label("overload"),
             _count(Response.basis != "main").label("secondary_job"),
             sa.func.count(Response.plans).label("plans_answered"),
             _count(Response.plans.in_(TURNOVER_PLANS)).label("turnover_risk"),
             sa.func.count(Response.ai_use).label("ai_answered"),
             _count(Response.ai_use.is_(True)).label("ai_use"),
         )
-        .join(people, people.c.person_key == Response.person_key)
+        .join(Organization, Response.organization_id == Organization.id)
+        .outerjoin(people, people.c.person_key == Response.person_key)
         .where(*_submitted(campaign), *_org_filter(Response.organization_id, organization_ids))
         .group_by(Response.organization_id)
     )
-    for row in db.session.execute(query).mappings():
+    for row in _rows(query):
+        row = row._mapping
         item = result.get(row["organization_id"])
         if item is None:
             continue
@@ -413,7 +426,7 @@ def _add_reports(result: dict[int, OrgMetrics], campaign: Campaign, organization
         .outerjoin(vacancies, vacancies.c.report_id == OrgReport.id)
         .where(OrgReport.campaign_id == campaign.id, *_org_filter(OrgReport.organization_id, organization_ids))
     )
-    for org_id, pupils, hundredths in db.session.execute(query):
+    for org_id, pupils, hundredths in _rows(query):
         item = result.get(org_id)
         if item is None:
             continue
@@ -437,7 +450,7 @@ def _add_roster(result: dict[int, OrgMetrics], campaign: Campaign, organization_
         .where(RosterEntry.campaign_id == campaign.id, *_org_filter(RosterEntry.organization_id, organization_ids))
         .group_by(RosterEntry.organization_id)
     )
-    for org_id, size, responding in db.session.execute(query):
+    for org_id, size, responding in _rows(query):
         if org_id in result:
             result[org_id].roster_size = size
             result[org_id].roster_responding = responding
@@ -445,29 +458,26 @@ def _add_roster(result: dict[int, OrgMetrics], campaign: Campaign, organization_
 
 def _add_subjects(result: dict[int, OrgMetrics], campaign: Campaign, organization_ids) -> None:
     covered = (
-        sa.select(Response.organization_id, ResponseSubject.subject, sa.func.sum(ResponseSubject.hours))
+        sa.select(Response.organization_id.label("org"), ResponseSubject.subject.label("subject"),
+                  ResponseSubject.hours.label("covered"), sa.literal(0).label("required"))
         .join(Response, ResponseSubject.response_id == Response.id)
         .where(*_submitted(campaign), *_org_filter(Response.organization_id, organization_ids))
-        .group_by(Response.organization_id, ResponseSubject.subject)
     )
     required = (
-        sa.select(OrgReport.organization_id, RequiredHours.subject, sa.func.sum(RequiredHours.hours))
+        sa.select(OrgReport.organization_id, RequiredHours.subject, sa.literal(0), RequiredHours.hours)
         .join(OrgReport, RequiredHours.report_id == OrgReport.id)
         .where(OrgReport.campaign_id == campaign.id, *_org_filter(OrgReport.organization_id, organization_ids))
-        .group_by(OrgReport.organization_id, RequiredHours.subject)
     )
-    for query, attribute in ((covered, "covered"), (required, "required")):
-        for org_id, subject, hours in db.session.execute(query):
-            item = result.get(org_id)
-            if item is not None:
-                cover = item.subjects.setdefault(subject, SubjectCover())
-                setattr(cover, attribute, int(hours or 0))
-    for item in result.values():
-        norm = Decimal(item.norm)
-        for cover in item.subjects.values():
-            cover.shortage_fte = max(0, cover.required - cover.covered) / norm
-        item.subjects = dict(sorted(item.subjects.items(), key=lambda pair: _subject_order(pair[0])))
+    both = sa.union_all(covered, required).subquery("hours")
+    query = (sa.select(both.c.org, both.c.subject, sa.func.sum(both.c.required), sa.func.sum(both.c.covered))
+             .group_by(both.c.org, both.c.subject))
+    zero = Decimal(0)
+    for org_id, subject, need, have in _rows(query):
+        item = result.get(org_id)
+        if item is not None:
+            item.subjects[subject] = SubjectCover(need, have, (need - have) / Decimal(item.norm) if need > have else zero)
 
 
-def _subject_order(code: str) -> tuple[int, str]:
-    return (cb.SUBJECTS.index(code), code) if code in cb.SUBJECTS else (len(cb.SUBJECTS), code)
+def _rows(query) -> list[sa.Row]:
+    """Core execution, fetched at once (no ORM row processing, no per-row fetch): plain tuples by the thousand."""
+    return db.session.connection().execute(query).all()

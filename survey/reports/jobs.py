@@ -1,0 +1,178 @@
+"""Background export jobs on the ``ExportJob`` model.
+
+``create_job`` records a queued job (the caller commits); ``dispatch`` then hands it to RQ on Redis when
+``REDIS_URL`` is set, or to a background thread in the embedded default. Either way ``run_job`` does the work:
+running → progress (0–100, committed as it goes, so a reloaded page shows it) → done with a file kept for a day,
+or failed with the reason. A failed job can be retried (``retry_job``); expired files are removed
+(``purge_expired``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from ..auth.scope import visible_organization_ids
+from ..codebook import JobStatus
+from ..extensions import db
+from ..models import ExportJob, User
+from ..models.base import utcnow
+from .services import ExportError, export_profiles, export_responses, get_campaign, select_organizations
+from .staffing import ExportContext
+
+log = logging.getLogger(__name__)
+
+KEEP_FILES = dt.timedelta(days=1)
+KINDS = ("profiles", "responses")
+QUEUE_NAME = "exports"
+
+
+def export_dir(app: Flask) -> Path:
+    path = Path(app.config.get("EXPORT_DIR") or Path(app.instance_path) / "exports")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def create_job(kind: str, params: dict[str, Any], user: User | None) -> ExportJob:
+    """A queued job (added and flushed; the caller commits, then calls ``dispatch``)."""
+    if kind not in KINDS:
+        raise ValueError(kind)
+    job = ExportJob(kind=kind, params=dict(params), user_id=user.id if user else None, status=JobStatus.QUEUED)
+    db.session.add(job)
+    db.session.flush()
+    return job
+
+
+def retry_job(job: ExportJob) -> None:
+    """Put a failed job back in the queue (the caller commits, then calls ``dispatch``)."""
+    if job.status != JobStatus.FAILED:
+        raise ValueError("only a failed job can be retried")
+    job.status, job.progress, job.error = JobStatus.QUEUED, 0, None
+    job.started_at = job.finished_at = job.expires_at = None
+    db.session.flush()
+
+
+def dispatch(job_id: int) -> None:
+    """Run the job on the RQ queue (REDIS_URL set) or in a daemon thread. Call after the commit."""
+    app = current_app._get_current_object()
+    if app.config.get("REDIS_URL"):
+        from redis import Redis
+        from rq import Queue
+
+        Queue(QUEUE_NAME, connection=Redis.from_url(app.config["REDIS_URL"])).enqueue(
+            run_job_in_worker, job_id, job_timeout=3 * 3600)
+        return
+    thread = threading.Thread(target=_run_in_app, args=(app, job_id), name=f"export-{job_id}", daemon=True)
+    thread.start()
+    app.extensions.setdefault("export_threads", {})[job_id] = thread
+
+
+def _run_in_app(app: Flask, job_id: int) -> None:
+    with app.app_context():
+        try:
+            run_job(job_id)
+        finally:
+            db.session.remove()
+
+
+def run_job_in_worker(job_id: int) -> None:
+    """The RQ entry point: builds the app from the environment, like ``wsgi.py``."""
+    from .. import create_app
+
+    _run_in_app(create_app(), job_id)
+
+
+def _set(job_id: int, **values) -> None:
+    db.session.execute(sa.update(ExportJob).where(ExportJob.id == job_id).values(**values))
+    db.session.commit()
+
+
+def run_job(job_id: int) -> None:
+    """Do the export of job ``job_id``; never raises (a failure is recorded on the job)."""
+    job = db.session.get(ExportJob, job_id)
+    if job is None or job.status not in (JobStatus.QUEUED, JobStatus.RUNNING):
+        return
+    params = dict(job.params)
+    _set(job_id, status=JobStatus.RUNNING, started_at=utcnow(), progress=0)
+    last = [0]
+
+    def progress(percent: int) -> None:
+        if percent - last[0] >= 5 and percent < 100:
+            last[0] = percent
+            _set(job_id, progress=percent)
+
+    try:
+        path, count = _export(job_id, job.kind, params, job.user_id, progress)
+    except Exception as exc:  # noqa: BLE001 — any failure must reach the job, not vanish with the thread
+        db.session.rollback()
+        if isinstance(exc, ExportError):
+            reason = exc.message
+        else:
+            log.exception("export job %s failed", job_id)
+            with force_locale(params.get("lang", "ru")):
+                reason = _("The export failed: %(error)s", error=f"{type(exc).__name__}: {exc}")
+        _set(job_id, status=JobStatus.FAILED, error=str(reason)[:2000], finished_at=utcnow())
+        return
+    now = utcnow()
+    _set(job_id, status=JobStatus.DONE, progress=100, file_path=str(path), row_count=count, finished_at=now,
+         expires_at=now + KEEP_FILES)
+
+
+def _export(job_id: int, kind: str, params: dict[str, Any], user_id: int | None, progress) -> tuple[Path, int]:
+    user = db.session.get(User, user_id) if user_id else None
+    scope = visible_organization_ids(user) if user is not None else None
+    lang = params.get("lang", "ru")
+    with force_locale(lang):  # error messages in the language of the export
+        campaign = get_campaign(params["campaign"])
+        selection = select_organizations(scope, region=params.get("region"), district=params.get("district"),
+                                         org_bin=params.get("org_bin"))
+    ctx = ExportContext(campaign, lang=lang, headers=params.get("headers", "labels"),
+                        exported_by=user.email if user else "system")
+    path = export_dir(current_app) / f"{job_id}-{file_name(kind, params)}"
+    if kind == "profiles":
+        count = export_profiles(ctx, selection, path, per_org=bool(params.get("per_org")),
+                                as_zip=bool(params.get("zip")), progress=progress)
+    else:
+        count = export_responses(ctx, selection, path, fmt=params.get("format", "xlsx"),
+                                 layout=params.get("layout", "tables"), progress=progress)
+    return path, count
+
+
+def file_name(kind: str, params: dict[str, Any]) -> str:
+    """The download name: what, which campaign, which filter, language; the right extension."""
+    parts = [kind, params.get("campaign", "")]
+    parts += [str(params[key]) for key in ("region", "district", "org_bin") if params.get(key)]
+    parts.append(params.get("lang", "ru"))
+    stem = "-".join(p for p in parts if p).replace("/", "_").replace(" ", "_")
+    if kind == "profiles":
+        return stem + (".zip" if params.get("zip") else ".xlsx")
+    if params.get("format") == "csv":
+        return stem + (".csv" if params.get("layout") == "flat" else ".zip")
+    return stem + ".xlsx"
+
+
+def purge_expired(now: dt.datetime | None = None) -> int:
+    """Delete the files of jobs past their day (the rows stay, marked by ``expires_at``). Returns files removed."""
+    now = now or utcnow()
+    removed = 0
+    for job in db.session.scalars(sa.select(ExportJob).where(ExportJob.expires_at < now,
+                                                             ExportJob.file_path.is_not(None))):
+        path = Path(job.file_path)
+        if path.exists():
+            path.unlink()
+            removed += 1
+    return removed
+
+
+def is_downloadable(job: ExportJob, now: dt.datetime | None = None) -> bool:
+    now = now or utcnow()
+    return (job.status == JobStatus.DONE and job.file_path is not None and job.expires_at is not None
+            and job.expires_at > now and Path(job.file_path).exists())

@@ -1,0 +1,116 @@
+"""Downloads on the web: one organization's workbook at once; bigger exports as background jobs."""
+
+from __future__ import annotations
+
+import io
+
+import sqlalchemy as sa
+from flask import abort, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from .. import audit
+from ..auth.scope import ADMIN_ROLES, get_organization_or_404, roles_required, visible_organization_ids
+from ..codebook import JobStatus, Role
+from ..extensions import db
+from ..models import Campaign, ExportJob
+from . import bp, jobs
+from .forms import ExportForm
+from .services import ExportError, export_profiles, select_organizations
+from .staffing import ExportContext
+
+ALL_ROLES = (*ADMIN_ROLES, Role.DIRECTOR)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _campaign_choices() -> list[SelectChoice]:
+    lang = str(get_locale())
+    return [SelectChoice(c.code, f"{c.code} — {c.title(lang)}")
+            for c in db.session.scalars(sa.select(Campaign).order_by(Campaign.census_date.desc(), Campaign.code))]
+
+
+def _own_job_or_404(job_id: int) -> ExportJob:
+    job = db.session.get(ExportJob, job_id)
+    if job is None or job.user_id != current_user.id:
+        abort(404)
+    return job
+
+
+@bp.route("/", methods=["GET", "POST"])
+@roles_required(*ALL_ROLES)
+def request_export():
+    form = ExportForm(lang=str(get_locale()))
+    form.campaign.choices = _campaign_choices()
+    if form.validate_on_submit():
+        job = jobs.create_job(form.kind.data, form.params(), current_user)
+        audit.record("export.request", user=current_user, target=job, details=form.params())
+        db.session.commit()
+        jobs.dispatch(job.id)
+        return redirect(url_for("reports.show_export", job_id=job.id))
+    recent = db.session.scalars(sa.select(ExportJob).where(ExportJob.user_id == current_user.id)
+                                .order_by(ExportJob.id.desc()).limit(20)).all()
+    return render_template("reports/index.html", form=form, jobs=recent), 400 if form.errors else 200
+
+
+@bp.get("/jobs/<int:job_id>")
+@roles_required(*ALL_ROLES)
+def show_export(job_id: int):
+    job = _own_job_or_404(job_id)
+    return render_template("reports/job.html", job=job, downloadable=jobs.is_downloadable(job),
+                           name=jobs.file_name(job.kind, job.params))
+
+
+@bp.get("/jobs/<int:job_id>.json")
+@roles_required(*ALL_ROLES)
+def show_export_status(job_id: int):
+    job = _own_job_or_404(job_id)
+    return {"id": job.id, "status": job.status.value, "progress": job.progress, "error": job.error,
+            "download": url_for("reports.download_export", job_id=job.id) if jobs.is_downloadable(job) else None}
+
+
+@bp.get("/jobs/<int:job_id>/file")
+@roles_required(*ALL_ROLES)
+def download_export(job_id: int):
+    job = _own_job_or_404(job_id)
+    if not jobs.is_downloadable(job):
+        abort(404)
+    return send_file(job.file_path, as_attachment=True, download_name=jobs.file_name(job.kind, job.params))
+
+
+@bp.post("/jobs/<int:job_id>/retry")
+@roles_required(*ALL_ROLES)
+def retry_export(job_id: int):
+    job = _own_job_or_404(job_id)
+    if job.status != JobStatus.FAILED:
+        abort(409)
+    jobs.retry_job(job)
+    audit.record("export.retry", user=current_user, target=job)
+    db.session.commit()
+    jobs.dispatch(job.id)
+    return redirect(url_for("reports.show_export", job_id=job.id))
+
+
+@bp.get("/organizations/<int:organization_id>/<campaign_code>.xlsx")
+@roles_required(*ALL_ROLES)
+def download_profile(organization_id: int, campaign_code: str):
+    """One organization's workbook, built in the request (a fraction of a second)."""
+    org = get_organization_or_404(current_user, organization_id)
+    campaign = db.session.scalar(sa.select(Campaign).where(Campaign.code == campaign_code))
+    if campaign is None:
+        abort(404)
+    lang = request.args.get("lang") or str(get_locale())
+    headers = request.args.get("headers", "labels")
+    if lang not in ("kk", "ru", "en") or headers not in ("codes", "labels"):
+        abort(400)
+    try:
+        selection = select_organizations(visible_organization_ids(current_user), org_bin=org.bin)
+    except ExportError:
+        abort(404)
+    buffer = io.BytesIO()
+    export_profiles(ExportContext(campaign, lang=lang, headers=headers, exported_by=current_user.email), selection,
+                    buffer)
+    audit.record("export.profile", user=current_user, target=org, details={"campaign": campaign.code, "lang": lang})
+    db.session.commit()
+    buffer.seek(0)
+    return send_file(buffer, mimetype=XLSX, as_attachment=True, download_name=f"{org.bin}-{campaign.code}-{lang}.xlsx")
