@@ -190,7 +190,8 @@ def check_command(code: str, rules: tuple[str, ...]) -> None:
         "rules": list(rules), "active": summary.active, "new": summary.opened, "closed": summary.closed})
     db.session.commit()
     for result in summary.results:
-        click.echo(f"{result.code:<4} active {result.active:>7}  new {result.opened:>7}  closed {result.closed:>7}")
+        click.echo(f"{result.code:<4} active {result.active:>7}  new {result.opened:>7}  closed {result.closed:>7}  "
+                   f"{result.seconds:6.2f} s")
     click.echo(f"campaign {code}: {summary.active} active flags ({summary.opened} new, {summary.closed} closed) "
                f"in {summary.seconds:.1f} s")
 

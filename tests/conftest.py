@@ -61,7 +61,9 @@ def _session_app(database_url):
         upgrade()
         db.session.remove()
     app.test_client_class = FreshContextClient
-    return app
+    yield app
+    with app.app_context():  # close pooled connections (psycopg warns about open ones at exit)
+        db.engine.dispose()
 
 
 def _clean(app) -> None:

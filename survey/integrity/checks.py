@@ -86,24 +86,23 @@ def _per_person(ctx: Context, *columns, where=sa.true()) -> sa.Subquery:
 
 
 def same_name_two_iins(ctx: Context) -> sa.Select:
-    """G3: the same full name and birth date under two or more person keys in the campaign."""
+    """G3: the same full name and birth date under two or more person keys in the campaign (flagged for each)."""
     name = (sa.func.lower(sa.func.trim(Response.last_name)), sa.func.lower(sa.func.trim(Response.first_name)),
             sa.func.lower(sa.func.trim(sa.func.coalesce(Response.middle_name, ""))), Response.birth_date)
+    candidates = [_submitted(ctx)]
+    if ctx.persons is not None:  # only the birth dates of the people in scope can form a group with them
+        candidates.append(Response.birth_date.in_(
+            sa.select(Response.birth_date).where(_submitted(ctx), _person_scope(ctx))))
     groups = (sa.select(*(part.label(f"n{i}") for i, part in enumerate(name)),
                         sa.func.count(sa.distinct(Response.person_key)).label("identities"),
                         json_array_agg(Response.organization_id).label("organization_ids"))
-              .where(_submitted(ctx)).group_by(*name)
+              .where(*candidates).group_by(*name)
               .having(sa.func.count(sa.distinct(Response.person_key)) >= 2)).subquery()
-    query = (sa.select(*_finding(Response.organization_id, Response.person_key, Severity.HIGH,
-                                 json_object(identities=groups.c.identities,
-                                             organization_ids=json_value(groups.c.organization_ids))))
-             .join(groups, sa.and_(*(groups.c[f"n{i}"] == part for i, part in enumerate(name))))
-             .where(_submitted(ctx)))
-    if ctx.persons is not None:  # groups that hold someone in scope, flagged for every member
-        in_scope = sa.select(Response.id).where(
-            _submitted(ctx), _person_scope(ctx), *(groups.c[f"n{i}"] == part for i, part in enumerate(name)))
-        query = query.where(sa.exists(in_scope.correlate(groups)))
-    return query
+    return (sa.select(*_finding(Response.organization_id, Response.person_key, Severity.HIGH,
+                                json_object(identities=groups.c.identities,
+                                            organization_ids=json_value(groups.c.organization_ids))))
+            .join(groups, sa.and_(*(groups.c[f"n{i}"] == part for i, part in enumerate(name))))
+            .where(*candidates))
 
 
 def main_job_twice(ctx: Context) -> sa.Select:

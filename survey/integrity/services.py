@@ -34,6 +34,7 @@ class RuleResult:
     active: int = 0  # flags this run found
     opened: int = 0  # … of which new
     closed: int = 0  # flags whose cause is gone
+    seconds: float = 0.0
 
 
 @dataclass
@@ -91,20 +92,26 @@ def _upsert(campaign: Campaign, code: str, ctx: Context, run_at) -> None:
 
 
 def _close_stale(campaign: Campaign, code: str, ctx: Context, run_at) -> int:
-    """Close the rule's open flags in scope that this run did not find again (the status is kept)."""
-    scope = sa.true()
+    """Close the rule's open flags in scope that this run did not find again (the status is kept).
+
+    A scoped run closes by organization and, for person rules, by person in two statements: one OR of both
+    would stop PostgreSQL from using either index.
+    """
+    scopes = [sa.true()]
     if ctx.organizations is not None:
-        scope = Flag.organization_id.in_(ctx.organizations)
+        scopes = [Flag.organization_id.in_(ctx.organizations)]
         if code in PERSON_SCOPED:
-            scope = sa.or_(scope, Flag.subject_key.in_(ctx.persons))
-    result = db.session.execute(
-        sa.update(Flag)
-        .where(Flag.campaign_id == campaign.id, Flag.rule == code, Flag.closed_at.is_(None),
-               sa.or_(Flag.checked_at.is_(None), Flag.checked_at != run_at), scope)
-        .values(closed_at=run_at)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount
+            scopes.append(Flag.subject_key.in_(ctx.persons))
+    closed = 0
+    for scope in scopes:
+        closed += db.session.execute(
+            sa.update(Flag)
+            .where(Flag.campaign_id == campaign.id, Flag.rule == code, Flag.closed_at.is_(None),
+                   sa.or_(Flag.checked_at.is_(None), Flag.checked_at != run_at), scope)
+            .values(closed_at=run_at)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    return closed
 
 
 def run_checks(campaign: Campaign, organization_ids: Iterable[int] | sa.Select | None = None,
@@ -123,9 +130,12 @@ def run_checks(campaign: Campaign, organization_ids: Iterable[int] | sa.Select |
     run_at = utcnow()
     summary = RunSummary(campaign_code=campaign.code)
     closed: dict[str, int] = {}
+    seconds: dict[str, float] = {}
     for code in codes:
+        rule_started = time.perf_counter()
         _upsert(campaign, code, ctx, run_at)
         closed[code] = _close_stale(campaign, code, ctx, run_at)
+        seconds[code] = time.perf_counter() - rule_started
     stamp = sa.literal(run_at, UTCDateTime())
     counts = {
         rule: (active, opened) for rule, active, opened in db.session.execute(
@@ -136,7 +146,8 @@ def run_checks(campaign: Campaign, organization_ids: Iterable[int] | sa.Select |
     }
     for code in codes:
         active, opened = counts.get(code, (0, 0))
-        summary.results.append(RuleResult(code, active=active, opened=opened, closed=closed[code]))
+        summary.results.append(RuleResult(code, active=active, opened=opened, closed=closed[code],
+                                          seconds=seconds[code]))
     summary.seconds = time.perf_counter() - started
     db.session.expire_all()
     return summary

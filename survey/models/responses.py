@@ -56,6 +56,7 @@ class Response(db.Model):
             name="submitted_complete",
         ),
         sa.Index("ix_responses_campaign_person", "campaign_id", "person_key"),
+        sa.Index("ix_responses_campaign_birth_date", "campaign_id", "birth_date"),  # integrity rule G3
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
