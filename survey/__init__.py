@@ -56,9 +56,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from . import models  # noqa: F401  (register the tables with the metadata)
     from .auth import session as _auth_session  # noqa: F401  (the user loader)
     from .cli import survey_cli
+    from .integrity import bp as integrity_bp
     from .main import bp as main_bp
 
     app.register_blueprint(main_bp)
+    app.register_blueprint(integrity_bp)
     app.cli.add_command(survey_cli)
     _register_error_pages(app)
     _register_template_helpers(app)

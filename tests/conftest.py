@@ -172,10 +172,15 @@ def make_user(app):
 def login(client):
     """Sign a user in on the test client without the sign-in page (for tests of other pages)."""
 
+    from flask_login.utils import _create_identifier
+
     def sign_in(user: User) -> None:
         db.session.commit()
+        with client.application.test_request_context(environ_base=client.environ_base):
+            identifier = _create_identifier()  # session protection "strong" drops a session without it
         with client.session_transaction() as session:
             session["_user_id"] = str(user.id)
             session["_fresh"] = True
+            session["_id"] = identifier
 
     return sign_in

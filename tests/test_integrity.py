@@ -422,3 +422,133 @@ def test_cli_check_runs_every_rule_and_reports(runner, make_org, campaign, answe
     assert runner.invoke(args=["survey", "check", "--campaign", "NOPE"]).exit_code != 0
     bad = runner.invoke(args=["survey", "check", "--campaign", campaign.code, "--rule", "G99"])
     assert bad.exit_code != 0 and "unknown rule G99" in bad.output
+
+
+# --- what people see ------------------------------------------------------------------------------------------
+
+import re  # noqa: E402
+
+from survey.integrity.queries import FlagCounts, flag_counts  # noqa: E402
+
+
+def csrf_token(page: str) -> str:
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+
+
+@pytest.fixture
+def two_districts(make_org, campaign, answer):
+    """A person with a main job at A (Бостандыкский) and at C (Алмалинский); an old teacher at B (Бостандыкский)."""
+    a = make_org(name_ru="Школа А")
+    b = make_org(name_ru="Школа Б")
+    c = make_org(district="Алмалинский", name_ru="Школа В")
+    answer(a, campaign, "p", last_name="Сериков", first_name="Ерлан")
+    answer(c, campaign, "p", last_name="Сериков", first_name="Ерлан", teaching_hours=2, total_hours_week=4)
+    answer(b, campaign, "old", birth_date=dt.date(1940, 5, 5), experience_total=Decimal("30"))
+    run_checks(campaign)
+    return a, b, c
+
+
+def test_flag_counts_per_organization_and_severity(two_districts, campaign, make_user):
+    a, b, c = two_districts
+    assert flag_counts(campaign, [a.id, b.id]) == {a.id: FlagCounts(high=1, unreviewed=1),
+                                                   b.id: FlagCounts(medium=1, unreviewed=1)}
+    flag = active(campaign, "G4")[(a.id, key("p"))]
+    from survey.integrity.services import review_flag
+    review_flag(flag, status=FlagStatus.EXPLAINED, note="x", user=make_user())
+    counts = flag_counts(campaign.id, [a.id, b.id, c.id])
+    assert counts[a.id] == FlagCounts(high=1, unreviewed=0) and counts[c.id].total == 1
+    review_flag(flag, status=FlagStatus.DISMISSED, note="x", user=make_user())
+    assert a.id not in flag_counts(campaign, [a.id])
+
+
+def test_director_sees_own_flags_and_names_no_organization_outside_scope(two_districts, campaign, client, login,
+                                                                         make_user):
+    a, b, c = two_districts
+    login(make_user("director", organization=a))
+    flag_a = active(campaign, "G4")[(a.id, key("p"))]
+    flag_c = active(campaign, "G4")[(c.id, key("p"))]
+    flag_b = active(campaign, "G2")[(b.id, key("old"))]
+    page = client.get(f"/integrity/organizations/{a.id}").get_data(as_text=True)
+    assert "G4" in page and "Сериков" in page and "G2" not in page
+    page = client.get(f"/integrity/flags/{flag_a.id}").get_data(as_text=True)
+    assert "1 organization outside your area" in page and "Школа В" not in page
+    assert client.get(f"/integrity/flags/{flag_c.id}").status_code == 404
+    assert client.get(f"/integrity/flags/{flag_b.id}").status_code == 404
+    assert client.get(f"/integrity/organizations/{b.id}").status_code == 404
+    assert client.get("/integrity/").status_code == 403
+    assert client.get("/integrity/mine").headers["Location"].endswith(f"/integrity/organizations/{a.id}")
+
+
+def test_other_organization_is_named_only_inside_the_viewers_scope(two_districts, campaign, client, login,
+                                                                  make_user):
+    a, b, c = two_districts
+    flag_a = active(campaign, "G4")[(a.id, key("p"))]
+    district = make_user("district_admin", district=a.district)
+    region = make_user("region_admin", region=a.district.region)
+    login(district)
+    page = client.get(f"/integrity/flags/{flag_a.id}").get_data(as_text=True)
+    assert "Школа В" not in page and "1 organization outside your area" in page
+    login(region)
+    page = client.get(f"/integrity/flags/{flag_a.id}", headers={"Accept-Language": "ru"}).get_data(as_text=True)
+    assert "Школа В" in page and "outside" not in page
+
+
+def test_director_explains_a_flag_and_it_is_audited(two_districts, campaign, client, login, make_user):
+    a, _, _ = two_districts
+    director = make_user("director", organization=a)
+    login(director)
+    flag = active(campaign, "G4")[(a.id, key("p"))]
+    page = client.get(f"/integrity/flags/{flag.id}").get_data(as_text=True)
+    empty = client.post(f"/integrity/flags/{flag.id}", data={"csrf_token": csrf_token(page), "note": " "})
+    assert empty.status_code == 400 and "Write the explanation." in empty.get_data(as_text=True)
+    response = client.post(f"/integrity/flags/{flag.id}", data={
+        "csrf_token": csrf_token(page), "note": "Moved to Школа В in October; HR forgot to change the order.",
+        "status": "dismissed"})  # a director cannot choose the status: it becomes "explained"
+    assert response.status_code == 302
+    db.session.refresh(flag)
+    assert (flag.status, flag.reviewed_by_id) == (FlagStatus.EXPLAINED, director.id)
+    assert flag.note.startswith("Moved to Школа В")
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "flag.review"))
+    assert (event.user_id, event.target_id, event.details["to"]) == (director.id, flag.id, "explained")
+
+
+def test_admin_reviews_with_a_note_and_filters_the_queue(two_districts, campaign, client, login, make_user):
+    a, b, c = two_districts
+    admin = make_user("national_admin")
+    login(admin)
+    page = client.get("/integrity/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Flags found: 3" in page and "Школа А" in page and "Школа В" in page
+    page = client.get("/integrity/?severity=medium").get_data(as_text=True)
+    assert "Flags found: 1" in page and "Школа Б" in page and "Школа А" not in page
+    page = client.get(f"/integrity/?rule=G4&district={c.district_id}").get_data(as_text=True)
+    assert "Flags found: 1" in page and "Школа В" in page
+    page = client.get("/integrity/?rule=NOPE&severity=bad&page=x").get_data(as_text=True)
+    assert "Flags found: 3" in page  # unknown filter values are ignored
+
+    flag = active(campaign, "G2")[(b.id, key("old"))]
+    form = client.get(f"/integrity/flags/{flag.id}").get_data(as_text=True)
+    missing = client.post(f"/integrity/flags/{flag.id}", data={"csrf_token": csrf_token(form), "status": "confirmed",
+                                                               "note": ""})
+    assert missing.status_code == 400 and "a review needs a note" in missing.get_data(as_text=True)
+    db.session.refresh(flag)
+    assert flag.status == FlagStatus.OPEN
+    client.post(f"/integrity/flags/{flag.id}", data={"csrf_token": csrf_token(form), "status": "confirmed",
+                                                     "note": "IIN typed wrong; the person is 46."})
+    db.session.refresh(flag)
+    assert (flag.status, flag.reviewed_by_id) == (FlagStatus.CONFIRMED, admin.id)
+    page = client.get("/integrity/?status=confirmed").get_data(as_text=True)
+    assert "Flags found: 1" in page and "Школа Б" in page
+
+
+def test_district_admin_queue_and_run_stay_inside_the_district(two_districts, campaign, client, login, make_user,
+                                                              answer):
+    a, b, c = two_districts
+    login(make_user("district_admin", district=a.district))
+    page = client.get("/integrity/").get_data(as_text=True)
+    assert "Flags found: 2" in page and "Школа В" not in page
+    answer(c, campaign, "late-c", start_date=dt.date(2026, 12, 1))
+    answer(a, campaign, "late-a", start_date=dt.date(2026, 12, 1))
+    response = client.post("/integrity/runs", data={"csrf_token": csrf_token(page), "campaign_id": campaign.id})
+    assert response.status_code == 302
+    assert set(active(campaign, "G14")) == {(a.id, key("late-a"))}  # c lies outside the district
+    assert client.post("/integrity/runs", data={"campaign_id": campaign.id}).status_code == 400  # no CSRF token

@@ -147,3 +147,7 @@ EVIDENCE_LABELS = {
     "check_digit_valid": _l("Check digit valid (1 = yes)"),
     "type_digit": _l("Type digit of the BIN"),
 }
+
+SEVERITY_LABELS = {"high": _l("High"), "medium": _l("Medium"), "low": _l("Low")}
+STATUS_LABELS = {"open": _l("Open"), "explained": _l("Explained"), "confirmed": _l("Confirmed"),
+                 "dismissed": _l("Dismissed")}
