@@ -552,3 +552,11 @@ def test_district_admin_queue_and_run_stay_inside_the_district(two_districts, ca
     assert response.status_code == 302
     assert set(active(campaign, "G14")) == {(a.id, key("late-a"))}  # c lies outside the district
     assert client.post("/integrity/runs", data={"campaign_id": campaign.id}).status_code == 400  # no CSRF token
+
+
+def test_navigation_links_to_the_flags_by_role(two_districts, client, login, make_user):
+    a, _, _ = two_districts
+    login(make_user("director", organization=a))
+    assert 'href="/integrity/mine"' in client.get("/").get_data(as_text=True)
+    login(make_user("region_admin", region=a.district.region))
+    assert 'href="/integrity/"' in client.get("/").get_data(as_text=True)

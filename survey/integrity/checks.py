@@ -18,7 +18,7 @@ from ..codebook import ResponseStatus, Severity
 from ..domain.identity import WEIGHTS_1, WEIGHTS_2
 from ..models import OrgReport, Organization, RequiredHours, Response, ResponseOtherJob, RosterEntry
 from .rules import CATEGORY_MIN_EXPERIENCE, HIGHER_EDUCATION
-from .sql import days_after, json_array_agg, json_object, json_value, rounded, seconds_between, whole_years
+from .sql import bytewise, days_after, json_array_agg, json_object, json_value, rounded, seconds_between, whole_years
 
 
 @dataclass(frozen=True)
@@ -78,17 +78,19 @@ def age_out_of_range(ctx: Context) -> sa.Select:
 
 def _per_person(ctx: Context, *columns, where=sa.true()) -> sa.Subquery:
     """Aggregates over each person's submitted responses (persons in scope), with the organizations as JSON."""
-    return (sa.select(Response.person_key.label("person_key"),
+    person_key = bytewise(Response.person_key)
+    return (sa.select(person_key.label("person_key"),
                       sa.func.count().label("organizations"),
                       json_array_agg(Response.organization_id).label("organization_ids"), *columns)
             .where(_submitted(ctx), _person_scope(ctx), where)
-            .group_by(Response.person_key)).subquery()
+            .group_by(person_key)).subquery()
 
 
 def same_name_two_iins(ctx: Context) -> sa.Select:
     """G3: the same full name and birth date under two or more person keys in the campaign (flagged for each)."""
-    name = (sa.func.lower(sa.func.trim(Response.last_name)), sa.func.lower(sa.func.trim(Response.first_name)),
-            sa.func.lower(sa.func.trim(sa.func.coalesce(Response.middle_name, ""))), Response.birth_date)
+    name = (bytewise(sa.func.lower(sa.func.trim(Response.last_name))),
+            bytewise(sa.func.lower(sa.func.trim(Response.first_name))),
+            bytewise(sa.func.lower(sa.func.trim(sa.func.coalesce(Response.middle_name, "")))), Response.birth_date)
     candidates = [_submitted(ctx)]
     if ctx.persons is not None:  # only the birth dates of the people in scope can form a group with them
         candidates.append(Response.birth_date.in_(
@@ -136,8 +138,9 @@ def hours_over_limit(ctx: Context) -> sa.Select:
     week = sa.func.sum(sa.func.coalesce(Response.total_hours_week, Response.teaching_hours, 0))
     person = _per_person(ctx, week.label("hours"))
     jobs = _unanswered_other_jobs(ctx).subquery()
-    per_job = (sa.select(jobs.c.person_key, jobs.c.job_key, sa.func.max(jobs.c.hours).label("hours"))
-               .group_by(jobs.c.person_key, jobs.c.job_key)).subquery()
+    person_key, job_key = bytewise(jobs.c.person_key), bytewise(jobs.c.job_key)
+    per_job = (sa.select(person_key.label("person_key"), sa.func.max(jobs.c.hours).label("hours"))
+               .group_by(person_key, job_key)).subquery()
     other = (sa.select(per_job.c.person_key, sa.func.sum(per_job.c.hours).label("hours"))
              .group_by(per_job.c.person_key)).subquery()
     other_hours = sa.func.coalesce(other.c.hours, 0)
@@ -155,12 +158,13 @@ def hours_over_limit(ctx: Context) -> sa.Select:
 def teaching_overload(ctx: Context) -> sa.Select:
     """G6: teaching load across organizations (Σ hours / norm of each organization's level) over 1.5 / 2.5 rates."""
     load = sa.func.sum(Response.teaching_hours * 1.0 / _norm(Organization.level, ctx))
-    person = (sa.select(Response.person_key.label("person_key"), sa.func.count().label("organizations"),
+    person_key = bytewise(Response.person_key)
+    person = (sa.select(person_key.label("person_key"), sa.func.count().label("organizations"),
                         json_array_agg(Response.organization_id).label("organization_ids"),
                         sa.func.sum(Response.teaching_hours).label("teaching_hours"), load.label("load"))
               .join(Organization, Organization.id == Response.organization_id)
               .where(_submitted(ctx), _person_scope(ctx))
-              .group_by(Response.person_key)
+              .group_by(person_key)
               .having(load > ctx.limits["load_medium"])).subquery()
     severity = sa.case((person.c.load > ctx.limits["load_high"], Severity.HIGH.value), else_=Severity.MEDIUM.value)
     return (sa.select(*_finding(Response.organization_id, Response.person_key, severity,

@@ -60,3 +60,9 @@ def rounded(value, digits: int = 2) -> sa.ColumnElement:
     if is_postgres():
         return sa.func.round(sa.cast(value, sa.Numeric), digits)
     return sa.func.round(value, digits)
+
+
+def bytewise(column) -> sa.ColumnElement:
+    """A text key grouped and sorted byte by byte (PostgreSQL's C collation): hash keys and names need no
+    language rules, and locale-aware comparison makes sorting 500,000 keys several times slower."""
+    return column.collate("C") if is_postgres() else column
