@@ -60,6 +60,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .auth import bp as auth_bp
     from .auth import security
     from .directors import bp as directors_bp
+    from .integrity import bp as integrity_bp
     from .main import bp as main_bp
     from .reports import bp as reports_bp
 
@@ -69,6 +70,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(directors_bp)
     security.init_app(app)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(integrity_bp)
     app.cli.add_command(survey_cli)
     _register_error_pages(app)
     _register_template_helpers(app)

@@ -201,3 +201,32 @@ def create_user_command(email, role, region, district, org_bin, full_name, passw
     audit.record("user.create", actor="cli", target=user, details={"email": user.email, "role": role})
     db.session.commit()
     click.echo(f"created {user.email} ({role})")
+@survey_cli.command("check")
+@click.option("--campaign", "code", required=True, help="Campaign code.")
+@click.option("--rule", "rules", multiple=True, help="Run only this rule (repeatable), e.g. --rule G4.")
+def check_command(code: str, rules: tuple[str, ...]) -> None:
+    """Run the integrity rules ("dead souls") of a campaign and write their flags (idempotent)."""
+    from .campaigns.services import CampaignError, get_campaign
+    from .integrity.rules import RULES_BY_CODE
+    from .integrity.services import run_checks
+
+    unknown = [rule for rule in rules if rule not in RULES_BY_CODE]
+    if unknown:
+        raise click.BadParameter(f"unknown rule {', '.join(unknown)}; known: {', '.join(RULES_BY_CODE)}",
+                                 param_hint="--rule")
+    try:
+        campaign = get_campaign(code)
+    except CampaignError as exc:
+        raise click.ClickException(str(exc.message)) from exc
+    summary = run_checks(campaign, rules=rules or None)
+    audit.record("integrity.run", actor="cli", target=campaign, details={
+        "rules": list(rules), "active": summary.active, "new": summary.opened, "closed": summary.closed})
+    db.session.commit()
+    for result in summary.results:
+        click.echo(f"{result.code:<4} active {result.active:>7}  new {result.opened:>7}  closed {result.closed:>7}  "
+                   f"{result.seconds:6.2f} s")
+    click.echo(f"campaign {code}: {summary.active} active flags ({summary.opened} new, {summary.closed} closed) "
+               f"in {summary.seconds:.1f} s")
+
+
+survey_cli.add_command(check_command, "check-integrity")

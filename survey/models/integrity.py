@@ -17,7 +17,10 @@ class Flag(db.Model):
     """One finding of one rule; ``subject_key`` (a person key, or '' for organization-level rules) keeps re-runs idempotent."""
 
     __tablename__ = "flags"
-    __table_args__ = (sa.UniqueConstraint("campaign_id", "rule", "organization_id", "subject_key"),)
+    __table_args__ = (
+        sa.UniqueConstraint("campaign_id", "rule", "organization_id", "subject_key"),
+        sa.Index("ix_flags_campaign_subject", "campaign_id", "subject_key"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaigns.id", ondelete="CASCADE"))
@@ -32,6 +35,8 @@ class Flag(db.Model):
     reviewed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # When a run of the rule last found this cause; a run that does not find it again closes the flag.
+    checked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     organization: Mapped["Organization"] = relationship()  # noqa: F821
 

@@ -56,6 +56,7 @@ class Response(db.Model):
             name="submitted_complete",
         ),
         sa.Index("ix_responses_campaign_person", "campaign_id", "person_key"),
+        sa.Index("ix_responses_campaign_birth_date", "campaign_id", "birth_date"),  # integrity rule G3
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -71,6 +72,8 @@ class Response(db.Model):
     draft_data: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     personal_code_hash: Mapped[str | None] = mapped_column(sa.String(200))
     source: Mapped[str] = mapped_column(sa.String(10), default="web")
+    # Keyed hash of the network address the response was submitted from (integrity rule G11); never the address.
+    network_key: Mapped[str | None] = mapped_column(sa.String(64))
     version: Mapped[int] = mapped_column(default=1)
 
     # A: identity
