@@ -57,8 +57,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .auth import session as _auth_session  # noqa: F401  (the user loader)
     from .cli import survey_cli
     from .main import bp as main_bp
+    from .questionnaire import bp as questionnaire_bp
 
     app.register_blueprint(main_bp)
+    app.register_blueprint(questionnaire_bp)
     app.cli.add_command(survey_cli)
     _register_error_pages(app)
     _register_template_helpers(app)

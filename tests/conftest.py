@@ -61,7 +61,9 @@ def _session_app(database_url):
         upgrade()
         db.session.remove()
     app.test_client_class = FreshContextClient
-    return app
+    yield app
+    with app.app_context():
+        db.engine.dispose()  # close pooled connections (tests with threads open several)
 
 
 def _clean(app) -> None:
