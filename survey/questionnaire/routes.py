@@ -256,6 +256,8 @@ def edit_step(token: str, number: int):
         return render_template("questionnaire/step.html", form=form, **context)
 
     action = request.form.get("action", "next")
+    if action not in ("next", "save", "later", "add_subject", "add_job"):
+        action = "next"
     extra = 1 if action in ("add_subject", "add_job") else 0
     form = build_step_form(step, extra_rows=extra)
     if not form.validate():
