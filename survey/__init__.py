@@ -62,9 +62,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .directors import bp as directors_bp
     from .integrity import bp as integrity_bp
     from .main import bp as main_bp
+    from .questionnaire import bp as questionnaire_bp
     from .reports import bp as reports_bp
 
     app.register_blueprint(main_bp)
+    app.register_blueprint(questionnaire_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(directors_bp)

@@ -42,6 +42,22 @@ def _parse_date(value: str) -> dt.date:
         raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD") from exc
 
 
+def _reject(rejected) -> None:
+    """Report a refused import (every row error, in the chosen language) and stop with status 1."""
+    db.session.rollback()
+    for warning in rejected.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if rejected.file_error is not None:
+        click.echo(f"error: {rejected.file_error}", err=True)
+    for error in rejected.errors:
+        click.echo(f"row {error.row}, column {error.column}: {error.message}", err=True)
+    if rejected.errors:
+        click.echo(f"{len(rejected.errors)} errors; the file was rejected and nothing was changed.", err=True)
+    else:
+        click.echo("The file was rejected and nothing was changed.", err=True)
+    sys.exit(1)
+
+
 @survey_cli.command("import-orgs")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @LANG_OPTION
@@ -53,18 +69,7 @@ def import_orgs_command(path: Path, lang: str) -> None:
         try:
             summary = import_organizations(path.read_bytes(), path.name)
         except ImportRejected as rejected:
-            db.session.rollback()
-            for warning in rejected.warnings:
-                click.echo(f"warning: {warning}", err=True)
-            if rejected.file_error is not None:
-                click.echo(f"error: {rejected.file_error}", err=True)
-            for error in rejected.errors:
-                click.echo(f"row {error.row}, column {error.column}: {error.message}", err=True)
-            if rejected.errors:
-                click.echo(f"{len(rejected.errors)} errors; the file was rejected and nothing was changed.", err=True)
-            else:
-                click.echo("The file was rejected and nothing was changed.", err=True)
-            sys.exit(1)
+            _reject(rejected)
         audit.record("registry.import", actor="cli", details={
             "file": path.name, "created": summary.created, "updated": summary.updated, "unchanged": summary.unchanged,
         })
@@ -75,6 +80,34 @@ def import_orgs_command(path: Path, lang: str) -> None:
             f"created {summary.created}, updated {summary.updated}, unchanged {summary.unchanged} "
             f"(new regions {summary.regions_created}, new districts {summary.districts_created})"
         )
+
+
+@survey_cli.command("import-responses")
+@click.option("--campaign", "campaign_code", required=True, help="Campaign code.")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@LANG_OPTION
+def import_responses_command(campaign_code: str, path: Path, lang: str) -> None:
+    """Import paper questionnaires (.xlsx or .csv, CODEBOOK §2 columns plus org_bin); all or nothing."""
+    from .campaigns.services import CampaignError, get_campaign
+    from .questionnaire.paper import import_responses
+    from .registry.services import ImportRejected
+
+    with force_locale(lang):
+        try:
+            campaign = get_campaign(campaign_code)
+        except CampaignError as exc:
+            raise click.ClickException(str(exc.message)) from exc
+        try:
+            summary = import_responses(campaign, path.read_bytes(), path.name)
+        except ImportRejected as rejected:
+            _reject(rejected)
+        audit.record("responses.import", actor="cli", target=campaign, details={
+            "file": path.name, "created": summary.created, "updated": summary.updated, "unchanged": summary.unchanged,
+        })
+        db.session.commit()
+        for warning in summary.warnings:
+            click.echo(f"warning: {warning}", err=True)
+        click.echo(f"created {summary.created}, updated {summary.updated}, unchanged {summary.unchanged}")
 
 
 @survey_cli.command("registry-template")

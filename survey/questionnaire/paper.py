@@ -1,0 +1,164 @@
+"""Paper questionnaires typed into a spreadsheet: the flat layout of CODEBOOK §2, checked by the same rules as the
+web form, imported all or nothing. A row for a person who already answered at that organization updates their
+response as a new version; re-importing the same file changes nothing. The caller commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from .. import rules
+from ..codebook import ResponseStatus
+from ..domain import hash_iin, normalize_id, parse_iin
+from ..extensions import db
+from ..models import Campaign, Organization, OrgReport, Response
+from ..models.base import utcnow
+from ..registry.services import ImportRejected, RowError
+from ..tabular import TableError, as_text, read_table
+from .services import apply_values
+
+COLUMNS = ("org_bin", "iin") + rules.ALL_FIELDS
+REQUIRED_COLUMNS = ("org_bin", "iin") + rules.MANDATORY + ("subjects",)
+ITEM_PARTS = {"subjects": ("subject", "hours", "language"), "other_jobs": ("org_bin", "basis", "hours")}
+
+
+@dataclass
+class PaperSummary:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    warnings: list[Any] = field(default_factory=list)
+
+
+@dataclass
+class _Row:
+    number: int
+    organization: Organization
+    person_key: str
+    birth_date: Any
+    sex: str
+    values: dict[str, Any]
+
+
+def _items(column: str, text: Any) -> list[dict[str, Any]] | None:
+    """'mathematics:12:kk; algebra:8:ru' → rows of parts; None when an item has too many parts."""
+    parts = ITEM_PARTS[column]
+    rows = []
+    for item in (as_text(text) or "").split(";"):
+        if not item.strip():
+            continue
+        pieces = [piece.strip() for piece in item.split(":")]
+        if len(pieces) > len(parts):
+            return None
+        rows.append(dict(zip(parts, pieces + [""] * (len(parts) - len(pieces)))))
+    return rows
+
+
+def _where(error: rules.FieldError) -> Any:
+    if error.row is None:
+        return error.message
+    return _l("item %(n)s, %(part)s: %(message)s", n=error.row + 1, part=error.part, message=error.message)
+
+
+def _validate(campaign: Campaign, table_rows: Iterable[tuple[int, dict[str, Any]]], headers: list[str],
+              errors: list[RowError]) -> list[_Row]:
+    fields = tuple(name for name in rules.ALL_FIELDS if name in headers)
+    bins = {normalize_id(raw.get("org_bin")) for _, raw in table_rows}
+    organizations = {org.bin: org for org in db.session.scalars(sa.select(Organization).where(Organization.bin.in_(bins)))}
+    locked = set(db.session.scalars(sa.select(OrgReport.organization_id).where(
+        OrgReport.campaign_id == campaign.id, OrgReport.attested_at.is_not(None))))
+    key = current_app.config["IIN_HASH_KEY"]
+    clean: list[_Row] = []
+    first_row: dict[tuple[int, str], int] = {}
+    for number, raw in table_rows:
+        start = len(errors)
+        organization = organizations.get(normalize_id(raw.get("org_bin")))
+        if organization is None:
+            errors.append(RowError(number, "org_bin", _l("no organization in the registry has this BIN")))
+        elif organization.level not in campaign.level_list:
+            errors.append(RowError(number, "org_bin", _l("this organization does not take part in the campaign")))
+        elif organization.id in locked:
+            errors.append(RowError(number, "org_bin", _l("the director has signed off this organization: its "
+                                                         "answers are locked")))
+        iin, iin_error = rules.check_iin(raw.get("iin"))
+        if iin_error is not None:
+            errors.append(RowError(number, "iin", iin_error))
+        answers = {name: raw.get(name) for name in fields}
+        broken = []
+        for column in ITEM_PARTS:
+            if column in fields:
+                answers[column] = _items(column, raw.get(column))
+                if answers[column] is None:
+                    errors.append(RowError(number, column, _l("write items as %(format)s, separated by ';'",
+                                                              format=":".join(ITEM_PARTS[column]))))
+                    answers[column] = []
+                    broken.append(column)
+        birth, sex = parse_iin(iin) if iin else (None, None)
+        checked = rules.check(answers, rules.RuleContext(campaign.census_date, birth), fields, broken=broken)
+        errors.extend(RowError(number, error.field, _where(error)) for error in checked.errors)
+        if len(errors) > start or organization is None or iin is None:
+            continue
+        person_key = hash_iin(iin, key)
+        earlier = first_row.setdefault((organization.id, person_key), number)
+        if earlier != number:
+            errors.append(RowError(number, "iin", _l("the same person at the same organization is already on row "
+                                                     "%(row)s", row=earlier)))
+            continue
+        clean.append(_Row(number, organization, person_key, birth, sex, checked.values))
+    return clean
+
+
+def import_responses(campaign: Campaign, data: bytes, filename: str = "") -> PaperSummary:
+    """Check every row with the questionnaire's rules, then create or update the responses; all or nothing."""
+    try:
+        table = read_table(data, filename)
+    except TableError as exc:
+        raise ImportRejected([], [], exc.message) from exc
+    warnings = list(table.warnings)
+    missing = [column for column in REQUIRED_COLUMNS if column not in table.headers]
+    if missing:
+        raise ImportRejected([], warnings, _l("Required columns are missing from the header row: %(columns)s",
+                                              columns=", ".join(missing)))
+    unknown = [h for h in table.headers if h not in COLUMNS]
+    if unknown:
+        warnings.append(_l("Unknown columns were ignored: %(columns)s", columns=", ".join(unknown)))
+    if not table.rows:
+        raise ImportRejected([], warnings, _l("The file has a header row but no responses."))
+    errors: list[RowError] = []
+    rows = _validate(campaign, table.rows, table.headers, errors)
+    if errors:
+        raise ImportRejected(errors, warnings)
+
+    summary = PaperSummary(warnings=warnings)
+    existing = {
+        (r.organization_id, r.person_key): r
+        for r in db.session.scalars(sa.select(Response).where(
+            Response.campaign_id == campaign.id, Response.person_key.in_({row.person_key for row in rows})))
+    }
+    with db.session.begin_nested():
+        for row in rows:
+            response = existing.get((row.organization.id, row.person_key))
+            is_new = response is None
+            if is_new:
+                response = Response(campaign=campaign, organization=row.organization, person_key=row.person_key,
+                                    birth_date=row.birth_date, sex=row.sex, status=ResponseStatus.DRAFT,
+                                    source="paper", current_step=1, last_name="", first_name="")
+                db.session.add(response)
+                summary.created += 1
+            changed = apply_values(response, row.values, source="paper")
+            if response.status != ResponseStatus.SUBMITTED:
+                response.status = ResponseStatus.SUBMITTED
+                response.submitted_at = utcnow()
+                summary.updated += 0 if is_new else 1
+            elif changed:
+                summary.updated += 1
+            else:
+                summary.unchanged += 1
+        db.session.flush()
+    return summary

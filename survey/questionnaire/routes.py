@@ -1,0 +1,327 @@
+"""Questionnaire pages. Each route: load the access link → check the campaign and lock → validate → one service
+call → one commit → redirect or render.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from flask import (
+    Response as HttpResponse,
+    abort,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from .. import audit, rules
+from ..codebook import ResponseStatus
+from ..domain import hash_iin, normalize_id, person_from_iin
+from ..extensions import db, limiter
+from ..models import AccessLink, Response
+from ..models.base import utcnow
+from . import bp, services
+from .forms import (
+    AccessCodeForm,
+    IdentityForm,
+    ResumeForm,
+    SubmitForm,
+    attach_errors,
+    build_step_form,
+    form_raw,
+)
+from .display import field_labels, shown_values
+from .qr import qr_svg
+from .steps import BY_NUMBER, REVIEW_STEP, STEPS, step_of_field
+
+SESSION_KEY = "questionnaire"
+
+
+# ---- loading and access checks --------------------------------------------------------------------------------
+
+def _page(template: str, status: int, **context) -> None:
+    abort(make_response(render_template(f"questionnaire/{template}", **context), status))
+
+
+def _load_link(token: str, *, editing: bool = True) -> AccessLink:
+    """The access link of the token, or a clear page: unknown link, campaign not open or closed, locked."""
+    link = services.find_link_by_token(token)
+    if link is None:
+        _page("unknown_code.html", 404, form=AccessCodeForm())
+    campaign = link.campaign
+    if not campaign.is_accepting(utcnow()):
+        _page("closed.html", 403, link=link, campaign=campaign, not_yet=campaign.status == "draft" or (
+            campaign.opens_at is not None and utcnow() < campaign.opens_at))
+    if editing and services.is_locked(campaign, link.organization_id):
+        _page("locked.html", 403, link=link)
+    return link
+
+
+def _authorize(response: Response) -> None:
+    session[SESSION_KEY] = {"rid": response.id, "at": utcnow().timestamp()}
+
+
+def _current_response(link: AccessLink, *, for_update: bool = False) -> Response:
+    """The response this browser proved it may edit; the 'expired' page when that proof is gone or too old."""
+    state = session.get(SESSION_KEY) or {}
+    idle = dt.timedelta(minutes=current_app.config.get("QUESTIONNAIRE_IDLE_MINUTES", 60))
+    if not state:
+        abort(redirect(url_for("questionnaire.resume_response", token=link.token)))
+    fresh = utcnow().timestamp() - float(state.get("at", 0)) <= idle.total_seconds()
+    loader = services.lock_for_update if for_update else (lambda rid: db.session.get(Response, rid))
+    response = loader(int(state.get("rid", 0))) if fresh else None
+    if response is None or (response.campaign_id, response.organization_id) != (link.campaign_id,
+                                                                                  link.organization_id):
+        session.pop(SESSION_KEY, None)
+        _page("expired.html", 401, link=link)
+    session[SESSION_KEY] = {"rid": response.id, "at": utcnow().timestamp()}
+    return response
+
+
+def _nav(response: Response) -> list[dict]:
+    """The progress indicator: every step, whether it can be opened yet, and which is current."""
+    reachable = REVIEW_STEP if response.status == ResponseStatus.SUBMITTED else response.current_step
+    items = [{"number": s.number, "title": s.title, "reachable": s.number <= reachable} for s in STEPS]
+    items.append({"number": REVIEW_STEP, "title": _("Check and submit"), "reachable": reachable >= REVIEW_STEP})
+    return items
+
+
+# ---- access -----------------------------------------------------------------------------------------------------
+
+@bp.post("/code")
+def enter_code():
+    form = AccessCodeForm()
+    if form.validate_on_submit():
+        link = services.find_link_by_code(form.code.data or "")
+        if link is not None:
+            return redirect(url_for("questionnaire.show_landing", token=link.token))
+        form.code.errors = [_("No organization has this code. Check the code on the notice and try again.")]
+    elif form.csrf_token.errors:
+        form.code.errors = [_("The page had expired. Please enter the code again.")]
+    return render_template("questionnaire/unknown_code.html", form=form), 404
+
+
+@bp.get("/<token>")
+def show_landing(token: str):
+    link = _load_link(token)
+    return render_template("questionnaire/landing.html", link=link)
+
+
+@bp.get("/<token>/sheet")
+def show_access_sheet(token: str):
+    link = services.find_link_by_token(token) or abort(404)
+    return render_template("questionnaire/sheet.html", link=link,
+                           url=url_for("questionnaire.show_landing", token=token, _external=True))
+
+
+@bp.get("/<token>/qr.svg")
+def show_qr(token: str):
+    link = services.find_link_by_token(token) or abort(404)
+    svg = qr_svg(url_for("questionnaire.show_landing", token=link.token, _external=True))
+    return HttpResponse(svg, mimetype="image/svg+xml", headers={"Cache-Control": "private, max-age=86400"})
+
+
+# ---- identity and the personal code ---------------------------------------------------------------------------
+
+@bp.route("/<token>/start", methods=["GET", "POST"])
+@limiter.limit("60 per hour", methods=["POST"], scope="questionnaire-start")
+def start_response(token: str):
+    link = _load_link(token)
+    form = IdentityForm()
+    if request.method == "GET":
+        form.nonce.data = secrets.token_urlsafe(16)
+        return render_template("questionnaire/identity.html", link=link, form=form)
+    if not form.validate():
+        flash(_("The page had expired. Please check your answers and send them again."), "error")
+        form.nonce.data = secrets.token_urlsafe(16)
+        return render_template("questionnaire/identity.html", link=link, form=form), 400
+    iin, iin_error = rules.check_iin(form.iin.data)
+    names = {"last_name": form.last_name.data, "first_name": form.first_name.data,
+             "middle_name": form.middle_name.data, "consent": "true" if form.consent.data else "false"}
+    checked = rules.check(names, services.rule_context(link.campaign, _NoBirth), rules.response.NAME_FIELDS
+                          + ("consent",))
+    attach_errors(form, checked.errors)
+    if iin_error is not None:
+        form.iin.errors = [iin_error]
+    if form.confirmed.data == "no":
+        form.confirmed.data = ""
+        return render_template("questionnaire/identity.html", link=link, form=form)
+    if iin_error is not None or not checked.ok:
+        return render_template("questionnaire/identity.html", link=link, form=form), 422
+    person = person_from_iin(iin, current_app.config["IIN_HASH_KEY"])
+    if form.confirmed.data != "yes":
+        return render_template("questionnaire/confirm.html", link=link, form=form, person=person)
+
+    started = services.start_response(link, person, checked.values, form.nonce.data or "")
+    if started.code is None:
+        db.session.rollback()
+        flash(_("You have already started a questionnaire at this organization. Enter your personal code to "
+                "continue."), "info")
+        return redirect(url_for("questionnaire.resume_response", token=token))
+    if started.created:
+        audit.record("response.start", actor="teacher", target=started.response,
+                     details={"organization_id": link.organization_id})
+    db.session.commit()
+    _authorize(started.response)
+    session["questionnaire_code"] = started.code
+    return redirect(url_for("questionnaire.show_code", token=token))
+
+
+class _NoBirth:
+    birth_date = None
+
+
+@bp.get("/<token>/code")
+def show_code(token: str):
+    link = _load_link(token)
+    response = _current_response(link)
+    code = session.pop("questionnaire_code", None)
+    if code is None:
+        return redirect(url_for("questionnaire.edit_step", token=token, number=response.current_step))
+    page = make_response(render_template("questionnaire/code.html", link=link, response=response, code=code))
+    page.headers["Cache-Control"] = "no-store"
+    return page
+
+
+def _resume_failed(_response) -> bool:
+    return bool(g.get("resume_failed"))
+
+
+def _iin_limit_key() -> str:
+    number = normalize_id(request.form.get("iin", ""))
+    if len(number) != 12 or not number.isdigit():
+        return "iin:invalid"
+    return "iin:" + hash_iin(number, current_app.config["IIN_HASH_KEY"])
+
+
+@bp.route("/<token>/resume", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config.get("RESUME_LIMIT_PER_IIN", "5 per 15 minutes"), key_func=_iin_limit_key,
+               methods=["POST"], deduct_when=_resume_failed, scope="questionnaire-resume-iin")
+@limiter.limit(lambda: current_app.config.get("RESUME_LIMIT_PER_ADDRESS", "20 per hour"), methods=["POST"],
+               deduct_when=_resume_failed, scope="questionnaire-resume-address")
+def resume_response(token: str):
+    link = _load_link(token)
+    form = ResumeForm()
+    if request.method == "GET" or not form.validate():
+        return render_template("questionnaire/resume.html", link=link, form=form)
+    iin, iin_error = rules.check_iin(form.iin.data)
+    if iin_error is not None:
+        form.iin.errors = [iin_error]
+        return render_template("questionnaire/resume.html", link=link, form=form), 422
+    person_key = hash_iin(iin, current_app.config["IIN_HASH_KEY"])
+    response = services.find_response(link.campaign_id, link.organization_id, person_key)
+    if not services.check_personal_code(response, form.code.data or ""):
+        g.resume_failed = True
+        audit.record("response.code_failed", actor="teacher", target=response,
+                     details={"organization_id": link.organization_id,
+                              "reason": "wrong_code" if response is not None else "no_response"})
+        db.session.commit()
+        form.code.errors = [_("The IIN and personal code do not match a questionnaire at this organization. "
+                              "Check both and try again, or ask your director to reset the code.")]
+        return render_template("questionnaire/resume.html", link=link, form=form), 422
+    _authorize(response)
+    target = REVIEW_STEP if response.status == ResponseStatus.SUBMITTED else response.current_step
+    return redirect(_step_url(token, target))
+
+
+def _step_url(token: str, number: int) -> str:
+    if number >= REVIEW_STEP:
+        return url_for("questionnaire.show_review", token=token)
+    return url_for("questionnaire.edit_step", token=token, number=max(number, 1))
+
+
+# ---- the steps --------------------------------------------------------------------------------------------------
+
+@bp.route("/<token>/step/<int:number>", methods=["GET", "POST"])
+def edit_step(token: str, number: int):
+    link = _load_link(token)
+    step = BY_NUMBER.get(number) or abort(404)
+    response = _current_response(link, for_update=request.method == "POST")
+    reachable = REVIEW_STEP if response.status == ResponseStatus.SUBMITTED else response.current_step
+    if number > reachable:
+        return redirect(_step_url(token, reachable))
+    context = {"link": link, "response": response, "step": step, "nav": _nav(response)}
+    if request.method == "GET":
+        form = build_step_form(step, services.step_raw(response, step))
+        return render_template("questionnaire/step.html", form=form, **context)
+
+    action = request.form.get("action", "next")
+    if action not in ("next", "save", "later", "add_subject", "add_job"):
+        action = "next"
+    extra = 1 if action in ("add_subject", "add_job") else 0
+    form = build_step_form(step, extra_rows=extra)
+    if not form.validate():
+        flash(_("The page had expired. Your answers are below: please send them again."), "error")
+        return render_template("questionnaire/step.html", form=form, **context), 400
+    result = services.save_step(response, step, form_raw(form), final=action in ("next", "save"))
+    try:
+        db.session.commit()
+    except IntegrityError:  # another tab saved a new version at the same moment
+        db.session.rollback()
+        flash(_("Your answers were changed in another window at the same moment. Check them and save again."),
+              "error")
+        return redirect(url_for("questionnaire.edit_step", token=token, number=number))
+    if action in ("add_subject", "add_job"):
+        return render_template("questionnaire/step.html", form=form, **context)
+    if action == "later":
+        return render_template("questionnaire/saved.html", link=link, response=response)
+    if not result.ok:
+        attach_errors(form, result.errors)
+        return render_template("questionnaire/step.html", form=form, **context), 422
+    if response.status == ResponseStatus.SUBMITTED:
+        flash(_("Your changes are saved."), "info")
+    return redirect(_step_url(token, number + 1))
+
+
+@bp.get("/<token>/review")
+def show_review(token: str):
+    link = _load_link(token)
+    response = _current_response(link)
+    if response.status != ResponseStatus.SUBMITTED and response.current_step < REVIEW_STEP:
+        return redirect(_step_url(token, response.current_step))
+    return _render_review(link, response, [])
+
+
+def _render_review(link: AccessLink, response: Response, errors: list, status: int = 200):
+    grouped = {}
+    for error in errors:
+        grouped.setdefault(step_of_field(error.field), []).append(error)
+    shown = shown_values(services.stored_values(response), str(get_locale()))
+    return render_template("questionnaire/review.html", link=link, response=response, form=SubmitForm(),
+                           shown=shown, field_labels=field_labels(), steps=STEPS, nav=_nav(response),
+                           errors=grouped), status
+
+
+@bp.post("/<token>/review")
+def submit_response(token: str):
+    link = _load_link(token)
+    response = _current_response(link, for_update=True)
+    if not SubmitForm().validate():
+        flash(_("The page had expired. Please submit again."), "error")
+        return _render_review(link, response, [], 400)
+    already = response.status == ResponseStatus.SUBMITTED
+    errors = services.submit_response(response)
+    if errors:
+        return _render_review(link, response, errors, 422)
+    if not already:
+        audit.record("response.submit", actor="teacher", target=response,
+                     details={"organization_id": link.organization_id})
+    db.session.commit()
+    return redirect(url_for("questionnaire.show_done", token=token))
+
+
+@bp.get("/<token>/done")
+def show_done(token: str):
+    link = _load_link(token, editing=False)
+    response = _current_response(link)
+    return render_template("questionnaire/done.html", link=link, response=response)

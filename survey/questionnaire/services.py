@@ -1,0 +1,279 @@
+"""Writing responses: start (exactly one per person × organization × campaign), save steps, submit, edit with
+history, personal codes. Shared by the web form and the paper import. Services flush; the caller commits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from .. import rules
+from ..campaigns.services import ACCESS_ALPHABET
+from ..codebook import ResponseStatus
+from ..domain import Person
+from ..extensions import db
+from ..models import AccessLink, Campaign, OrgReport, Response, ResponseOtherJob, ResponseSubject, ResponseVersion
+from ..models.base import utcnow
+from ..passwords import hash_password, verify_password
+from .steps import REVIEW_STEP, Step
+
+SCALAR_FIELDS = tuple(
+    name for name in rules.ALL_FIELDS if name not in ("languages", "ai_purposes", "subjects", "other_jobs")
+)
+CODE_LENGTH = 8
+
+
+# ---- access and state -----------------------------------------------------------------------------------------
+
+def find_link_by_token(token: str) -> AccessLink | None:
+    return db.session.scalar(sa.select(AccessLink).where(AccessLink.token == token))
+
+
+def normalize_access_code(text: str) -> str:
+    return "".join(ch for ch in (text or "").upper() if ch.isalnum())
+
+
+def find_link_by_code(text: str) -> AccessLink | None:
+    code = normalize_access_code(text)
+    if not code or len(code) > 16:
+        return None
+    return db.session.scalar(sa.select(AccessLink).where(AccessLink.code == code))
+
+
+def is_locked(campaign: Campaign, organization_id: int) -> bool:
+    """The director has signed off the organization's report: its responses are locked."""
+    attested = db.session.scalar(
+        sa.select(OrgReport.attested_at).where(
+            OrgReport.campaign_id == campaign.id, OrgReport.organization_id == organization_id
+        )
+    )
+    return attested is not None
+
+
+def rule_context(campaign: Campaign, response_or_person: Any) -> rules.RuleContext:
+    return rules.RuleContext(census_date=campaign.census_date, birth_date=response_or_person.birth_date)
+
+
+def find_response(campaign_id: int, organization_id: int, person_key: str) -> Response | None:
+    return db.session.scalar(
+        sa.select(Response).where(
+            Response.campaign_id == campaign_id,
+            Response.organization_id == organization_id,
+            Response.person_key == person_key,
+        )
+    )
+
+
+# ---- personal codes -------------------------------------------------------------------------------------------
+
+def new_personal_code() -> str:
+    """Eight characters without look-alikes (no 0/O, 1/I), shown as ABCD-EFGH."""
+    code = "".join(secrets.choice(ACCESS_ALPHABET) for _ in range(CODE_LENGTH))
+    return f"{code[:4]}-{code[4:]}"
+
+
+def normalize_personal_code(text: str) -> str:
+    return "".join(ch for ch in (text or "").upper() if ch.isalnum())
+
+
+def set_personal_code(response: Response) -> str:
+    code = new_personal_code()
+    response.personal_code_hash = hash_password(normalize_personal_code(code))
+    return code
+
+
+def check_personal_code(response: Response | None, code: str) -> bool:
+    if response is None:
+        hash_password("timing-equaliser")  # as slow as a real check: no hint whether the person has a response
+        return False
+    return verify_password(response.personal_code_hash, normalize_personal_code(code))
+
+
+# ---- typed values <-> stored rows ------------------------------------------------------------------------------
+
+def stored_values(response: Response) -> dict[str, Any]:
+    """The response's answers as typed values, the shape ``rules.check`` returns."""
+    values = {name: getattr(response, name) for name in SCALAR_FIELDS}
+    values["languages"] = [c for c in (response.languages or "").split(";") if c]
+    values["ai_purposes"] = [c for c in (response.ai_purposes or "").split(";") if c]
+    values["subjects"] = [{"subject": s.subject, "hours": s.hours, "language": s.language} for s in response.subjects]
+    values["other_jobs"] = [
+        {"org_bin": j.org_bin, "org_name": j.org_name, "basis": j.basis, "hours": j.hours} for j in response.other_jobs
+    ]
+    return values
+
+
+def _plain(value: Any) -> Any:
+    """A typed value as JSON: dates ISO, decimals as text, lists and rows as they are."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
+
+
+def raw_from_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Typed values as the text a form shows (booleans as 'true'/'false', None as '')."""
+    raw: dict[str, Any] = {}
+    for name, value in values.items():
+        if isinstance(value, bool):
+            raw[name] = "true" if value else "false"
+        elif value is None:
+            raw[name] = ""
+        elif isinstance(value, list):
+            raw[name] = [{k: "" if v is None else str(_plain(v)) for k, v in item.items()} if isinstance(item, dict)
+                         else item for item in value]
+        else:
+            raw[name] = str(_plain(value))
+    return raw
+
+
+def apply_values(response: Response, values: Mapping[str, Any], *, source: str, user_id: int | None = None
+                 ) -> dict[str, list[Any]]:
+    """Write typed values to the response; on a submitted response keep the previous state as a version.
+
+    Returns what changed, as {field: [old, new]} in JSON form.
+    """
+    before = stored_values(response)
+    changes = {
+        name: [_plain(before.get(name)), _plain(value)]
+        for name, value in values.items()
+        if _plain(before.get(name)) != _plain(value)
+    }
+    if not changes:
+        return {}
+    if response.status == ResponseStatus.SUBMITTED:
+        db.session.add(ResponseVersion(response=response, version=response.version, source=source, user_id=user_id,
+                                       snapshot=_plain(before), changes=changes))
+        response.version += 1
+    for name, value in values.items():
+        if name in ("languages", "ai_purposes"):
+            setattr(response, name, ";".join(value) or None)
+        elif name == "subjects":
+            response.subjects = [ResponseSubject(**row) for row in value]
+        elif name == "other_jobs":
+            response.other_jobs = [ResponseOtherJob(**row) for row in value]
+        else:
+            setattr(response, name, value)
+    response.source = source
+    return changes
+
+
+# ---- starting a response --------------------------------------------------------------------------------------
+
+@dataclass
+class Started:
+    response: Response
+    created: bool
+    code: str | None  # the personal code, when this request may show it
+
+
+def prefill_from_other_organization(campaign_id: int, organization_id: int, person_key: str) -> dict[str, Any]:
+    """The personal sections (education, category, experience) from the person's latest answer elsewhere."""
+    other = db.session.scalar(
+        sa.select(Response)
+        .where(Response.campaign_id == campaign_id, Response.person_key == person_key,
+               Response.organization_id != organization_id, Response.education_level.is_not(None))
+        .order_by(Response.updated_at.desc())
+        .limit(1)
+    )
+    if other is None:
+        return {}
+    values = stored_values(other)
+    return raw_from_values({name: values[name] for name in rules.PERSONAL_FIELDS})
+
+
+def start_response(link: AccessLink, person: Person, names: Mapping[str, Any], nonce: str) -> Started:
+    """The person's response at the link's organization: created once, found ever after.
+
+    The database's unique key decides between simultaneous requests; the loser loads the winner's row. A repeat
+    of the same form submission (same ``nonce``: a double click, a retried POST) gets a fresh personal code to
+    show, since the browser shows only the last answer; any other visit must prove the personal code.
+    """
+    existing = find_response(link.campaign_id, link.organization_id, person.person_key)
+    if existing is None:
+        prefill = prefill_from_other_organization(link.campaign_id, link.organization_id, person.person_key)
+        response = Response(
+            campaign_id=link.campaign_id, organization_id=link.organization_id, person_key=person.person_key,
+            birth_date=person.birth_date, sex=person.sex, status=ResponseStatus.DRAFT, current_step=1,
+            draft_data={"nonce": nonce, "steps": {"education": prefill} if prefill else {},
+                        "prefilled": bool(prefill)},
+            source="web", last_name=names["last_name"], first_name=names["first_name"],
+            middle_name=names.get("middle_name"), consent=True,
+        )
+        code = set_personal_code(response)
+        try:
+            with db.session.begin_nested():
+                db.session.add(response)
+                db.session.flush()
+            return Started(response, True, code)
+        except IntegrityError:
+            existing = find_response(link.campaign_id, link.organization_id, person.person_key)
+            if existing is None:  # pragma: no cover - the row that won the race is gone again
+                raise
+    if (existing.draft_data or {}).get("nonce") == nonce and existing.status == ResponseStatus.DRAFT:
+        return Started(existing, False, set_personal_code(existing))
+    return Started(existing, False, None)
+
+
+# ---- steps and submission -------------------------------------------------------------------------------------
+
+def step_raw(response: Response, step: Step) -> dict[str, Any]:
+    """What the step's form shows: the draft as typed, else the stored answers."""
+    draft = (response.draft_data or {}).get("steps", {}).get(step.key)
+    stored = raw_from_values({name: value for name, value in stored_values(response).items() if name in step.fields})
+    if draft:
+        stored.update(draft)
+    return stored
+
+
+def save_step(response: Response, step: Step, raw: Mapping[str, Any], *, final: bool = True) -> rules.Checked:
+    """Keep what was typed as the draft; when the step passes every rule, store its answers.
+
+    ``final`` False (adding a row, saving to finish later) keeps the draft without checking it.
+    """
+    draft = dict(response.draft_data or {})
+    steps = dict(draft.get("steps") or {})
+    steps[step.key] = dict(raw)
+    draft["steps"] = steps
+    result = rules.Checked()
+    if final:
+        result = rules.check(raw, rule_context(response.campaign, response), step.fields, stored_values(response))
+    if final and result.ok:
+        apply_values(response, result.values, source="web")
+        steps.pop(step.key)
+        response.current_step = max(response.current_step, step.number + 1)
+    response.draft_data = draft
+    response.updated_at = utcnow()
+    return result
+
+
+def submit_response(response: Response) -> list[rules.FieldError]:
+    """Mark the response submitted if it is complete; otherwise list what is missing or wrong."""
+    errors = rules.check_complete(stored_values(response), rule_context(response.campaign, response))
+    if errors:
+        return errors
+    if response.status != ResponseStatus.SUBMITTED:
+        response.status = ResponseStatus.SUBMITTED
+        response.submitted_at = utcnow()
+        response.current_step = REVIEW_STEP
+        draft = dict(response.draft_data or {})
+        draft.pop("nonce", None)
+        response.draft_data = draft
+    return []
+
+
+def lock_for_update(response_id: int) -> Response | None:
+    """Load a response for a write, row-locked on PostgreSQL so that two tabs save one after the other."""
+    return db.session.scalar(sa.select(Response).where(Response.id == response_id).with_for_update())

@@ -1,0 +1,369 @@
+"""The teacher questionnaire: access, identity, steps and drafts, personal code, edits, pages for every state."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import threading
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+import sqlalchemy as sa
+
+from survey.campaigns.services import ensure_access_links
+from survey.extensions import db, limiter
+from survey.models import AccessLink, AuditEvent, OrgReport, Response, ResponseVersion
+from survey.models.base import utcnow
+from survey.questionnaire import services
+
+BIRTH = dt.date(1985, 3, 14)
+
+EMPLOYMENT = {
+    "post": "teacher", "basis": "main", "contract": "permanent", "start_date": "2010-09-01", "rate": "1.25",
+    "teaching_hours": "20", "languages": ["kk", "ru"],
+    "subjects-0-subject": "mathematics", "subjects-0-hours": "12", "subjects-0-language": "kk",
+    "subjects-1-subject": "algebra", "subjects-1-hours": "8", "subjects-1-language": "ru",
+    "subjects-2-subject": "", "subjects-2-hours": "", "subjects-2-language": "",
+}
+OTHER_JOBS = {"other_jobs-0-org_bin": "", "other_jobs-0-org_name": "", "other_jobs-0-basis": "",
+              "other_jobs-0-hours": ""}
+EDUCATION = {
+    "education_level": "bachelor", "ped_education": "ped_higher", "specialty": "Математика",
+    "graduation_year": "2007", "category": "expert", "category_year": "2022", "experience_total": "16",
+    "experience_org": "10",
+}
+WORK = {"pd_hours_3y": "120", "total_hours_week": "36", "ai_use": "true", "ai_purposes": ["lesson_planning"],
+        "ai_training": "short", "ai_training_wanted": "false", "satisfaction": "3", "plans": "stay"}
+STEP_DATA = {1: EMPLOYMENT, 2: OTHER_JOBS, 3: EDUCATION, 4: WORK}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limits(app):
+    limiter.reset()
+    yield
+    limiter.reset()
+
+
+@pytest.fixture
+def link(make_org, make_campaign):
+    org = make_org(name_kk="№1 мектеп", name_ru="Школа №1")
+    campaign = make_campaign()
+    ensure_access_links(campaign)
+    return db.session.scalar(sa.select(AccessLink).where(AccessLink.organization_id == org.id))
+
+
+def csrf(page) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.get_data(as_text=True))
+    assert match, page.get_data(as_text=True)[:500]
+    return match.group(1)
+
+
+def post(client, url, data, page_url=None):
+    token = csrf(client.get(page_url or url))
+    return client.post(url, data={"csrf_token": token, **data})
+
+
+def start(client, link, iin, names=None, lang="en"):
+    """Identity, confirmation and the personal code page; returns the code."""
+    client.get(f"/lang/{lang}")
+    page = client.get(f"/q/{link.token}/start")
+    nonce = re.search(r'name="nonce" type="hidden" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    data = {"csrf_token": csrf(page), "iin": iin, "last_name": "Сейітова", "first_name": "Әйгерім",
+            "middle_name": "", "consent": "y", "nonce": nonce, **(names or {})}
+    confirm = client.post(f"/q/{link.token}/start", data=data)
+    assert confirm.status_code == 200, confirm.get_data(as_text=True)
+    reply = client.post(f"/q/{link.token}/start", data={**data, "confirmed": "yes"})
+    assert reply.status_code == 302, reply.get_data(as_text=True)
+    if not reply.headers["Location"].endswith("/code"):
+        return None
+    page = client.get(reply.headers["Location"]).get_data(as_text=True)
+    return re.search(r'class="personal-code"[^>]*><strong>([A-Z0-9-]+)<', page).group(1)
+
+
+def fill_all(client, link):
+    for number, data in STEP_DATA.items():
+        reply = post(client, f"/q/{link.token}/step/{number}", {**data, "action": "next"})
+        assert reply.status_code == 302, reply.get_data(as_text=True)[:3000]
+    return post(client, f"/q/{link.token}/review", {})
+
+
+def the_response() -> Response:
+    return db.session.scalars(sa.select(Response)).one()
+
+
+def test_access_code_on_the_home_page_opens_the_organization(client, link):
+    home = client.get("/")
+    assert 'action="/q/code"' in home.get_data(as_text=True)
+    reply = client.post("/q/code", data={"csrf_token": csrf(home), "code": " " + link.code.lower()[:4] + "-"
+                                         + link.code.lower()[4:]})
+    assert reply.status_code == 302 and reply.headers["Location"] == f"/q/{link.token}"
+    page = client.get(f"/q/{link.token}", headers={"Accept-Language": "ru"}).get_data(as_text=True)
+    assert "Школа №1" in page and "Қазақша" in page
+
+
+def test_unknown_code_and_link_get_a_clear_page(client, link):
+    reply = client.post("/q/code", data={"csrf_token": csrf(client.get("/")), "code": "ZZZZ9999"},
+                        headers={"Accept-Language": "ru"})
+    assert reply.status_code == 404
+    assert "Ни одна организация не имеет такого кода" in reply.get_data(as_text=True)
+    assert client.get("/q/not-a-token").status_code == 404
+
+
+def test_a_teacher_completes_the_questionnaire_in_kazakh(client, link, make_iin_for):
+    code = start(client, link, make_iin_for(BIRTH, "f"), lang="kk")
+    assert re.fullmatch(r"[A-Z2-9]{4}-[A-Z2-9]{4}", code)
+    page = client.get(f"/q/{link.token}/step/1").get_data(as_text=True)
+    assert '<html lang="kk">' in page and "1-қадам (барлығы 5)" in page
+    reply = fill_all(client, link)
+    assert reply.status_code == 302 and reply.headers["Location"].endswith("/done")
+    response = the_response()
+    assert response.status == "submitted" and response.submitted_at is not None
+    assert (response.post, response.rate, response.teaching_hours, response.languages) == (
+        "teacher", Decimal("1.25"), 20, "kk;ru")
+    assert [(s.subject, s.hours, s.language) for s in response.subjects] == [
+        ("mathematics", 12, "kk"), ("algebra", 8, "ru")]
+    assert (response.birth_date, response.sex, response.category_year) == (BIRTH, "f", 2022)
+    assert services.check_personal_code(response, code.lower().replace("-", " "))
+    assert response.personal_code_hash.startswith("$argon2")
+    assert "Рақмет" in client.get(f"/q/{link.token}/done").get_data(as_text=True)
+
+
+def test_the_iin_is_never_stored(client, link, make_iin_for):
+    iin = make_iin_for(BIRTH, "f")
+    start(client, link, iin)
+    fill_all(client, link)
+    for table in ("responses", "audit_events", "response_versions"):
+        dump = str(db.session.execute(sa.text(f"SELECT * FROM {table}")).all())
+        assert iin not in dump
+
+
+def test_identity_errors_and_confirmation_of_birth_date_and_sex(client, link, make_iin_for):
+    client.get("/lang/ru")
+    page = client.get(f"/q/{link.token}/start")
+    bad = client.post(f"/q/{link.token}/start", data={"csrf_token": csrf(page), "iin": "900515400124",
+                                                       "last_name": "", "first_name": "Анна", "nonce": "n"})
+    text = bad.get_data(as_text=True)
+    assert bad.status_code == 422
+    assert "последняя цифра не совпадает" in text and 'aria-describedby="iin-hint iin-error"' in text
+    assert 'href="#last_name"' in text and 'href="#consent"' in text
+    assert 'value="Анна"' in text  # nothing typed is lost
+    good = client.post(f"/q/{link.token}/start", data={
+        "csrf_token": csrf(page), "iin": make_iin_for(BIRTH, "m"), "last_name": "Ахметов", "first_name": "Ерлан",
+        "consent": "y", "nonce": "n"})
+    text = good.get_data(as_text=True)
+    assert "14 марта 1985" in text and "Мужской" in text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 0
+
+
+def test_a_validation_error_keeps_what_was_typed_and_the_draft_survives_a_new_visit(client, link, make_iin_for):
+    iin = make_iin_for(BIRTH, "f")
+    code = start(client, link, iin)
+    reply = post(client, f"/q/{link.token}/step/1", {**EMPLOYMENT, "rate": "1.3", "teaching_hours": "25",
+                                                       "action": "next"})
+    text = reply.get_data(as_text=True)
+    assert reply.status_code == 422
+    assert "steps of 0.25" in text and "add up to 20, but your teaching hours are 25" in text
+    assert 'value="1.3"' in text and 'id="rate" inputmode="decimal"' in text
+    assert 'aria-describedby="rate-hint rate-error"' in text and 'href="#rate"' in text
+    response = the_response()
+    assert response.rate is None and response.current_step == 1
+    assert response.draft_data["steps"]["employment"]["rate"] == "1.3"
+
+    client.cookie_jar.clear() if hasattr(client, "cookie_jar") else None
+    fresh = type(client)(client.application, client.response_wrapper, use_cookies=True)
+    reply = post(fresh, f"/q/{link.token}/resume", {"iin": iin, "code": code})
+    assert reply.status_code == 302 and reply.headers["Location"].endswith("/step/1")
+    page = fresh.get(reply.headers["Location"]).get_data(as_text=True)
+    assert 'value="1.3"' in page and 'value="25"' in page
+
+
+def test_steps_cannot_be_skipped_and_later_saves_the_draft(client, link, make_iin_for):
+    start(client, link, make_iin_for())
+    assert client.get(f"/q/{link.token}/step/3").headers["Location"].endswith("/step/1")
+    assert client.get(f"/q/{link.token}/review").headers["Location"].endswith("/step/1")
+    reply = post(client, f"/q/{link.token}/step/1", {"post": "teacher", "action": "later"})
+    assert reply.status_code == 200 and "saved" in reply.get_data(as_text=True)
+    assert the_response().draft_data["steps"]["employment"]["post"] == "teacher"
+    assert client.get(f"/q/{link.token}/step/9").status_code == 404
+
+
+def test_adding_a_row_without_javascript(client, link, make_iin_for):
+    start(client, link, make_iin_for())
+    reply = post(client, f"/q/{link.token}/step/1", {**EMPLOYMENT, "action": "add_subject"})
+    text = reply.get_data(as_text=True)
+    assert reply.status_code == 200 and 'name="subjects-3-hours"' in text and "error-summary" not in text
+    assert 'value="mathematics" selected' in text or 'selected value="mathematics"' in text
+
+
+def test_submit_lists_missing_answers(client, link, make_iin_for, monkeypatch):
+    start(client, link, make_iin_for())
+    for number in (1, 2, 3):
+        post(client, f"/q/{link.token}/step/{number}", {**STEP_DATA[number], "action": "next"})
+    response = the_response()
+    response.current_step = 5
+    response.experience_org = None
+    reply = post(client, f"/q/{link.token}/review", {})
+    assert reply.status_code == 422
+    assert "Experience at this organization, years: This answer is required." in reply.get_data(as_text=True)
+    assert the_response().status == "draft"
+
+
+def test_edit_after_submit_keeps_the_history(client, link, make_iin_for):
+    start(client, link, make_iin_for())
+    fill_all(client, link)
+    reply = post(client, f"/q/{link.token}/step/3", {**EDUCATION, "category": "master", "category_year": "2025",
+                                                       "action": "next"})
+    assert reply.status_code == 302
+    response = the_response()
+    assert (response.category, response.category_year, response.version) == ("master", 2025, 2)
+    version = db.session.scalars(sa.select(ResponseVersion)).one()
+    assert version.version == 1 and version.source == "web"
+    assert version.changes == {"category": ["expert", "master"], "category_year": [2022, 2025]}
+    assert version.snapshot["category"] == "expert" and version.snapshot["rate"] == "1.25"
+    # saving the same answers again changes nothing and adds no version
+    post(client, f"/q/{link.token}/step/3", {**EDUCATION, "category": "master", "category_year": "2025",
+                                              "action": "next"})
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ResponseVersion)) == 1
+    # an edit that breaks a cross-field rule with another step is refused
+    reply = post(client, f"/q/{link.token}/step/1", {**EMPLOYMENT, "teaching_hours": "40",
+                                                       "subjects-0-hours": "32", "action": "next"})
+    assert reply.status_code == 422 and "All working hours (36)" in reply.get_data(as_text=True)
+    assert the_response().teaching_hours == 20
+
+
+def test_second_visit_with_the_same_iin_needs_the_personal_code(client, link, make_iin_for):
+    iin = make_iin_for()
+    code = start(client, link, iin)
+    other = type(client)(client.application, client.response_wrapper, use_cookies=True)
+    assert start(other, link, iin) is None  # sent to the resume page, no new code, no second response
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 1
+    assert services.check_personal_code(the_response(), code)
+
+
+def test_a_double_click_shows_a_working_code_and_makes_one_response(client, link, make_iin_for):
+    iin = make_iin_for()
+    client.get("/lang/en")
+    page = client.get(f"/q/{link.token}/start")
+    data = {"csrf_token": csrf(page), "iin": iin, "last_name": "Ким", "first_name": "Анна", "consent": "y",
+            "nonce": "same-form", "confirmed": "yes"}
+    first = client.post(f"/q/{link.token}/start", data=data)
+    second = client.post(f"/q/{link.token}/start", data=data)
+    assert first.headers["Location"].endswith("/code") and second.headers["Location"].endswith("/code")
+    code = re.search(r"<strong>([A-Z0-9-]+)</strong>", client.get(f"/q/{link.token}/code").get_data(as_text=True))
+    assert services.check_personal_code(the_response(), code.group(1))
+
+
+def test_wrong_codes_are_refused_audited_and_rate_limited(client, link, make_iin_for):
+    iin = make_iin_for()
+    start(client, link, iin)
+    stranger = type(client)(client.application, client.response_wrapper, use_cookies=True)
+    statuses = [post(stranger, f"/q/{link.token}/resume", {"iin": iin, "code": "AAAA-AAAA"}).status_code
+                for _ in range(6)]
+    assert statuses == [422, 422, 422, 422, 422, 429]
+    failures = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "response.code_failed")).all()
+    assert len(failures) == 5 and failures[0].details["reason"] == "wrong_code"
+    assert iin not in str([f.details for f in failures])
+    # another IIN from the same address still gets its own attempts until the address limit
+    reply = post(stranger, f"/q/{link.token}/resume", {"iin": make_iin_for(dt.date(1990, 1, 2)), "code": "x"})
+    assert reply.status_code == 422
+
+
+def test_resume_after_submit_goes_to_the_summary(client, link, make_iin_for):
+    iin = make_iin_for()
+    code = start(client, link, iin)
+    fill_all(client, link)
+    fresh = type(client)(client.application, client.response_wrapper, use_cookies=True)
+    reply = post(fresh, f"/q/{link.token}/resume", {"iin": iin, "code": code})
+    assert reply.headers["Location"].endswith("/review")
+    page = fresh.get(f"/q/{link.token}/review", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Mathematics: 12 h" in page and "Submitted on" in page
+
+
+def test_pages_for_closed_not_open_and_locked(client, link, make_iin_for, make_user):
+    campaign = link.campaign
+    campaign.status = "draft"
+    assert "has not opened yet" in client.get(f"/q/{link.token}", headers={"Accept-Language": "en"}).get_data(
+        as_text=True)
+    campaign.status = "open"
+    campaign.closes_at = utcnow() - dt.timedelta(minutes=1)
+    campaign.opens_at = utcnow() - dt.timedelta(days=1)
+    reply = client.get(f"/q/{link.token}/start", headers={"Accept-Language": "ru"})
+    assert reply.status_code == 403 and "Анкетирование закрыто" in reply.get_data(as_text=True)
+    campaign.closes_at = None
+    director = make_user("director", organization=link.organization)
+    db.session.add(OrgReport(campaign_id=campaign.id, organization_id=link.organization_id,
+                             attested_at=utcnow(), attested_by_id=director.id))
+    db.session.flush()
+    assert services.is_locked(campaign, link.organization_id)
+    reply = client.get(f"/q/{link.token}/step/1", headers={"Accept-Language": "kk"})
+    assert reply.status_code == 403 and "бұғатталған" in reply.get_data(as_text=True)
+
+
+def test_an_idle_session_gets_the_expired_page(client, link, make_iin_for, app):
+    start(client, link, make_iin_for())
+    with client.session_transaction() as session:
+        session["questionnaire"] = {**session["questionnaire"], "at": session["questionnaire"]["at"] - 7200}
+    reply = client.get(f"/q/{link.token}/step/1", headers={"Accept-Language": "en"})
+    assert reply.status_code == 401 and "Your session has ended" in reply.get_data(as_text=True)
+    assert the_response().id  # the draft is still there
+
+
+def test_personal_sections_are_prefilled_at_a_second_organization(client, link, make_org, make_iin_for):
+    iin = make_iin_for()
+    start(client, link, iin)
+    fill_all(client, link)
+    second_org = make_org(name_ru="Колледж")
+    ensure_access_links(link.campaign)
+    second = db.session.scalar(sa.select(AccessLink).where(AccessLink.organization_id == second_org.id))
+    other = type(client)(client.application, client.response_wrapper, use_cookies=True)
+    start(other, second, iin)
+    post(other, f"/q/{second.token}/step/1", {**EMPLOYMENT, "action": "next"})
+    post(other, f"/q/{second.token}/step/2", {**OTHER_JOBS, "action": "next"})
+    page = other.get(f"/q/{second.token}/step/3").get_data(as_text=True)
+    assert "filled in from your questionnaire at another organization" in page
+    assert 'value="Математика"' in page and 'value="2007"' in page and 'value="16"' in page
+    assert 'name="experience_org" type="text" value=""' in page
+
+
+def test_qr_code_and_access_sheet(client, link):
+    svg = client.get(f"/q/{link.token}/qr.svg")
+    assert svg.status_code == 200 and svg.mimetype == "image/svg+xml" and b"<svg" in svg.data
+    sheet = client.get(f"/q/{link.token}/sheet").get_data(as_text=True)
+    assert link.code in sheet and f"/q/{link.token}/qr.svg" in sheet
+
+
+@pytest.mark.postgres_only
+def test_twenty_simultaneous_starts_make_one_response(app, link, make_iin_for, is_postgres):
+    if not is_postgres:
+        pytest.skip("SQLite serializes writers; the race needs PostgreSQL")
+    from survey.domain import person_from_iin
+
+    person = person_from_iin(make_iin_for(), app.config["IIN_HASH_KEY"])
+    where = SimpleNamespace(campaign_id=link.campaign_id, organization_id=link.organization_id)
+    db.session.commit()
+    barrier = threading.Barrier(20, timeout=30)
+    outcomes, failures = [], []
+
+    def submit(number: int) -> None:
+        try:
+            barrier.wait()  # before taking a connection: the pool holds fewer than 20
+            with app.app_context():
+                started = services.start_response(where, person, {"last_name": "Ким", "first_name": "Анна"},
+                                                  nonce=f"tab-{number}")
+                db.session.commit()
+                outcomes.append((started.created, started.response.id))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            failures.append(repr(exc))
+
+    threads = [threading.Thread(target=submit, args=(n,)) for n in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    db.session.remove()
+    db.engine.dispose()  # close the extra pooled connections the threads opened
+    assert failures == []
+    assert sorted(created for created, _ in outcomes) == [False] * 19 + [True]
+    assert len({rid for _, rid in outcomes}) == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 1
