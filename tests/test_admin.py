@@ -66,7 +66,7 @@ MATRIX = [
     ("/admin/users/{director_b1}", (302, 403, 404, 404, 200)),
     ("/admin/users/{district_admin}", (302, 403, 404, 200, 200)),
     ("/admin/users/{region_admin}", (302, 403, 404, 404, 200)),
-    ("/admin/users/{national_admin}", (302, 403, 404, 404, 200)),
+    ("/admin/users/{national_admin}", (302, 403, 404, 404, 404)),  # not even one's own account
     ("/admin/users/99999", (302, 403, 404, 404, 404)),
     ("/admin/audit", (302, 403, 403, 403, 200)),
     ("/admin/audit.csv", (302, 403, 403, 403, 200)),
@@ -345,3 +345,61 @@ def test_registry_template_download(client, login, world):
     login(world["users"]["district_admin"])
     answer = client.get("/admin/registry/template.xlsx")
     assert answer.status_code == 200 and answer.data[:2] == b"PK"
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru", "en"])
+def test_console_pages_render_in_each_language(app, client, login, lang):
+    from survey.demo import load_almaty_demo
+
+    load_almaty_demo()
+    db.session.commit()
+    admin = db.session.scalar(sa.select(User).where(User.email == "admin@demo.kz"))
+    director = db.session.scalar(sa.select(User).where(User.email == "director@demo.kz"))
+    login(admin)
+    client.get(f"/lang/{lang}")
+    pages = ["/admin/progress", "/admin/organizations", f"/admin/organizations/{director.organization_id}",
+             "/admin/registry/upload", "/admin/campaigns", "/admin/campaigns/new", "/admin/users",
+             "/admin/users/invite", f"/admin/users/{director.id}", "/admin/audit", "/auth/password"]
+    for url in pages:
+        answer = client.get(url)
+        assert answer.status_code == 200, url
+        assert f'<html lang="{lang}">' in answer.get_data(as_text=True), url
+    board = client.get("/admin/progress").get_data(as_text=True)
+    expected = {"kk": "Жауап беру үлесі", "ru": "Доля ответивших", "en": "Response rate"}[lang]
+    assert expected in board and "<progress" in board
+
+
+def test_invitation_is_mailed_when_smtp_is_configured(app, client, login, world, csrf_token, monkeypatch):
+    sent = []
+
+    class FakeSMTP:
+        def __init__(self, host, port, timeout):
+            sent.append(("connect", host, port))
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def starttls(self):
+            sent.append(("starttls",))
+
+        def login(self, user, password):
+            sent.append(("login", user))
+
+        def send_message(self, message):
+            sent.append(("send", message["To"], message.get_content()))
+
+    monkeypatch.setattr("survey.auth.services.smtplib.SMTP", FakeSMTP)
+    monkeypatch.setitem(app.config, "SMTP_HOST", "smtp.example.kz")
+    monkeypatch.setitem(app.config, "SMTP_USER", "robot@example.kz")
+    login(world["users"]["national_admin"])
+    page = client.post("/admin/users/invite", data={
+        "csrf_token": csrf_token("/admin/users/invite"), "email": "new@example.kz", "role": "national_admin",
+        "region_id": "0", "district_id": "0", "org_bin": ""})
+    assert "The link was sent by e-mail." in page.get_data(as_text=True)
+    assert sent[:3] == [("connect", "smtp.example.kz", 587), ("starttls",), ("login", "robot@example.kz")]
+    assert sent[3][1] == "new@example.kz" and "/auth/invitation/" in sent[3][2]
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "user.invite"))
+    assert event.details == {"email": "new@example.kz", "role": "national_admin", "mailed": True}

@@ -231,3 +231,12 @@ def test_create_user_command_prompts_for_the_password(runner, monkeypatch):
     from survey.passwords import verify_password
     user = db.session.scalar(sa.select(User).where(User.email == "n@x.kz"))
     assert verify_password(user.password_hash, "prompted-pass-1")
+
+
+def test_anonymous_visitor_is_sent_to_sign_in_with_a_translated_message(client):
+    client.get("/lang/ru")
+    answer = client.get("/admin/users")
+    assert answer.status_code == 302 and answer.headers["Location"] == "/auth/sign-in?next=%2Fadmin%2Fusers"
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "Войдите, чтобы открыть эту страницу." in page
+    assert 'name="next" type="hidden" value="/admin/users"' in page

@@ -269,8 +269,6 @@ def edit_user(user_id: int):
 @roles_required(*ADMIN_ROLES)
 def change_user_status(user_id: int, action: str):
     user = get_managed_user_or_404(current_user, user_id)
-    if user.id == current_user.id:
-        abort(403)
     try:
         services.set_active(user, action == "activate")
     except AccountError as exc:
