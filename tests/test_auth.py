@@ -240,3 +240,20 @@ def test_anonymous_visitor_is_sent_to_sign_in_with_a_translated_message(client):
     page = client.get(answer.headers["Location"]).get_data(as_text=True)
     assert "Войдите, чтобы открыть эту страницу." in page
     assert 'name="next" type="hidden" value="/admin/users"' in page
+
+
+def test_rate_limit_also_holds_per_account_across_addresses(client, csrf_token, make_user, app):
+    make_user("national_admin", email="boss@example.kz")
+    app.config["SIGN_IN_RATE_LIMIT"] = "3 per minute"
+    try:
+        token = csrf_token("/auth/sign-in")
+
+        def attempt(address: str, email: str, password: str) -> int:
+            return client.post("/auth/sign-in", data={"email": email, "password": password, "csrf_token": token},
+                               environ_base={"REMOTE_ADDR": address}).status_code
+
+        assert [attempt(f"10.0.0.{n}", "boss@example.kz", "wrong-password") for n in range(1, 4)] == [200] * 3
+        assert attempt("10.0.0.9", "boss@example.kz", PASSWORD) == 429
+        assert attempt("10.0.0.9", "other@example.kz", "wrong-password") == 200  # another account is not blocked
+    finally:
+        app.config["SIGN_IN_RATE_LIMIT"] = "10 per minute;50 per hour"
