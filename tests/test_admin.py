@@ -261,15 +261,19 @@ def test_audit_log_page_and_export(client, login, world, csrf_token):
     assert "Found: 1" in page and "campaign.open" in page and "registry.import</td>" not in page
     answer = client.get("/admin/audit.csv?action=registry&actor=cli")
     assert answer.mimetype == "text/csv"
-    lines = answer.get_data(as_text=True).lstrip("\ufeff").splitlines()
+    text = answer.get_data(as_text=True)
+    assert text.startswith("\ufeff")
+    lines = text.lstrip("\ufeff").splitlines()
     assert len(lines) == 2 and lines[0].startswith("id,created_at,actor,action")
     assert ",cli,registry.import," in lines[1]
+    audit.record("auth.sign_in_failed", actor='=HYPERLINK("http://evil.example")')
     everything = client.get("/admin/audit.csv").get_data(as_text=True)
     assert "'=cmd" not in everything  # the JSON cell starts with '{', so it needs no guard
+    assert '\'=HYPERLINK(""http://evil.example"")' in everything  # a cell that would be a formula stays text
     export = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "audit.export")
                                 .order_by(AuditEvent.id)).all()
     assert [(e.details["filters"], e.details["rows"]) for e in export] == [
-        ({"action": "registry", "actor": "cli"}, 1), ({}, 3)]
+        ({"action": "registry", "actor": "cli"}, 1), ({}, 4)]
 
 
 _keys = itertools.count(1)
@@ -403,3 +407,14 @@ def test_invitation_is_mailed_when_smtp_is_configured(app, client, login, world,
     assert sent[3][1] == "new@example.kz" and "/auth/invitation/" in sent[3][2]
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "user.invite"))
     assert event.details == {"email": "new@example.kz", "role": "national_admin", "mailed": True}
+
+
+def test_long_audit_export_streams_every_row(client, login, world):
+    admin = world["users"]["national_admin"]
+    db.session.execute(sa.insert(AuditEvent), [{"action": "auth.sign_in_failed", "actor": f"a{n}@x.kz", "details": {}}
+                                               for n in range(2500)])
+    login(admin)
+    lines = client.get("/admin/audit.csv?action=auth.sign_in_failed").get_data(as_text=True).splitlines()
+    assert len(lines) == 2501 and lines[-1].split(",")[2] == "a2499@x.kz"
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "audit.export"))
+    assert event.details == {"filters": {"action": "auth.sign_in_failed"}, "rows": 2500}

@@ -189,6 +189,10 @@ def test_reset_link_replaces_the_old_password(client, csrf_token, make_user, mak
     assert client.get(link).status_code == 404
     assert client.get("/auth/reset/not-a-token").status_code == 404
     assert client.get(link.replace("/reset/", "/invitation/")).status_code == 404  # a reset token is no invitation
+    events = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id)).all()
+    assert [(e.action, e.target_id) for e in events if e.action.startswith(("user.", "auth.reset"))] == [
+        ("user.reset_link", director.id), ("auth.reset_accepted", director.id)]
+    assert events[0].user_id == admin.id and events[0].details == {"email": "d@example.kz", "mailed": False}
 
 
 def test_create_user_command(runner, make_org, monkeypatch):
