@@ -66,7 +66,7 @@ MATRIX = [
     ("/admin/users/{director_b1}", (302, 403, 404, 404, 200)),
     ("/admin/users/{district_admin}", (302, 403, 404, 200, 200)),
     ("/admin/users/{region_admin}", (302, 403, 404, 404, 200)),
-    ("/admin/users/{national_admin}", (302, 403, 404, 404, 200)),
+    ("/admin/users/{national_admin}", (302, 403, 404, 404, 404)),  # not even one's own account
     ("/admin/users/99999", (302, 403, 404, 404, 404)),
     ("/admin/audit", (302, 403, 403, 403, 200)),
     ("/admin/audit.csv", (302, 403, 403, 403, 200)),
@@ -261,15 +261,19 @@ def test_audit_log_page_and_export(client, login, world, csrf_token):
     assert "Found: 1" in page and "campaign.open" in page and "registry.import</td>" not in page
     answer = client.get("/admin/audit.csv?action=registry&actor=cli")
     assert answer.mimetype == "text/csv"
-    lines = answer.get_data(as_text=True).lstrip("\ufeff").splitlines()
+    text = answer.get_data(as_text=True)
+    assert text.startswith("\ufeff")
+    lines = text.lstrip("\ufeff").splitlines()
     assert len(lines) == 2 and lines[0].startswith("id,created_at,actor,action")
     assert ",cli,registry.import," in lines[1]
+    audit.record("auth.sign_in_failed", actor='=HYPERLINK("http://evil.example")')
     everything = client.get("/admin/audit.csv").get_data(as_text=True)
     assert "'=cmd" not in everything  # the JSON cell starts with '{', so it needs no guard
+    assert '\'=HYPERLINK(""http://evil.example"")' in everything  # a cell that would be a formula stays text
     export = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "audit.export")
                                 .order_by(AuditEvent.id)).all()
     assert [(e.details["filters"], e.details["rows"]) for e in export] == [
-        ({"action": "registry", "actor": "cli"}, 1), ({}, 3)]
+        ({"action": "registry", "actor": "cli"}, 1), ({}, 4)]
 
 
 _keys = itertools.count(1)
@@ -345,3 +349,72 @@ def test_registry_template_download(client, login, world):
     login(world["users"]["district_admin"])
     answer = client.get("/admin/registry/template.xlsx")
     assert answer.status_code == 200 and answer.data[:2] == b"PK"
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru", "en"])
+def test_console_pages_render_in_each_language(app, client, login, lang):
+    from survey.demo import load_almaty_demo
+
+    load_almaty_demo()
+    db.session.commit()
+    admin = db.session.scalar(sa.select(User).where(User.email == "admin@demo.kz"))
+    director = db.session.scalar(sa.select(User).where(User.email == "director@demo.kz"))
+    login(admin)
+    client.get(f"/lang/{lang}")
+    pages = ["/admin/progress", "/admin/organizations", f"/admin/organizations/{director.organization_id}",
+             "/admin/registry/upload", "/admin/campaigns", "/admin/campaigns/new", "/admin/users",
+             "/admin/users/invite", f"/admin/users/{director.id}", "/admin/audit", "/auth/password"]
+    for url in pages:
+        answer = client.get(url)
+        assert answer.status_code == 200, url
+        assert f'<html lang="{lang}">' in answer.get_data(as_text=True), url
+    board = client.get("/admin/progress").get_data(as_text=True)
+    expected = {"kk": "Жауап беру үлесі", "ru": "Доля ответивших", "en": "Response rate"}[lang]
+    assert expected in board and "<progress" in board
+
+
+def test_invitation_is_mailed_when_smtp_is_configured(app, client, login, world, csrf_token, monkeypatch):
+    sent = []
+
+    class FakeSMTP:
+        def __init__(self, host, port, timeout):
+            sent.append(("connect", host, port))
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def starttls(self):
+            sent.append(("starttls",))
+
+        def login(self, user, password):
+            sent.append(("login", user))
+
+        def send_message(self, message):
+            sent.append(("send", message["To"], message.get_content()))
+
+    monkeypatch.setattr("survey.auth.services.smtplib.SMTP", FakeSMTP)
+    monkeypatch.setitem(app.config, "SMTP_HOST", "smtp.example.kz")
+    monkeypatch.setitem(app.config, "SMTP_USER", "robot@example.kz")
+    login(world["users"]["national_admin"])
+    page = client.post("/admin/users/invite", data={
+        "csrf_token": csrf_token("/admin/users/invite"), "email": "new@example.kz", "role": "national_admin",
+        "region_id": "0", "district_id": "0", "org_bin": ""})
+    assert "The link was sent by e-mail." in page.get_data(as_text=True)
+    assert sent[:3] == [("connect", "smtp.example.kz", 587), ("starttls",), ("login", "robot@example.kz")]
+    assert sent[3][1] == "new@example.kz" and "/auth/invitation/" in sent[3][2]
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "user.invite"))
+    assert event.details == {"email": "new@example.kz", "role": "national_admin", "mailed": True}
+
+
+def test_long_audit_export_streams_every_row(client, login, world):
+    admin = world["users"]["national_admin"]
+    db.session.execute(sa.insert(AuditEvent), [{"action": "auth.sign_in_failed", "actor": f"a{n}@x.kz", "details": {}}
+                                               for n in range(2500)])
+    login(admin)
+    lines = client.get("/admin/audit.csv?action=auth.sign_in_failed").get_data(as_text=True).splitlines()
+    assert len(lines) == 2501 and lines[-1].split(",")[2] == "a2499@x.kz"
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "audit.export"))
+    assert event.details == {"filters": {"action": "auth.sign_in_failed"}, "rows": 2500}

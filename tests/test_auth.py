@@ -189,6 +189,10 @@ def test_reset_link_replaces_the_old_password(client, csrf_token, make_user, mak
     assert client.get(link).status_code == 404
     assert client.get("/auth/reset/not-a-token").status_code == 404
     assert client.get(link.replace("/reset/", "/invitation/")).status_code == 404  # a reset token is no invitation
+    events = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id)).all()
+    assert [(e.action, e.target_id) for e in events if e.action.startswith(("user.", "auth.reset"))] == [
+        ("user.reset_link", director.id), ("auth.reset_accepted", director.id)]
+    assert events[0].user_id == admin.id and events[0].details == {"email": "d@example.kz", "mailed": False}
 
 
 def test_create_user_command(runner, make_org, monkeypatch):
@@ -231,3 +235,29 @@ def test_create_user_command_prompts_for_the_password(runner, monkeypatch):
     from survey.passwords import verify_password
     user = db.session.scalar(sa.select(User).where(User.email == "n@x.kz"))
     assert verify_password(user.password_hash, "prompted-pass-1")
+
+
+def test_anonymous_visitor_is_sent_to_sign_in_with_a_translated_message(client):
+    client.get("/lang/ru")
+    answer = client.get("/admin/users")
+    assert answer.status_code == 302 and answer.headers["Location"] == "/auth/sign-in?next=%2Fadmin%2Fusers"
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "Войдите, чтобы открыть эту страницу." in page
+    assert 'name="next" type="hidden" value="/admin/users"' in page
+
+
+def test_rate_limit_also_holds_per_account_across_addresses(client, csrf_token, make_user, app):
+    make_user("national_admin", email="boss@example.kz")
+    app.config["SIGN_IN_RATE_LIMIT"] = "3 per minute"
+    try:
+        token = csrf_token("/auth/sign-in")
+
+        def attempt(address: str, email: str, password: str) -> int:
+            return client.post("/auth/sign-in", data={"email": email, "password": password, "csrf_token": token},
+                               environ_base={"REMOTE_ADDR": address}).status_code
+
+        assert [attempt(f"10.0.0.{n}", "boss@example.kz", "wrong-password") for n in range(1, 4)] == [200] * 3
+        assert attempt("10.0.0.9", "boss@example.kz", PASSWORD) == 429
+        assert attempt("10.0.0.9", "other@example.kz", "wrong-password") == 200  # another account is not blocked
+    finally:
+        app.config["SIGN_IN_RATE_LIMIT"] = "10 per minute;50 per hour"

@@ -1,10 +1,11 @@
-"""The audit log as CSV (rendering only: no queries, no writes)."""
+"""The audit log as CSV (rendering only: no queries, no writes), streamed in chunks."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+from collections.abc import Iterable, Iterator
 
 from .queries import AuditRow
 
@@ -16,12 +17,18 @@ def _cell(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text  # spreadsheet formula injection
 
 
-def audit_csv(rows: list[AuditRow]) -> str:
+def audit_csv(rows: Iterable[AuditRow]) -> Iterator[str]:
+    """The CSV text in chunks, header first (a byte-order mark lets Excel read the Cyrillic)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
+    buffer.write("\ufeff")
     writer.writerow(CSV_COLUMNS)
-    for row in rows:
+    for number, row in enumerate(rows, start=1):
         writer.writerow([_cell(v) for v in (row.id, row.created_at.isoformat(), row.actor, row.action,
                                             row.target_type, row.target_id, row.ip,
                                             json.dumps(row.details, ensure_ascii=False, sort_keys=True))])
-    return buffer.getvalue()
+        if number % 1000 == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()

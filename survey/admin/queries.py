@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -169,9 +170,8 @@ def _audit_where(filters: AuditFilters) -> list:
     return where
 
 
-def _audit_rows(query: sa.Select) -> list[AuditRow]:
-    return [AuditRow(e.id, e.created_at, e.actor, e.action, e.target_type, e.target_id, e.ip, e.details or {})
-            for e in db.session.scalars(query)]
+def _audit_row(e: AuditEvent) -> AuditRow:
+    return AuditRow(e.id, e.created_at, e.actor, e.action, e.target_type, e.target_id, e.ip, e.details or {})
 
 
 def audit_events(filters: AuditFilters, page: int = 1, size: int = PAGE_SIZE) -> Page:
@@ -180,11 +180,22 @@ def audit_events(filters: AuditFilters, page: int = 1, size: int = PAGE_SIZE) ->
     page = max(1, page)
     query = (sa.select(AuditEvent).where(*where).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
              .offset((page - 1) * size).limit(size))
-    return Page(_audit_rows(query), total, page, size)
+    return Page([_audit_row(e) for e in db.session.scalars(query)], total, page, size)
 
 
-def all_audit_events(filters: AuditFilters) -> list[AuditRow]:
-    return _audit_rows(sa.select(AuditEvent).where(*_audit_where(filters)).order_by(AuditEvent.id))
+def audit_export_bounds(filters: AuditFilters) -> tuple[int, int]:
+    """(row count, highest id) of the events an export will hold; the stream stops at that id."""
+    count, last = db.session.execute(
+        sa.select(sa.func.count(AuditEvent.id), sa.func.max(AuditEvent.id)).where(*_audit_where(filters))).one()
+    return count or 0, last or 0
+
+
+def iter_audit_events(filters: AuditFilters, last_id: int, batch: int = 2000) -> Iterator[AuditRow]:
+    """The events of an export in id order, read in batches (the log can be long)."""
+    query = (sa.select(AuditEvent).where(*_audit_where(filters), AuditEvent.id <= last_id)
+             .order_by(AuditEvent.id).execution_options(yield_per=batch))
+    for event in db.session.scalars(query):
+        yield _audit_row(event)
 
 
 def audit_actions() -> list[str]:

@@ -25,8 +25,13 @@ def _sign_in_limit() -> str:
     return current_app.config.get("SIGN_IN_RATE_LIMIT", "10 per minute;50 per hour")
 
 
+def _submitted_email() -> str:
+    return "sign-in:" + normalize_email(request.form.get("email"))[:254]
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
-@limiter.limit(_sign_in_limit, methods=["POST"])
+@limiter.limit(_sign_in_limit, methods=["POST"])  # per address
+@limiter.limit(_sign_in_limit, methods=["POST"], key_func=_submitted_email)  # per account, from any address
 def sign_in():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))

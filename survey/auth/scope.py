@@ -89,8 +89,9 @@ GRANTABLE_ROLES: dict[Role, tuple[Role, ...]] = {
 
 
 def manageable_user_ids(user: User) -> sa.Select:
-    """A SELECT of the ids of the users ``user`` may see and change: a role it may grant, with a scope inside its own."""
-    query = sa.select(User.id).where(User.role.in_(GRANTABLE_ROLES[user.role]))
+    """A SELECT of the ids of the users ``user`` may see and change: a role it may grant, with a scope inside its own.
+    Never the user itself (no one demotes or deactivates their own account by accident)."""
+    query = sa.select(User.id).where(User.role.in_(GRANTABLE_ROLES[user.role]), User.id != user.id)
     if user.role == Role.NATIONAL_ADMIN:
         return query
     return query.where(sa.or_(

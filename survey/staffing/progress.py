@@ -98,13 +98,13 @@ def progress_board(user: User, campaign: Campaign, *, level: str | None = None, 
             sa.func.count().filter(Response.status == ResponseStatus.SUBMITTED).label("responses"),
             sa.func.count().filter(Response.status == ResponseStatus.DRAFT).label("drafts"),
         )
-        .where(Response.campaign_id == campaign.id)
+        .where(Response.campaign_id == campaign.id, Response.organization_id.in_(chosen))
         .group_by(Response.organization_id)
         .subquery()
     )
     roster = (
         sa.select(RosterEntry.organization_id.label("organization_id"), sa.func.count().label("roster"))
-        .where(RosterEntry.campaign_id == campaign.id)
+        .where(RosterEntry.campaign_id == campaign.id, RosterEntry.organization_id.in_(chosen))
         .group_by(RosterEntry.organization_id)
         .subquery()
     )
