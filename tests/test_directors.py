@@ -343,6 +343,16 @@ def test_dashboard_numbers_computed_by_hand(client, login, setting, make_iin_for
     desc = page.split("<desc>")[1].split("</desc>")[0]                 # the age pyramid, youngest band first
     assert desc.startswith("Under 30: Men 0, Women 1; 30–39: Men 0, Women 1")
     assert "60 and over: Men 1, Women 0" in desc
+    assert "No integrity flags" in page
+    from survey.models import Flag
+
+    db.session.add(Flag(campaign_id=campaign.id, organization_id=org.id, rule="G4", subject_key=p2.person_key,
+                        severity="high", evidence={"main_jobs": 2}))
+    page = client.get("/director/KZ26/").get_data(as_text=True)
+    assert "1 integrity flag to review (1 high)" in page
+    workbook = client.get(f"/reports/organizations/{org.id}/KZ26.xlsx")
+    assert workbook.status_code == 200 and workbook.data[:2] == b"PK"
+    assert client.get(f"/reports/organizations/{other.id}/KZ26.xlsx").status_code == 404
     client.get("/lang/kk")
     page = client.get("/director/KZ26/").get_data(as_text=True)
     assert "Жас пирамидасы" in page and "Математика" in page

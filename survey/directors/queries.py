@@ -13,6 +13,7 @@ from ..charts import Bar, bar_chart, pyramid
 from ..codebook import ResponseStatus
 from ..extensions import db
 from ..models import Campaign, Organization, Response, RosterEntry
+from ..integrity.queries import FlagCounts, flag_counts
 from ..reports.labels import metric_label
 from ..staffing.ages import age_sex_counts
 from ..staffing.metrics import METRIC_CODES, PERCENT_CODES, Metrics, OrgMetrics, org_metrics, total
@@ -132,6 +133,7 @@ class SubjectRow:
 
 @dataclass
 class Dashboard:
+    flags: FlagCounts
     metrics: OrgMetrics
     district: Metrics
     rows: list[MetricRow]
@@ -167,6 +169,7 @@ def dashboard(campaign: Campaign, organization: Organization, lang: str, titles:
                 for row in subjects]
     top = max([row.required for row in subjects] + [row.covered for row in subjects] + [0])
     return Dashboard(
+        flags=flag_counts(campaign, [organization.id]).get(organization.id, FlagCounts()),
         metrics=mine, district=district, rows=rows, subjects=subjects,
         age_chart=pyramid(titles["ages"], ages, titles["men"], titles["women"]),
         category_chart=bar_chart(titles["categories"], categories),
