@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from survey.domain import hash_iin
 from survey.extensions import db
 from survey.models import AuditEvent, OrgReport, Response, RosterEntry
-from survey.passwords import verify_password
+from survey.questionnaire.services import check_personal_code
 from tests.conftest import TEST_HASH_KEY
 
 
@@ -263,9 +263,10 @@ def test_personal_code_reset(client, post, login, setting, make_iin_for, add_res
     login(director)
     assert "Ахметова Айгерім" in client.get("/director/KZ26/staff").get_data(as_text=True)
     page = post(f"/director/KZ26/staff/{mine.id}/reset-code").get_data(as_text=True)
-    code = re.search(r"<strong>([A-Z0-9]{8})</strong>", page).group(1)
+    code = re.search(r"<strong>([A-Z0-9]{4}-[A-Z0-9]{4})</strong>", page).group(1)
     db.session.refresh(mine)
-    assert verify_password(mine.personal_code_hash, code) and code not in mine.personal_code_hash
+    assert check_personal_code(mine, code) and code.replace("-", "") not in mine.personal_code_hash
+    assert not check_personal_code(mine, "ABCD-EFGH")
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "response.reset_code"))
     assert event.user_id == director.id and event.target_id == mine.id
     assert post(f"/director/KZ26/staff/{theirs.id}/reset-code").status_code == 404

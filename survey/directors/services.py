@@ -6,7 +6,6 @@ Services flush, never commit; the route or command commits once.
 from __future__ import annotations
 
 import re
-import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -21,12 +20,11 @@ from ..domain import IdentityError, person_from_iin
 from ..extensions import db
 from ..models import Campaign, OrgReport, Organization, RequiredHours, Response, RosterEntry, User, Vacancy
 from ..models.base import utcnow
-from ..passwords import hash_password
+from ..questionnaire.services import set_personal_code
 from ..registry.services import ID_REASONS, ImportRejected, RowError
 from ..tabular import TableError, as_text, read_table
 
 ROSTER_COLUMNS = ("iin", "last_name", "first_name", "middle_name", "post")
-PERSONAL_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
 class LockedError(Exception):
@@ -199,14 +197,9 @@ def reopen(report: OrgReport, user: User, reason: str) -> None:
         "attested_at": attested_at.isoformat()})
 
 
-def new_personal_code() -> str:
-    return "".join(secrets.choice(PERSONAL_CODE_ALPHABET) for _ in range(8))
-
-
 def reset_personal_code(response: Response, user: User) -> str:
     """Give a member of staff a new personal code (the old one stops working); returns it to show once."""
-    code = new_personal_code()
-    response.personal_code_hash = hash_password(code)
+    code = set_personal_code(response)
     db.session.flush()
     audit.record("response.reset_code", user=user, target=response, details={
         "organization_id": response.organization_id, "campaign_id": response.campaign_id})
