@@ -102,6 +102,19 @@ def _register_error_pages(app: Flask) -> None:
         app.register_error_handler(code, render_error)
 
     from flask_wtf.csrf import CSRFError
+    from sqlalchemy.exc import DBAPIError, DisconnectionError
+
+    @app.errorhandler(DBAPIError)
+    @app.errorhandler(DisconnectionError)
+    def render_database_unavailable(error):
+        """The database failed mid-request: nothing was half-written (the transaction is rolled back), and what
+        the visitor typed comes back in a form that sends it again."""
+        db.session.rollback()
+        app.logger.error("database error on %s %s: %s", request.method, request.path, type(error).__name__)
+        resend = []
+        if request.method == "POST" and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            resend = [(key, value) for key, values in request.form.lists() if key != "csrf_token" for value in values]
+        return render_template("database_error.html", resend=resend), 503
 
     @app.errorhandler(CSRFError)
     def render_csrf_error(error):
