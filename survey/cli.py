@@ -130,10 +130,19 @@ def registry_template_command(path: Path, lang: str) -> None:
 @click.option("--opens", default=None, help="Opening time, ISO (local time zone unless given).")
 @click.option("--closes", default=None, help="Closing time, ISO (local time zone unless given).")
 @click.option("--levels", default="preschool,school,college", show_default=True)
-def create_campaign_command(code, title_kk, title_ru, census_date, opens, closes, levels) -> None:
+@click.option("--regions", default="", help="Region names, comma-separated (default: every region).")
+def create_campaign_command(code, title_kk, title_ru, census_date, opens, closes, levels, regions) -> None:
     """Create a campaign in draft status."""
-    from .campaigns.services import CampaignError, create_campaign
+    import sqlalchemy as sa
 
+    from .campaigns.services import CampaignError, create_campaign
+    from .models import Region
+
+    wanted = {name.strip().casefold() for name in regions.split(",") if name.strip()}
+    chosen = [region for region in db.session.scalars(sa.select(Region)) if region.name.casefold() in wanted]
+    if len(chosen) != len(wanted):
+        unknown = wanted - {region.name.casefold() for region in chosen}
+        raise click.BadParameter(f"unknown regions: {', '.join(sorted(unknown))}", param_hint="--regions")
     try:
         campaign = create_campaign(
             code=code,
@@ -143,6 +152,7 @@ def create_campaign_command(code, title_kk, title_ru, census_date, opens, closes
             opens_at=_parse_datetime(opens),
             closes_at=_parse_datetime(closes),
             levels=[part.strip() for part in levels.split(",") if part.strip()],
+            regions=chosen,
         )
     except CampaignError as exc:
         db.session.rollback()

@@ -98,6 +98,8 @@ def from_environment(instance_path: str | os.PathLike) -> dict:
         "SMTP_STARTTLS": os.environ.get("SMTP_STARTTLS", "1") != "0",
         "MAIL_FROM": os.environ.get("MAIL_FROM") or None,
         "SIGN_IN_RATE_LIMIT": os.environ.get("SIGN_IN_RATE_LIMIT") or "10 per minute;50 per hour",
+        # How many reverse proxies (nginx, a load balancer) stand in front: their X-Forwarded-* headers are trusted.
+        "TRUSTED_PROXIES": _env_int("TRUSTED_PROXIES", 0),
         "BABEL_DEFAULT_LOCALE": os.environ.get("DEFAULT_LANGUAGE", "kk"),
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("TIMEZONE", "Asia/Almaty"),
     })

@@ -418,3 +418,33 @@ def test_long_audit_export_streams_every_row(client, login, world):
     assert len(lines) == 2501 and lines[-1].split(",")[2] == "a2499@x.kz"
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "audit.export"))
     assert event.details == {"filters": {"action": "auth.sign_in_failed"}, "rows": 2500}
+
+
+def test_a_campaign_can_be_limited_to_regions(client, login, make_org, make_user, csrf_token, runner):
+    a_school = make_org(region="A", district="A1")
+    a_kinder = make_org(region="A", district="A2", level="preschool")
+    b_school = make_org(region="B", district="B1")
+    login(make_user("national_admin"))
+    token = csrf_token("/admin/campaigns/new")
+    page = client.post("/admin/campaigns/new", data={
+        "csrf_token": token, "code": "PILOT-A", "title_kk": "Пилот", "title_ru": "Пилот", "census_date": "2026-11-01",
+        "levels": ["school", "preschool"], "regions": [str(a_school.district.region_id)]})
+    assert page.status_code == 302
+    campaign = db.session.scalar(sa.select(Campaign).where(Campaign.code == "PILOT-A"))
+    assert [r.name for r in campaign.regions] == ["A"]
+    client.post(f"/admin/campaigns/{campaign.id}/open", data={"csrf_token": token})
+    linked = set(db.session.scalars(sa.select(AccessLink.organization_id).where(AccessLink.campaign_id == campaign.id)))
+    assert linked == {a_school.id, a_kinder.id}
+    board = progress_board(db.session.scalar(sa.select(User)), db.session.get(Campaign, campaign.id))
+    assert [(r.name, r.organizations) for r in board.rows] == [("A", 2)] and board.silent_count == 2
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "campaign.create"))
+    assert event.details == {"code": "PILOT-A", "levels": ["preschool", "school"], "regions": ["A"]}
+    assert b_school.id not in linked
+
+    result = runner.invoke(args=["survey", "create-campaign", "--code", "CLI-B", "--title-kk", "x", "--title-ru", "x",
+                                 "--census-date", "2026-11-01", "--regions", "b"])
+    assert result.exit_code == 0, result.output
+    assert [r.name for r in db.session.scalar(sa.select(Campaign).where(Campaign.code == "CLI-B")).regions] == ["B"]
+    result = runner.invoke(args=["survey", "create-campaign", "--code", "CLI-C", "--title-kk", "x", "--title-ru", "x",
+                                 "--census-date", "2026-11-01", "--regions", "Nowhere"])
+    assert result.exit_code != 0 and "unknown regions: nowhere" in result.output

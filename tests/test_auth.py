@@ -134,11 +134,11 @@ def test_demo_users_sign_in(app, client, csrf_token):
     load_almaty_demo()
     db.session.commit()
     expected = {"admin@demo.kz": "/admin/progress", "almaty@demo.kz": "/admin/progress",
-                "bostandyk@demo.kz": "/admin/progress", "director@demo.kz": "/"}
+                "bostandyk@demo.kz": "/admin/progress", "director@demo.kz": "/director/"}
     for email, home in expected.items():
         answer = sign_in(client, csrf_token, email, DEMO_PASSWORD)
         assert answer.status_code == 302 and answer.headers["Location"] == home, email
-        assert client.get("/admin/progress").status_code == (200 if home != "/" else 403)
+        assert client.get("/admin/progress").status_code == (200 if home != "/director/" else 403)
         client.post("/auth/sign-out", data={"csrf_token": csrf_token("/auth/password")})
 
 
@@ -261,3 +261,19 @@ def test_rate_limit_also_holds_per_account_across_addresses(client, csrf_token, 
         assert attempt("10.0.0.9", "other@example.kz", "wrong-password") == 200  # another account is not blocked
     finally:
         app.config["SIGN_IN_RATE_LIMIT"] = "10 per minute;50 per hour"
+
+
+@pytest.mark.parametrize("proxies, expected", [(0, "10.0.0.1"), (1, "203.0.113.7")])
+def test_client_address_behind_a_trusted_proxy(proxies, expected):
+    from flask import Flask, request
+
+    from survey.auth import security
+
+    app = Flask(__name__)
+    app.config["TRUSTED_PROXIES"] = proxies
+    security.init_app(app)
+    app.add_url_rule("/ip", "ip", lambda: request.remote_addr)
+    answer = app.test_client().get("/ip", headers={"X-Forwarded-For": "203.0.113.7"},
+                                   environ_base={"REMOTE_ADDR": "10.0.0.1"})
+    assert answer.get_data(as_text=True) == expected
+    assert answer.headers["X-Frame-Options"] == "DENY"

@@ -34,11 +34,13 @@ class CampaignForm(FlaskForm):
     closes_at = DateTimeLocalField(_l("Closes (local time, optional)"), format="%Y-%m-%dT%H:%M",
                                    validators=[Optional()])
     levels = MultiCheckboxField(_l("Levels taking part"), validators=[DataRequired()])
+    regions = MultiCheckboxField(_l("Regions taking part (none ticked: every region)"), coerce=int)
     submit = SubmitField(_l("Create the campaign"))
 
-    def __init__(self, *args, lang: str = "ru", **kwargs):
+    def __init__(self, *args, lang: str = "ru", regions: list[tuple[int, str]] = (), **kwargs):
         super().__init__(*args, **kwargs)
         self.levels.choices = [(level.value, label("level", level.value, lang)) for level in Level]
+        self.regions.choices = list(regions)
         if not self.is_submitted() and not self.levels.data:
             self.levels.data = [level.value for level in Level]
 

@@ -166,18 +166,20 @@ def _utc(moment: dt.datetime | None) -> dt.datetime | None:
 @bp.route("/campaigns/new", methods=["GET", "POST"])
 @roles_required(*NATIONAL)
 def create_campaign_page():
-    form = CampaignForm(lang=_lang())
+    form = CampaignForm(lang=_lang(), regions=queries.region_choices(current_user))
     if form.validate_on_submit():
         try:
             campaign = create_campaign(
                 code=form.code.data.strip(), title_kk=form.title_kk.data, title_ru=form.title_ru.data,
                 census_date=form.census_date.data, opens_at=_utc(form.opens_at.data),
-                closes_at=_utc(form.closes_at.data), levels=form.levels.data)
+                closes_at=_utc(form.closes_at.data), levels=form.levels.data,
+                regions=list(db.session.scalars(sa.select(Region).where(Region.id.in_(form.regions.data or [])))))
         except CampaignError as exc:
             db.session.rollback()
             form.code.errors.append(exc.message)
         else:
-            audit.record("campaign.create", user=current_user, target=campaign, details={"code": campaign.code})
+            audit.record("campaign.create", user=current_user, target=campaign, details={
+                "code": campaign.code, "levels": campaign.level_list, "regions": [r.name for r in campaign.regions]})
             db.session.commit()
             flash(_("The campaign %(code)s was created as a draft. Open it when the registry is ready.",
                     code=campaign.code), "info")

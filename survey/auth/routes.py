@@ -18,7 +18,7 @@ from .services import AccountError, authenticate, change_password, normalize_ema
 def home_for(user) -> str:
     if user.role in ADMIN_ROLES:
         return url_for("admin.show_progress")
-    return url_for("main.show_home")
+    return url_for("directors.show_start")
 
 
 def _sign_in_limit() -> str:

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..codebook import CampaignStatus, Level
 from ..extensions import db
-from ..models import AccessLink, Campaign, Organization
+from ..models import AccessLink, Campaign, District, Organization, Region
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{1,39}$")
 ACCESS_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read off a wall and typed on a phone
@@ -32,7 +32,9 @@ def create_campaign(
     opens_at: dt.datetime | None = None,
     closes_at: dt.datetime | None = None,
     levels: list[str] | None = None,
+    regions: list[Region] | None = None,
 ) -> Campaign:
+    """A draft campaign; ``regions`` limits it to those regions (none: every region)."""
     if not CODE_PATTERN.match(code or ""):
         raise CampaignError(_l("The campaign code must be 2–40 letters, digits, '-' or '_'."))
     if db.session.scalar(sa.select(Campaign.id).where(Campaign.code == code)) is not None:
@@ -55,6 +57,7 @@ def create_campaign(
         closes_at=closes_at,
         levels=";".join(level.value for level in Level if level.value in chosen),
         status=CampaignStatus.DRAFT,
+        regions=list(regions or []),
     )
     db.session.add(campaign)
     db.session.flush()
@@ -86,11 +89,26 @@ def new_access_code() -> str:
     return "".join(secrets.choice(ACCESS_ALPHABET) for _ in range(8))
 
 
+def taking_part_filter(campaign: Campaign) -> sa.ColumnElement[bool]:
+    """A condition on Organization: its level takes part in the campaign, and so does its region if any are named."""
+    condition = Organization.level.in_(campaign.level_list)
+    region_ids = [region.id for region in campaign.regions]
+    if region_ids:
+        condition = sa.and_(condition, Organization.district_id.in_(
+            sa.select(District.id).where(District.region_id.in_(region_ids))))
+    return condition
+
+
+def taking_part(campaign: Campaign) -> sa.Select:
+    """A SELECT of the ids of the organizations a campaign covers."""
+    return sa.select(Organization.id).where(taking_part_filter(campaign))
+
+
 def ensure_access_links(campaign: Campaign) -> int:
-    """Create missing access links for the organizations of the campaign's levels, in one pass."""
+    """Create missing access links for the organizations taking part in the campaign, in one pass."""
     have = sa.select(AccessLink.organization_id).where(AccessLink.campaign_id == campaign.id)
     missing = db.session.scalars(
-        sa.select(Organization.id).where(Organization.level.in_(campaign.level_list), Organization.id.not_in(have))
+        sa.select(Organization.id).where(Organization.id.in_(taking_part(campaign)), Organization.id.not_in(have))
     ).all()
     if not missing:
         return 0

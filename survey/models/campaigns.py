@@ -12,6 +12,15 @@ from ..extensions import db
 from .base import UTCDateTime, enum_column, utcnow
 
 
+# The regions that take part in a campaign; a campaign without rows here covers every region.
+campaign_regions = sa.Table(
+    "campaign_regions",
+    db.metadata,
+    sa.Column("campaign_id", sa.ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("region_id", sa.ForeignKey("regions.id", ondelete="RESTRICT"), primary_key=True, index=True),
+)
+
+
 class Campaign(db.Model):
     __tablename__ = "campaigns"
     __table_args__ = (
@@ -30,6 +39,8 @@ class Campaign(db.Model):
     )
     levels: Mapped[str] = mapped_column(sa.String(60), default="preschool;school;college")  # ';'-separated
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    regions: Mapped[list["Region"]] = relationship(secondary=campaign_regions, order_by="Region.name")  # noqa: F821
 
     @property
     def level_list(self) -> list[str]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from ..auth.scope import visible_organization_ids
+from ..campaigns.services import taking_part_filter
 from ..codebook import ResponseStatus
 from ..extensions import db
 from ..models import Campaign, District, Organization, Region, Response, RosterEntry, User
@@ -61,11 +62,11 @@ class ProgressBoard:
 
 def _organizations(user: User, campaign: Campaign, *, level: str | None, ownership: str | None,
                    region_id: int | None, district_id: int | None) -> sa.Select:
-    """The filter every part of the board shares: in scope, in the campaign's levels, and the chosen filters."""
+    """The filter every part of the board shares: in scope, taking part in the campaign, and the chosen filters."""
     query = (
         sa.select(Organization.id)
         .join(District, Organization.district_id == District.id)
-        .where(Organization.id.in_(visible_organization_ids(user)), Organization.level.in_(campaign.level_list))
+        .where(Organization.id.in_(visible_organization_ids(user)), taking_part_filter(campaign))
     )
     if level:
         query = query.where(Organization.level == level)
