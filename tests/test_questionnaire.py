@@ -316,14 +316,22 @@ def test_personal_sections_are_prefilled_at_a_second_organization(client, link, 
     second_org = make_org(name_ru="Колледж")
     ensure_access_links(link.campaign)
     second = db.session.scalar(sa.select(AccessLink).where(AccessLink.organization_id == second_org.id))
-    other = type(client)(client.application, client.response_wrapper, use_cookies=True)
-    start(other, second, iin)
-    post(other, f"/q/{second.token}/step/1", {**EMPLOYMENT, "action": "next"})
-    post(other, f"/q/{second.token}/step/2", {**OTHER_JOBS, "action": "next"})
-    page = other.get(f"/q/{second.token}/step/3").get_data(as_text=True)
+    # in the same browser, which proved who it is at the first organization
+    start(client, second, iin)
+    post(client, f"/q/{second.token}/step/1", {**EMPLOYMENT, "action": "next"})
+    post(client, f"/q/{second.token}/step/2", {**OTHER_JOBS, "action": "next"})
+    page = client.get(f"/q/{second.token}/step/3").get_data(as_text=True)
     assert "filled in from your questionnaire at another organization" in page
     assert 'value="Математика"' in page and 'value="2007"' in page and 'value="16"' in page
     assert 'name="experience_org" type="text" value=""' in page
+    # someone who merely knows the IIN sees nothing of the person's other answers
+    third_org = make_org(name_ru="Детский сад", level="school")
+    ensure_access_links(link.campaign)
+    third = db.session.scalar(sa.select(AccessLink).where(AccessLink.organization_id == third_org.id))
+    stranger = type(client)(client.application, client.response_wrapper, use_cookies=True)
+    start(stranger, third, iin)
+    assert db.session.scalar(sa.select(Response).where(Response.organization_id == third_org.id)).draft_data[
+        "steps"] == {}
 
 
 def test_qr_code_and_access_sheet(client, link):

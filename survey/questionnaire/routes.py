@@ -162,7 +162,8 @@ def start_response(token: str):
     if form.confirmed.data != "yes":
         return render_template("questionnaire/confirm.html", link=link, form=form, person=person)
 
-    started = services.start_response(link, person, checked.values, form.nonce.data or "")
+    started = services.start_response(link, person, checked.values, form.nonce.data or "",
+                                      may_prefill=_proved_person(link, person.person_key))
     if started.code is None:
         db.session.rollback()
         flash(_("You have already started a questionnaire at this organization. Enter your personal code to "
@@ -175,6 +176,16 @@ def start_response(token: str):
     _authorize(started.response)
     session["questionnaire_code"] = started.code
     return redirect(url_for("questionnaire.show_code", token=token))
+
+
+def _proved_person(link: AccessLink, person_key: str) -> bool:
+    """This browser holds a live proof (personal code or creation) for the same person in the same campaign."""
+    state = session.get(SESSION_KEY) or {}
+    idle = current_app.config.get("QUESTIONNAIRE_IDLE_MINUTES", 60) * 60
+    if not state or utcnow().timestamp() - float(state.get("at", 0)) > idle:
+        return False
+    earlier = db.session.get(Response, int(state.get("rid", 0)))
+    return earlier is not None and earlier.campaign_id == link.campaign_id and earlier.person_key == person_key
 
 
 class _NoBirth:
