@@ -178,6 +178,15 @@ def test_a_validation_error_keeps_what_was_typed_and_the_draft_survives_a_new_vi
     assert 'value="1.3"' in page and 'value="25"' in page
 
 
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("kk", "Ставка 0,25 қадаммен көрсетіледі"), ("ru", "Ставка указывается с шагом 0,25"),
+    ("en", "The rate goes in steps of 0.25")])
+def test_a_step_error_arrives_in_the_teachers_language(client, link, make_iin_for, lang, expected):
+    start(client, link, make_iin_for(), lang=lang)
+    reply = post(client, f"/q/{link.token}/step/1", {**EMPLOYMENT, "rate": "0.6", "action": "next"})
+    assert reply.status_code == 422 and expected in reply.get_data(as_text=True)
+
+
 def test_steps_cannot_be_skipped_and_later_saves_the_draft(client, link, make_iin_for):
     start(client, link, make_iin_for())
     assert client.get(f"/q/{link.token}/step/3").headers["Location"].endswith("/step/1")
@@ -303,7 +312,7 @@ def test_pages_for_closed_not_open_and_locked(client, link, make_iin_for, make_u
 def test_an_idle_session_gets_the_expired_page(client, link, make_iin_for, app):
     start(client, link, make_iin_for())
     with client.session_transaction() as session:
-        session["questionnaire"] = {**session["questionnaire"], "at": session["questionnaire"]["at"] - 7200}
+        session["questionnaire"] = {**session["questionnaire"], "at": session["questionnaire"]["at"] - 181 * 60}
     reply = client.get(f"/q/{link.token}/step/1", headers={"Accept-Language": "en"})
     assert reply.status_code == 401 and "Your session has ended" in reply.get_data(as_text=True)
     assert the_response().id  # the draft is still there

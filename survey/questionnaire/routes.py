@@ -45,6 +45,7 @@ from .qr import qr_svg
 from .steps import BY_NUMBER, REVIEW_STEP, STEPS, step_of_field
 
 SESSION_KEY = "questionnaire"
+IDLE_MINUTES = 180  # after this long without a save, the personal code is asked again (shared computers)
 
 
 # ---- loading and access checks --------------------------------------------------------------------------------
@@ -71,20 +72,27 @@ def _authorize(response: Response) -> None:
     session[SESSION_KEY] = {"rid": response.id, "at": utcnow().timestamp()}
 
 
-def _current_response(link: AccessLink, *, for_update: bool = False) -> Response:
-    """The response this browser proved it may edit; the 'expired' page when that proof is gone or too old."""
+def _proved_response_id() -> int | None:
+    """The response this browser proved it may edit (personal code or creation), while the proof is fresh."""
     state = session.get(SESSION_KEY) or {}
-    idle = dt.timedelta(minutes=current_app.config.get("QUESTIONNAIRE_IDLE_MINUTES", 60))
-    if not state:
+    idle = dt.timedelta(minutes=current_app.config.get("QUESTIONNAIRE_IDLE_MINUTES", IDLE_MINUTES))
+    if not state or utcnow().timestamp() - float(state.get("at", 0)) > idle.total_seconds():
+        return None
+    return int(state.get("rid", 0))
+
+
+def _current_response(link: AccessLink, *, for_update: bool = False) -> Response:
+    """The response this browser may edit here; the 'expired' page when that proof is gone or too old."""
+    if not session.get(SESSION_KEY):
         abort(redirect(url_for("questionnaire.resume_response", token=link.token)))
-    fresh = utcnow().timestamp() - float(state.get("at", 0)) <= idle.total_seconds()
-    loader = services.lock_for_update if for_update else (lambda rid: db.session.get(Response, rid))
-    response = loader(int(state.get("rid", 0))) if fresh else None
+    rid = _proved_response_id()
+    loader = services.lock_for_update if for_update else (lambda key: db.session.get(Response, key))
+    response = loader(rid) if rid is not None else None
     if response is None or (response.campaign_id, response.organization_id) != (link.campaign_id,
                                                                                   link.organization_id):
         session.pop(SESSION_KEY, None)
         _page("expired.html", 401, link=link)
-    session[SESSION_KEY] = {"rid": response.id, "at": utcnow().timestamp()}
+    _authorize(response)
     return response
 
 
@@ -179,12 +187,9 @@ def start_response(token: str):
 
 
 def _proved_person(link: AccessLink, person_key: str) -> bool:
-    """This browser holds a live proof (personal code or creation) for the same person in the same campaign."""
-    state = session.get(SESSION_KEY) or {}
-    idle = current_app.config.get("QUESTIONNAIRE_IDLE_MINUTES", 60) * 60
-    if not state or utcnow().timestamp() - float(state.get("at", 0)) > idle:
-        return False
-    earlier = db.session.get(Response, int(state.get("rid", 0)))
+    """This browser holds a fresh proof for the same person in the same campaign (at another organization)."""
+    rid = _proved_response_id()
+    earlier = db.session.get(Response, rid) if rid is not None else None
     return earlier is not None and earlier.campaign_id == link.campaign_id and earlier.person_key == person_key
 
 
