@@ -241,6 +241,22 @@ def test_edit_after_submit_keeps_the_history(client, link, make_iin_for):
     assert the_response().teaching_hours == 20
 
 
+def test_names_can_be_corrected_with_a_version_after_submit(client, link, make_iin_for):
+    start(client, link, make_iin_for())
+    fill_all(client, link)
+    page = client.get(f"/q/{link.token}/about").get_data(as_text=True)
+    assert 'value="Сейітова"' in page
+    bad = post(client, f"/q/{link.token}/about", {"last_name": "", "first_name": "Әйгерім"})
+    assert bad.status_code == 422 and 'href="#last_name"' in bad.get_data(as_text=True)
+    reply = post(client, f"/q/{link.token}/about", {"last_name": "Сейітова-Ким", "first_name": "Әйгерім",
+                                                    "middle_name": "Маратқызы"})
+    assert reply.status_code == 302 and reply.headers["Location"].endswith("/review")
+    response = the_response()
+    assert (response.last_name, response.middle_name, response.version) == ("Сейітова-Ким", "Маратқызы", 2)
+    assert db.session.scalars(sa.select(ResponseVersion)).one().changes == {
+        "last_name": ["Сейітова", "Сейітова-Ким"], "middle_name": [None, "Маратқызы"]}
+
+
 def test_second_visit_with_the_same_iin_needs_the_personal_code(client, link, make_iin_for):
     iin = make_iin_for()
     code = start(client, link, iin)

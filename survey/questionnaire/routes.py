@@ -34,6 +34,7 @@ from . import bp, services
 from .forms import (
     AccessCodeForm,
     IdentityForm,
+    NamesForm,
     ResumeForm,
     SubmitForm,
     attach_errors,
@@ -297,6 +298,29 @@ def edit_step(token: str, number: int):
     if response.status == ResponseStatus.SUBMITTED:
         flash(_("Your changes are saved."), "info")
     return redirect(_step_url(token, number + 1))
+
+
+@bp.route("/<token>/about", methods=["GET", "POST"])
+def edit_names(token: str):
+    link = _load_link(token)
+    response = _current_response(link, for_update=request.method == "POST")
+    names = rules.response.NAME_FIELDS
+    if request.method == "GET":
+        form = NamesForm(data={name: getattr(response, name) or "" for name in names})
+        return render_template("questionnaire/names.html", link=link, form=form)
+    form = NamesForm()
+    if not form.validate():
+        flash(_("The page had expired. Your answers are below: please send them again."), "error")
+        return render_template("questionnaire/names.html", link=link, form=form), 400
+    checked = rules.check(form_raw(form), services.rule_context(link.campaign, response), names)
+    if not checked.ok:
+        attach_errors(form, checked.errors)
+        return render_template("questionnaire/names.html", link=link, form=form), 422
+    services.apply_values(response, checked.values, source="web")
+    db.session.commit()
+    flash(_("Your changes are saved."), "info")
+    return redirect(_step_url(token, REVIEW_STEP if response.status == ResponseStatus.SUBMITTED
+                              else response.current_step))
 
 
 @bp.get("/<token>/review")
