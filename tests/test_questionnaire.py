@@ -178,6 +178,15 @@ def test_a_validation_error_keeps_what_was_typed_and_the_draft_survives_a_new_vi
     assert 'value="1.3"' in page and 'value="25"' in page
 
 
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("kk", "Ставка 0,25 қадаммен көрсетіледі"), ("ru", "Ставка указывается с шагом 0,25"),
+    ("en", "The rate goes in steps of 0.25")])
+def test_a_step_error_arrives_in_the_teachers_language(client, link, make_iin_for, lang, expected):
+    start(client, link, make_iin_for(), lang=lang)
+    reply = post(client, f"/q/{link.token}/step/1", {**EMPLOYMENT, "rate": "0.6", "action": "next"})
+    assert reply.status_code == 422 and expected in reply.get_data(as_text=True)
+
+
 def test_steps_cannot_be_skipped_and_later_saves_the_draft(client, link, make_iin_for):
     start(client, link, make_iin_for())
     assert client.get(f"/q/{link.token}/step/3").headers["Location"].endswith("/step/1")
@@ -230,6 +239,22 @@ def test_edit_after_submit_keeps_the_history(client, link, make_iin_for):
                                                        "subjects-0-hours": "32", "action": "next"})
     assert reply.status_code == 422 and "All working hours (36)" in reply.get_data(as_text=True)
     assert the_response().teaching_hours == 20
+
+
+def test_names_can_be_corrected_with_a_version_after_submit(client, link, make_iin_for):
+    start(client, link, make_iin_for())
+    fill_all(client, link)
+    page = client.get(f"/q/{link.token}/about").get_data(as_text=True)
+    assert 'value="Сейітова"' in page
+    bad = post(client, f"/q/{link.token}/about", {"last_name": "", "first_name": "Әйгерім"})
+    assert bad.status_code == 422 and 'href="#last_name"' in bad.get_data(as_text=True)
+    reply = post(client, f"/q/{link.token}/about", {"last_name": "Сейітова-Ким", "first_name": "Әйгерім",
+                                                    "middle_name": "Маратқызы"})
+    assert reply.status_code == 302 and reply.headers["Location"].endswith("/review")
+    response = the_response()
+    assert (response.last_name, response.middle_name, response.version) == ("Сейітова-Ким", "Маратқызы", 2)
+    assert db.session.scalars(sa.select(ResponseVersion)).one().changes == {
+        "last_name": ["Сейітова", "Сейітова-Ким"], "middle_name": [None, "Маратқызы"]}
 
 
 def test_second_visit_with_the_same_iin_needs_the_personal_code(client, link, make_iin_for):
@@ -303,7 +328,7 @@ def test_pages_for_closed_not_open_and_locked(client, link, make_iin_for, make_u
 def test_an_idle_session_gets_the_expired_page(client, link, make_iin_for, app):
     start(client, link, make_iin_for())
     with client.session_transaction() as session:
-        session["questionnaire"] = {**session["questionnaire"], "at": session["questionnaire"]["at"] - 7200}
+        session["questionnaire"] = {**session["questionnaire"], "at": session["questionnaire"]["at"] - 181 * 60}
     reply = client.get(f"/q/{link.token}/step/1", headers={"Accept-Language": "en"})
     assert reply.status_code == 401 and "Your session has ended" in reply.get_data(as_text=True)
     assert the_response().id  # the draft is still there
@@ -316,14 +341,22 @@ def test_personal_sections_are_prefilled_at_a_second_organization(client, link, 
     second_org = make_org(name_ru="Колледж")
     ensure_access_links(link.campaign)
     second = db.session.scalar(sa.select(AccessLink).where(AccessLink.organization_id == second_org.id))
-    other = type(client)(client.application, client.response_wrapper, use_cookies=True)
-    start(other, second, iin)
-    post(other, f"/q/{second.token}/step/1", {**EMPLOYMENT, "action": "next"})
-    post(other, f"/q/{second.token}/step/2", {**OTHER_JOBS, "action": "next"})
-    page = other.get(f"/q/{second.token}/step/3").get_data(as_text=True)
+    # in the same browser, which proved who it is at the first organization
+    start(client, second, iin)
+    post(client, f"/q/{second.token}/step/1", {**EMPLOYMENT, "action": "next"})
+    post(client, f"/q/{second.token}/step/2", {**OTHER_JOBS, "action": "next"})
+    page = client.get(f"/q/{second.token}/step/3").get_data(as_text=True)
     assert "filled in from your questionnaire at another organization" in page
     assert 'value="Математика"' in page and 'value="2007"' in page and 'value="16"' in page
     assert 'name="experience_org" type="text" value=""' in page
+    # someone who merely knows the IIN sees nothing of the person's other answers
+    third_org = make_org(name_ru="Детский сад", level="school")
+    ensure_access_links(link.campaign)
+    third = db.session.scalar(sa.select(AccessLink).where(AccessLink.organization_id == third_org.id))
+    stranger = type(client)(client.application, client.response_wrapper, use_cookies=True)
+    start(stranger, third, iin)
+    assert db.session.scalar(sa.select(Response).where(Response.organization_id == third_org.id)).draft_data[
+        "steps"] == {}
 
 
 def test_qr_code_and_access_sheet(client, link):

@@ -60,12 +60,15 @@ class AccessCodeForm(FlaskForm):
     code = StringField(_l("Access code"), render_kw={"autocomplete": "off", "autocapitalize": "characters"})
 
 
-class IdentityForm(FlaskForm):
-    iin = StringField(_l("IIN (12 digits)"), render_kw={**NUMERIC, "maxlength": 14})
+class NamesForm(FlaskForm):
     last_name = StringField(_l("Last name"), render_kw={"autocomplete": "family-name", "maxlength": 60})
     first_name = StringField(_l("First name"), render_kw={"autocomplete": "given-name", "maxlength": 60})
     middle_name = StringField(_l("Middle name (if any)"), render_kw={"autocomplete": "additional-name",
                                                                       "maxlength": 60})
+
+
+class IdentityForm(NamesForm):
+    iin = StringField(_l("IIN (12 digits)"), render_kw={**NUMERIC, "maxlength": 14})
     consent = BooleanField(_l("I agree that my answers are processed for the staffing census."))
     nonce = HiddenField()
     confirmed = HiddenField()

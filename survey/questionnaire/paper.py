@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
@@ -25,6 +26,7 @@ from .services import apply_values
 
 COLUMNS = ("org_bin", "iin") + rules.ALL_FIELDS
 REQUIRED_COLUMNS = ("org_bin", "iin") + rules.MANDATORY + ("subjects",)
+CHUNK = 900  # identifiers per IN (...) list
 ITEM_PARTS = {"subjects": ("subject", "hours", "language"), "other_jobs": ("org_bin", "basis", "hours")}
 
 
@@ -69,8 +71,12 @@ def _where(error: rules.FieldError) -> Any:
 def _validate(campaign: Campaign, table_rows: Iterable[tuple[int, dict[str, Any]]], headers: list[str],
               errors: list[RowError]) -> list[_Row]:
     fields = tuple(name for name in rules.ALL_FIELDS if name in headers)
-    bins = {normalize_id(raw.get("org_bin")) for _, raw in table_rows}
-    organizations = {org.bin: org for org in db.session.scalars(sa.select(Organization).where(Organization.bin.in_(bins)))}
+    bins = sorted({normalize_id(raw.get("org_bin")) for _, raw in table_rows})
+    organizations = {
+        org.bin: org
+        for start in range(0, len(bins), CHUNK)
+        for org in db.session.scalars(sa.select(Organization).where(Organization.bin.in_(bins[start:start + CHUNK])))
+    }
     locked = set(db.session.scalars(sa.select(OrgReport.organization_id).where(
         OrgReport.campaign_id == campaign.id, OrgReport.attested_at.is_not(None))))
     key = current_app.config["IIN_HASH_KEY"]
@@ -136,11 +142,13 @@ def import_responses(campaign: Campaign, data: bytes, filename: str = "") -> Pap
         raise ImportRejected(errors, warnings)
 
     summary = PaperSummary(warnings=warnings)
-    existing = {
-        (r.organization_id, r.person_key): r
-        for r in db.session.scalars(sa.select(Response).where(
-            Response.campaign_id == campaign.id, Response.person_key.in_({row.person_key for row in rows})))
-    }
+    existing: dict[tuple[int, str], Response] = {}
+    keys = sorted({row.person_key for row in rows})
+    for start in range(0, len(keys), CHUNK):
+        query = (sa.select(Response)
+                 .where(Response.campaign_id == campaign.id, Response.person_key.in_(keys[start:start + CHUNK]))
+                 .options(selectinload(Response.subjects), selectinload(Response.other_jobs)))
+        existing.update({(r.organization_id, r.person_key): r for r in db.session.scalars(query)})
     with db.session.begin_nested():
         for row in rows:
             response = existing.get((row.organization.id, row.person_key))

@@ -34,6 +34,7 @@ from . import bp, services
 from .forms import (
     AccessCodeForm,
     IdentityForm,
+    NamesForm,
     ResumeForm,
     SubmitForm,
     attach_errors,
@@ -45,6 +46,7 @@ from .qr import qr_svg
 from .steps import BY_NUMBER, REVIEW_STEP, STEPS, step_of_field
 
 SESSION_KEY = "questionnaire"
+IDLE_MINUTES = 180  # after this long without a save, the personal code is asked again (shared computers)
 
 
 # ---- loading and access checks --------------------------------------------------------------------------------
@@ -71,20 +73,27 @@ def _authorize(response: Response) -> None:
     session[SESSION_KEY] = {"rid": response.id, "at": utcnow().timestamp()}
 
 
-def _current_response(link: AccessLink, *, for_update: bool = False) -> Response:
-    """The response this browser proved it may edit; the 'expired' page when that proof is gone or too old."""
+def _proved_response_id() -> int | None:
+    """The response this browser proved it may edit (personal code or creation), while the proof is fresh."""
     state = session.get(SESSION_KEY) or {}
-    idle = dt.timedelta(minutes=current_app.config.get("QUESTIONNAIRE_IDLE_MINUTES", 60))
-    if not state:
+    idle = dt.timedelta(minutes=current_app.config.get("QUESTIONNAIRE_IDLE_MINUTES", IDLE_MINUTES))
+    if not state or utcnow().timestamp() - float(state.get("at", 0)) > idle.total_seconds():
+        return None
+    return int(state.get("rid", 0))
+
+
+def _current_response(link: AccessLink, *, for_update: bool = False) -> Response:
+    """The response this browser may edit here; the 'expired' page when that proof is gone or too old."""
+    if not session.get(SESSION_KEY):
         abort(redirect(url_for("questionnaire.resume_response", token=link.token)))
-    fresh = utcnow().timestamp() - float(state.get("at", 0)) <= idle.total_seconds()
-    loader = services.lock_for_update if for_update else (lambda rid: db.session.get(Response, rid))
-    response = loader(int(state.get("rid", 0))) if fresh else None
+    rid = _proved_response_id()
+    loader = services.lock_for_update if for_update else (lambda key: db.session.get(Response, key))
+    response = loader(rid) if rid is not None else None
     if response is None or (response.campaign_id, response.organization_id) != (link.campaign_id,
                                                                                   link.organization_id):
         session.pop(SESSION_KEY, None)
         _page("expired.html", 401, link=link)
-    session[SESSION_KEY] = {"rid": response.id, "at": utcnow().timestamp()}
+    _authorize(response)
     return response
 
 
@@ -162,7 +171,8 @@ def start_response(token: str):
     if form.confirmed.data != "yes":
         return render_template("questionnaire/confirm.html", link=link, form=form, person=person)
 
-    started = services.start_response(link, person, checked.values, form.nonce.data or "")
+    started = services.start_response(link, person, checked.values, form.nonce.data or "",
+                                      may_prefill=_proved_person(link, person.person_key))
     if started.code is None:
         db.session.rollback()
         flash(_("You have already started a questionnaire at this organization. Enter your personal code to "
@@ -175,6 +185,13 @@ def start_response(token: str):
     _authorize(started.response)
     session["questionnaire_code"] = started.code
     return redirect(url_for("questionnaire.show_code", token=token))
+
+
+def _proved_person(link: AccessLink, person_key: str) -> bool:
+    """This browser holds a fresh proof for the same person in the same campaign (at another organization)."""
+    rid = _proved_response_id()
+    earlier = db.session.get(Response, rid) if rid is not None else None
+    return earlier is not None and earlier.campaign_id == link.campaign_id and earlier.person_key == person_key
 
 
 class _NoBirth:
@@ -281,6 +298,29 @@ def edit_step(token: str, number: int):
     if response.status == ResponseStatus.SUBMITTED:
         flash(_("Your changes are saved."), "info")
     return redirect(_step_url(token, number + 1))
+
+
+@bp.route("/<token>/about", methods=["GET", "POST"])
+def edit_names(token: str):
+    link = _load_link(token)
+    response = _current_response(link, for_update=request.method == "POST")
+    names = rules.response.NAME_FIELDS
+    if request.method == "GET":
+        form = NamesForm(data={name: getattr(response, name) or "" for name in names})
+        return render_template("questionnaire/names.html", link=link, form=form)
+    form = NamesForm()
+    if not form.validate():
+        flash(_("The page had expired. Your answers are below: please send them again."), "error")
+        return render_template("questionnaire/names.html", link=link, form=form), 400
+    checked = rules.check(form_raw(form), services.rule_context(link.campaign, response), names)
+    if not checked.ok:
+        attach_errors(form, checked.errors)
+        return render_template("questionnaire/names.html", link=link, form=form), 422
+    services.apply_values(response, checked.values, source="web")
+    db.session.commit()
+    flash(_("Your changes are saved."), "info")
+    return redirect(_step_url(token, REVIEW_STEP if response.status == ResponseStatus.SUBMITTED
+                              else response.current_step))
 
 
 @bp.get("/<token>/review")

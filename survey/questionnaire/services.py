@@ -194,16 +194,21 @@ def prefill_from_other_organization(campaign_id: int, organization_id: int, pers
     return raw_from_values({name: values[name] for name in rules.PERSONAL_FIELDS})
 
 
-def start_response(link: AccessLink, person: Person, names: Mapping[str, Any], nonce: str) -> Started:
+def start_response(link: AccessLink, person: Person, names: Mapping[str, Any], nonce: str, *,
+                   may_prefill: bool = False) -> Started:
     """The person's response at the link's organization: created once, found ever after.
 
     The database's unique key decides between simultaneous requests; the loser loads the winner's row. A repeat
     of the same form submission (same ``nonce``: a double click, a retried POST) gets a fresh personal code to
     show, since the browser shows only the last answer; any other visit must prove the personal code.
+    ``may_prefill``: the visitor has proved (with a personal code) that they are this person, so their answers
+    at another organization may be shown to them.
     """
     existing = find_response(link.campaign_id, link.organization_id, person.person_key)
     if existing is None:
-        prefill = prefill_from_other_organization(link.campaign_id, link.organization_id, person.person_key)
+        prefill = {}
+        if may_prefill:
+            prefill = prefill_from_other_organization(link.campaign_id, link.organization_id, person.person_key)
         response = Response(
             campaign_id=link.campaign_id, organization_id=link.organization_id, person_key=person.person_key,
             birth_date=person.birth_date, sex=person.sex, status=ResponseStatus.DRAFT, current_step=1,
