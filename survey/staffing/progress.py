@@ -15,7 +15,9 @@ from ..auth.scope import visible_organization_ids
 from ..campaigns.services import taking_part_filter
 from ..codebook import ResponseStatus
 from ..extensions import db
-from ..models import Campaign, District, Organization, Region, Response, RosterEntry, User
+from ..codebook import Severity
+from ..integrity.queries import ACTIVE
+from ..models import Campaign, District, Flag, OrgReport, Organization, Region, Response, RosterEntry, User
 
 GRAINS = ("region", "district", "organization")
 SORTS = ("name", "organizations", "responses", "roster", "rate")
@@ -30,15 +32,19 @@ class ProgressRow:
     responses: int  # submitted responses
     drafts: int
     roster: int  # staff the directors listed
+    roster_responding: int = 0  # people on a roster who submitted a response at that organization
+    signed_off: int = 0  # organizations whose director signed the data off
+    flags: int = 0  # active integrity flags
+    flags_high: int = 0
 
     @property
     def rate(self) -> float | None:
-        """Submitted responses per 100 people on the roster; None when no roster has been entered."""
-        return round(100.0 * self.responses / self.roster, 1) if self.roster else None
+        """CODEBOOK §7 ``response_rate`` in per cent: roster members who answered / roster size; None without
+        a roster. The same definition as the staffing metrics and the director's dashboard."""
+        return round(100.0 * self.roster_responding / self.roster, 1) if self.roster else None
 
     @property
     def bar(self) -> float:
-        """The rate for a progress bar, capped at 100 (more responses than roster rows can happen)."""
         return min(100.0, self.rate or 0.0)
 
 
@@ -103,10 +109,28 @@ def progress_board(user: User, campaign: Campaign, *, level: str | None = None, 
         .group_by(Response.organization_id)
         .subquery()
     )
+    answered = sa.and_(Response.campaign_id == RosterEntry.campaign_id,
+                       Response.organization_id == RosterEntry.organization_id,
+                       Response.person_key == RosterEntry.person_key, Response.status == ResponseStatus.SUBMITTED)
     roster = (
-        sa.select(RosterEntry.organization_id.label("organization_id"), sa.func.count().label("roster"))
+        sa.select(RosterEntry.organization_id.label("organization_id"), sa.func.count().label("roster"),
+                  sa.func.count(Response.id).label("responding"))
+        .outerjoin(Response, answered)
         .where(RosterEntry.campaign_id == campaign.id, RosterEntry.organization_id.in_(chosen))
         .group_by(RosterEntry.organization_id)
+        .subquery()
+    )
+    signed = (
+        sa.select(OrgReport.organization_id.label("organization_id"))
+        .where(OrgReport.campaign_id == campaign.id, OrgReport.attested_at.is_not(None),
+               OrgReport.organization_id.in_(chosen))
+        .subquery()
+    )
+    flags = (
+        sa.select(Flag.organization_id.label("organization_id"), sa.func.count().label("flags"),
+                  sa.func.count().filter(Flag.severity == Severity.HIGH).label("high"))
+        .where(Flag.campaign_id == campaign.id, ACTIVE, Flag.organization_id.in_(chosen))
+        .group_by(Flag.organization_id)
         .subquery()
     )
     if grain == "region":
@@ -124,12 +148,18 @@ def progress_board(user: User, campaign: Campaign, *, level: str | None = None, 
             sa.func.sum(submitted),
             sa.func.sum(sa.func.coalesce(responses.c.drafts, 0)),
             sa.func.sum(sa.func.coalesce(roster.c.roster, 0)),
+            sa.func.sum(sa.func.coalesce(roster.c.responding, 0)),
+            sa.func.count(signed.c.organization_id),
+            sa.func.sum(sa.func.coalesce(flags.c.flags, 0)),
+            sa.func.sum(sa.func.coalesce(flags.c.high, 0)),
         )
         .select_from(Organization)
         .join(District, Organization.district_id == District.id)
         .join(Region, District.region_id == Region.id)
         .outerjoin(responses, responses.c.organization_id == Organization.id)
         .outerjoin(roster, roster.c.organization_id == Organization.id)
+        .outerjoin(signed, signed.c.organization_id == Organization.id)
+        .outerjoin(flags, flags.c.organization_id == Organization.id)
         .where(Organization.id.in_(chosen))
         .group_by(*keys)
     )
@@ -143,7 +173,8 @@ def progress_board(user: User, campaign: Campaign, *, level: str | None = None, 
         rows.append(ProgressRow(ident, name or "", *(int(value or 0) for value in counts)))
     rows.sort(key=_sort_key(sort), reverse=descending)
     total = ProgressRow(0, "", *(sum(getattr(row, name) for row in rows)
-                                 for name in ("organizations", "answering", "responses", "drafts", "roster")))
+                                 for name in ("organizations", "answering", "responses", "drafts", "roster",
+                                              "roster_responding", "signed_off", "flags", "flags_high")))
 
     answered = sa.select(Response.id).where(Response.campaign_id == campaign.id,
                                             Response.organization_id == Organization.id,
