@@ -286,6 +286,7 @@ CODES: dict[str, tuple[str, ...]] = {
     "level": tuple(Level),
     "ownership": tuple(Ownership),
     "id_kind": tuple(IdKind),
+    "sex": tuple(Sex),
     "org_type": ORG_TYPES,
     "post": POSTS,
     "basis": BASES,

@@ -132,7 +132,7 @@ def _read_csv(data: bytes) -> Table:
         body = []
         for values in reader:
             number = reader.line_num
-            record = {h: clean_text(v) for h, v in zip(headers, values) if h}
+            record = {h: clean_text(_unguard(v)) for h, v in zip(headers, values) if h}
             if any(v is not None for v in record.values()):
                 body.append((number, record))
     except csv.Error as exc:
@@ -140,6 +140,16 @@ def _read_csv(data: bytes) -> Table:
     table = _finish(headers, body)
     table.warnings[:0] = warnings
     return table
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _unguard(value: str) -> str:
+    """Undo the apostrophe our CSV exports put before text that a spreadsheet would run as a formula."""
+    if len(value) > 1 and value[0] == "'" and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
 
 
 def _finish(headers: list[str], body: list[tuple[int, dict[str, Any]]]) -> Table:

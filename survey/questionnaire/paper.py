@@ -5,6 +5,8 @@ response as a new version; re-importing the same file changes nothing. The calle
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,6 +16,7 @@ from sqlalchemy.orm import selectinload
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from .. import codebook as cb
 from .. import rules
 from ..codebook import ResponseStatus
 from ..domain import hash_iin, normalize_id, parse_iin
@@ -24,8 +27,10 @@ from ..registry.services import ImportRejected, RowError
 from ..tabular import TableError, as_text, read_table
 from .services import apply_values
 
-COLUMNS = ("org_bin", "iin") + rules.ALL_FIELDS
-REQUIRED_COLUMNS = ("org_bin", "iin") + rules.MANDATORY + ("subjects",)
+PERSON_KEY_COLUMNS = ("person_key", "birth_date", "sex")  # CODEBOOK §0: an export's stand-in for the IIN
+COLUMNS = ("org_bin", "iin") + PERSON_KEY_COLUMNS + rules.ALL_FIELDS
+REQUIRED_COLUMNS = ("org_bin",) + rules.MANDATORY + ("subjects",)
+PERSON_KEY_PATTERN = re.compile(r"[0-9a-f]{64}")
 CHUNK = 900  # identifiers per IN (...) list
 ITEM_PARTS = {"subjects": ("subject", "hours", "language"), "other_jobs": ("org_bin", "basis", "hours")}
 
@@ -68,6 +73,38 @@ def _where(error: rules.FieldError) -> Any:
     return _l("item %(n)s, %(part)s: %(message)s", n=error.row + 1, part=error.part, message=error.message)
 
 
+def _person(number: int, raw: dict[str, Any], headers: list[str], key: str,
+            errors: list[RowError]) -> tuple[str | None, Any, str | None]:
+    """(person key, birth date, sex) from the row's IIN, or from the person_key, birth_date and sex that an export
+    of this installation writes in its place (the keyed hash only matches with the same IIN_HASH_KEY)."""
+    if "iin" in headers and not all(column in headers and raw.get(column) is not None
+                                    for column in PERSON_KEY_COLUMNS):
+        iin, iin_error = rules.check_iin(raw.get("iin"))
+        if iin_error is not None:
+            errors.append(RowError(number, "iin", iin_error))
+            return None, None, None
+        birth, sex = parse_iin(iin)
+        return hash_iin(iin, key), birth, sex
+    start = len(errors)
+    person_key = (as_text(raw.get("person_key")) or "").lower()
+    if not PERSON_KEY_PATTERN.fullmatch(person_key):
+        errors.append(RowError(number, "person_key", _l("must be the 64-character person key of an export")))
+    birth = raw.get("birth_date")
+    if isinstance(birth, dt.datetime):
+        birth = birth.date()
+    elif not isinstance(birth, dt.date):
+        try:
+            birth = dt.date.fromisoformat(as_text(birth) or "")
+        except ValueError:
+            errors.append(RowError(number, "birth_date", _l("must be a date YYYY-MM-DD")))
+    sex = cb.parse_code("sex", as_text(raw.get("sex")) or "") if raw.get("sex") is not None else None
+    if sex not in ("m", "f"):
+        errors.append(RowError(number, "sex", _l("must be m or f")))
+    if len(errors) > start:
+        return None, None, None
+    return person_key, birth, sex
+
+
 def _validate(campaign: Campaign, table_rows: Iterable[tuple[int, dict[str, Any]]], headers: list[str],
               errors: list[RowError]) -> list[_Row]:
     fields = tuple(name for name in rules.ALL_FIELDS if name in headers)
@@ -92,9 +129,7 @@ def _validate(campaign: Campaign, table_rows: Iterable[tuple[int, dict[str, Any]
         elif organization.id in locked:
             errors.append(RowError(number, "org_bin", _l("the director has signed off this organization: its "
                                                          "answers are locked")))
-        iin, iin_error = rules.check_iin(raw.get("iin"))
-        if iin_error is not None:
-            errors.append(RowError(number, "iin", iin_error))
+        person_key, birth, sex = _person(number, raw, headers, key, errors)
         answers = {name: raw.get(name) for name in fields}
         broken = []
         for column in ITEM_PARTS:
@@ -105,12 +140,10 @@ def _validate(campaign: Campaign, table_rows: Iterable[tuple[int, dict[str, Any]
                                                               format=":".join(ITEM_PARTS[column]))))
                     answers[column] = []
                     broken.append(column)
-        birth, sex = parse_iin(iin) if iin else (None, None)
         checked = rules.check(answers, rules.RuleContext(campaign.census_date, birth), fields, broken=broken)
         errors.extend(RowError(number, error.field, _where(error)) for error in checked.errors)
-        if len(errors) > start or organization is None or iin is None:
+        if len(errors) > start or organization is None or person_key is None:
             continue
-        person_key = hash_iin(iin, key)
         earlier = first_row.setdefault((organization.id, person_key), number)
         if earlier != number:
             errors.append(RowError(number, "iin", _l("the same person at the same organization is already on row "
@@ -128,6 +161,8 @@ def import_responses(campaign: Campaign, data: bytes, filename: str = "") -> Pap
         raise ImportRejected([], [], exc.message) from exc
     warnings = list(table.warnings)
     missing = [column for column in REQUIRED_COLUMNS if column not in table.headers]
+    if "iin" not in table.headers and not all(column in table.headers for column in PERSON_KEY_COLUMNS):
+        missing.insert(1, "iin")
     if missing:
         raise ImportRejected([], warnings, _l("Required columns are missing from the header row: %(columns)s",
                                               columns=", ".join(missing)))
