@@ -89,6 +89,7 @@ def import_orgs_command(path: Path, lang: str) -> None:
 def import_responses_command(campaign_code: str, path: Path, lang: str) -> None:
     """Import paper questionnaires (.xlsx or .csv, CODEBOOK §2 columns plus org_bin); all or nothing."""
     from .campaigns.services import CampaignError, get_campaign
+    from .concurrency import commit_with_retry
     from .questionnaire.paper import import_responses
     from .registry.services import ImportRejected
 
@@ -97,14 +98,20 @@ def import_responses_command(campaign_code: str, path: Path, lang: str) -> None:
             campaign = get_campaign(campaign_code)
         except CampaignError as exc:
             raise click.ClickException(str(exc.message)) from exc
+        data = path.read_bytes()
+
+        def work():
+            summary = import_responses(campaign, data, path.name)
+            audit.record("responses.import", actor="cli", target=campaign, details={
+                "file": path.name, "created": summary.created, "updated": summary.updated,
+                "unchanged": summary.unchanged,
+            })
+            return summary
+
         try:
-            summary = import_responses(campaign, path.read_bytes(), path.name)
+            summary = commit_with_retry(work)  # another edit of the same responses may commit first
         except ImportRejected as rejected:
             _reject(rejected)
-        audit.record("responses.import", actor="cli", target=campaign, details={
-            "file": path.name, "created": summary.created, "updated": summary.updated, "unchanged": summary.unchanged,
-        })
-        db.session.commit()
         for warning in summary.warnings:
             click.echo(f"warning: {warning}", err=True)
         click.echo(f"created {summary.created}, updated {summary.updated}, unchanged {summary.unchanged}")

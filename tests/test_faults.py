@@ -59,3 +59,75 @@ def test_database_gone_during_a_step_keeps_the_answers_and_writes_nothing(client
     assert again.status_code == 302, again.get_data(as_text=True)[:2000]
     response = db.session.scalars(sa.select(Response)).one()
     assert (response.teaching_hours, response.languages) == (20, "kk;ru")
+
+
+def test_two_staff_editing_one_response_at_once_keep_both_versions(app, runner, tmp_path):
+    """Two paper imports change the same response at the same moment: both changes land, one after the other,
+    and the history keeps each earlier state (SQLite serializes writers itself; PostgreSQL needs the row lock)."""
+    import threading
+
+    import openpyxl
+
+    from survey.models import Campaign, Organization, ResponseVersion
+    from survey.concurrency import commit_with_retry
+    from survey.questionnaire.paper import import_responses
+
+    assert runner.invoke(args=["survey", "demo"]).exit_code == 0
+    org_bin = db.session.scalar(sa.select(Organization.bin).join(Response, Response.organization_id == Organization.id)
+                                .order_by(Organization.id).limit(1))
+    flat = tmp_path / "flat.xlsx"
+    assert runner.invoke(args=["survey", "export", "responses", "--campaign", "ALMATY-2026", "--headers", "codes",
+                               "--layout", "flat", "--org", org_bin, "--out", str(flat)]).exit_code == 0
+
+    def one_response_file(name: str, column: str, value) -> tuple[str, bytes]:
+        """The export cut to its first response, with one answer changed."""
+        workbook = openpyxl.load_workbook(flat)
+        sheet = workbook.active
+        sheet.delete_rows(3, sheet.max_row)
+        headers = [cell.value for cell in sheet[1]]
+        sheet.cell(row=2, column=headers.index(column) + 1, value=value)
+        path = tmp_path / f"{name}.xlsx"
+        workbook.save(path)
+        return sheet.cell(row=2, column=headers.index("person_key") + 1).value, path.read_bytes()
+
+    key, first = one_response_file("a", "pd_hours_3y", 240)
+    _, second = one_response_file("b", "satisfaction", 1)
+    campaign_id = db.session.scalar(sa.select(Campaign.id).where(Campaign.code == "ALMATY-2026"))
+    before = db.session.scalar(sa.select(Response).where(Response.person_key == key,
+                                                        Response.campaign_id == campaign_id))
+    original = (before.pd_hours_3y, before.satisfaction)
+    assert original[0] != 240 and original[1] != 1
+    db.session.commit()
+    barrier = threading.Barrier(2)
+    failures = []
+
+    def edit(data: bytes) -> None:
+        with app.app_context():
+            try:
+                campaign = db.session.get(Campaign, campaign_id)
+                barrier.wait(timeout=10)
+                commit_with_retry(lambda: import_responses(campaign, data, "edit.xlsx"))  # what the command does
+            except Exception as exc:  # noqa: BLE001 — any failure is reported by the assertion below
+                failures.append(repr(exc))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=edit, args=(data,)) for data in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert failures == []
+    db.session.expire_all()
+    response = db.session.scalar(sa.select(Response).where(Response.person_key == key,
+                                                          Response.campaign_id == campaign_id))
+    versions = db.session.scalars(sa.select(ResponseVersion).where(ResponseVersion.response_id == response.id)
+                                  .order_by(ResponseVersion.version)).all()
+    assert [v.version for v in versions] == [1, 2] and response.version == 3
+    # each file carries the whole response: the later edit is the current state, the earlier one is version 2's
+    # snapshot, the state before both is version 1's; no edit was lost or refused
+    edit_a, edit_b = (240, original[1]), (original[0], 1)
+    later = (response.pd_hours_3y, response.satisfaction)
+    earlier = (versions[1].snapshot["pd_hours_3y"], versions[1].snapshot["satisfaction"])
+    assert {later, earlier} == {edit_a, edit_b}
+    assert (versions[0].snapshot["pd_hours_3y"], versions[0].snapshot["satisfaction"]) == original

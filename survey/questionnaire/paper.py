@@ -182,7 +182,9 @@ def import_responses(campaign: Campaign, data: bytes, filename: str = "") -> Pap
     for start in range(0, len(keys), CHUNK):
         query = (sa.select(Response)
                  .where(Response.campaign_id == campaign.id, Response.person_key.in_(keys[start:start + CHUNK]))
-                 .options(selectinload(Response.subjects), selectinload(Response.other_jobs)))
+                 .options(selectinload(Response.subjects), selectinload(Response.other_jobs))
+                 .order_by(Response.id)
+                 .with_for_update(of=Response))  # a concurrent edit waits, then builds on this one's version
         existing.update({(r.organization_id, r.person_key): r for r in db.session.scalars(query)})
     with db.session.begin_nested():
         for row in rows:
