@@ -18,6 +18,7 @@ as the questionnaire makes on submission. Prints medians and the ratio to the 60
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -93,7 +94,8 @@ def main() -> None:
                     db.session.commit()
                     single.append(time.perf_counter() - started)
                 print(f"run {repetition}: first {first[-1]:.1f} s, re-run {rerun[-1]:.1f} s, "
-                      f"{summary.active} active flags")
+                      f"{summary.active} active flags (load average {os.getloadavg()[0]:.1f} on "
+                      f"{os.cpu_count()} CPUs)")
         finally:
             campaign.status = status
             db.session.commit()

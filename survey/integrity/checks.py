@@ -169,14 +169,17 @@ def hours_over_limit(ctx: Context) -> sa.Select:
 def teaching_overload(ctx: Context) -> sa.Select:
     """G6: teaching load across organizations (Σ hours / norm of each organization's level) over 1.5 / 2.5 rates."""
     person = _per_person(ctx, ("teaching_hours", Response.teaching_hours),
-                         ("load", Response.teaching_hours * 1.0 / _norm(Organization.level, ctx)),
+                         ("load", sa.cast(Response.teaching_hours, sa.Float) / _norm(Organization.level, ctx)),
                          join_organizations=True)
-    severity = sa.case((person.c.load > ctx.limits["load_high"], Severity.HIGH.value), else_=Severity.MEDIUM.value)
+    # binary floating point is fast; a millionth keeps sums of fractions such as 6/18 + 6/18 + 12/18 from
+    # crossing a threshold they only reach
+    over = lambda limit: person.c.load > limit + 1e-6  # noqa: E731
+    severity = sa.case((over(ctx.limits["load_high"]), Severity.HIGH.value), else_=Severity.MEDIUM.value)
     return (sa.select(*_finding(person.c.organization_id, person.c.person_key, severity,
                                 json_object(teaching_hours=person.c.teaching_hours, load=rounded(person.c.load),
                                             organizations=person.c.organizations,
                                             organization_ids=json_value(person.c.organization_ids))))
-            .where(person.c.load > ctx.limits["load_medium"]))
+            .where(over(ctx.limits["load_medium"])))
 
 
 def other_job_unanswered(ctx: Context) -> sa.Select:
