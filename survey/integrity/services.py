@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,6 +24,9 @@ from .sql import is_postgres
 # Person rules whose findings are chosen by the persons of the organizations in scope (they reach across
 # organizations); the others are chosen by the organizations themselves.
 PERSON_SCOPED = {"G2", "G3", "G4", "G5", "G6", "G7J", "G13", "G14", "G15"}
+# What the issue asks to run on each submission (the person-level rules); the rest run in batch. Pass as
+# ``run_checks(campaign, [organization_id], rules=SUBMISSION_RULES)`` to keep a submission quick.
+SUBMISSION_RULES = tuple(rule.code for rule in RULES if rule.code in PERSON_SCOPED)
 
 
 class ReviewError(ValueError):
@@ -156,6 +161,15 @@ def run_checks(campaign: Campaign, organization_ids: Iterable[int] | sa.Select |
     summary.seconds = time.perf_counter() - started
     db.session.expire_all()
     return summary
+
+
+def network_key(address: str | None) -> str | None:
+    """What the questionnaire stores in ``Response.network_key`` on submission (rule G11): a keyed hash of the
+    sender's network address, so that responses from one address can be grouped without keeping the address."""
+    if not address:
+        return None
+    secret = current_app.config["IIN_HASH_KEY"].encode()
+    return hmac.new(secret, b"network:" + address.encode(), hashlib.sha256).hexdigest()
 
 
 def review_flag(flag: Flag, *, status: FlagStatus, note: str | None, user: User) -> Flag:
