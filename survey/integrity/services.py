@@ -147,12 +147,15 @@ def run_checks(campaign: Campaign, organization_ids: Iterable[int] | sa.Select |
         closed[code] = _close_stale(campaign, code, ctx, run_at)
         seconds[code] = time.perf_counter() - rule_started
     stamp = sa.literal(run_at, UTCDateTime())
+    touched = [Flag.campaign_id == campaign.id, Flag.checked_at == stamp]
+    if ctx.organizations is not None:  # count through the indexes, not by reading every flag of the campaign
+        touched.append(Flag.id.in_(sa.union(
+            sa.select(Flag.id).where(Flag.campaign_id == campaign.id, Flag.organization_id.in_(ctx.organizations)),
+            sa.select(Flag.id).where(Flag.campaign_id == campaign.id, Flag.subject_key.in_(ctx.persons)))))
     counts = {
         rule: (active, opened) for rule, active, opened in db.session.execute(
-            sa.select(Flag.rule, sa.func.count(),
-                      sa.func.count().filter(Flag.created_at == stamp))
-            .where(Flag.campaign_id == campaign.id, Flag.checked_at == stamp)
-            .group_by(Flag.rule))
+            sa.select(Flag.rule, sa.func.count(), sa.func.count().filter(Flag.created_at == stamp))
+            .where(*touched).group_by(Flag.rule))
     }
     for code in codes:
         active, opened = counts.get(code, (0, 0))
