@@ -560,3 +560,54 @@ def test_navigation_links_to_the_flags_by_role(two_districts, client, login, mak
     assert 'href="/integrity/mine"' in client.get("/").get_data(as_text=True)
     login(make_user("region_admin", region=a.district.region))
     assert 'href="/integrity/"' in client.get("/").get_data(as_text=True)
+
+
+def test_export_rows_for_the_flags_sheet(two_districts, campaign):
+    from survey.integrity.queries import export_rows
+
+    a, b, c = two_districts
+    rows = export_rows(campaign, [a.id, b.id], lang="ru")
+    assert [(row.organization_id, row.rule, row.severity, row.person_name) for row in rows] == [
+        (a.id, "G4", "high", "Сериков Ерлан"), (b.id, "G2", "medium", "Фамилия-old Айгерім")]
+    assert dict((str(label), value) for label, value in rows[1].evidence) == {
+        "Age on the census date": 86, "Lowest plausible age": 18, "Highest plausible age": 75}
+
+
+def test_director_cannot_change_a_decided_flag(two_districts, campaign, client, login, make_user):
+    from survey.integrity.services import review_flag
+
+    a, _, _ = two_districts
+    flag = active(campaign, "G4")[(a.id, key("p"))]
+    login(make_user("director", organization=a))
+    token = csrf_token(client.get(f"/integrity/flags/{flag.id}").get_data(as_text=True))
+    review_flag(flag, status=FlagStatus.CONFIRMED, note="checked", user=make_user())
+    page = client.get(f"/integrity/flags/{flag.id}").get_data(as_text=True)
+    assert "already been decided" in page and 'name="note"' not in page
+    response = client.post(f"/integrity/flags/{flag.id}", data={"csrf_token": token, "note": "no"})
+    assert response.status_code == 409
+    db.session.refresh(flag)
+    assert (flag.status, flag.note) == (FlagStatus.CONFIRMED, "checked")
+
+
+def test_network_key_hides_the_address_and_groups_equal_ones(app):
+    from survey.integrity.services import network_key
+
+    first, again, other = network_key("10.1.2.3"), network_key("10.1.2.3"), network_key("10.1.2.4")
+    assert first == again != other and len(first) == 64 and "10.1.2.3" not in first
+    assert network_key(None) is None and network_key("") is None
+
+
+def test_submission_rules_check_the_person_everywhere_and_leave_batch_rules(make_org, campaign, answer):
+    from survey.integrity.services import SUBMISSION_RULES
+
+    a, b = make_org(), make_org()
+    answer(b, campaign, "twice", teaching_hours=2, total_hours_week=4)
+    for alias in ("x", "y"):
+        answer(a, campaign, alias, pd_hours_3y=72)
+    answer(a, campaign, "twice", pd_hours_3y=72)  # the submission at a
+    summary = run_checks(campaign, organization_ids=[a.id], rules=SUBMISSION_RULES)
+    assert {r.code for r in summary.results} == {"G2", "G3", "G4", "G5", "G6", "G7J", "G13", "G14", "G15"}
+    assert set(active(campaign, "G4")) == {(a.id, key("twice")), (b.id, key("twice"))}  # b's flag too
+    assert active(campaign, "G12") == {}  # three identical answers at a: found by the batch run only
+    run_checks(campaign)
+    assert set(active(campaign, "G12")) == {(a.id, "")}

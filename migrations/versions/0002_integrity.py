@@ -1,4 +1,4 @@
-"""integrity: flag checked_at, response network key and birth-date index
+"""integrity: flag checked_at, response network key and birth-date index, no separate flag rule index
 
 Revision ID: 0002_integrity
 Revises: 0001
@@ -21,6 +21,9 @@ def upgrade():
     with op.batch_alter_table('flags', schema=None) as batch_op:
         batch_op.add_column(sa.Column('checked_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.create_index('ix_flags_campaign_subject', ['campaign_id', 'subject_key'], unique=False)
+        # the unique key (campaign_id, rule, organization_id, subject_key) serves lookups by rule; one index
+        # fewer to maintain when a run writes hundreds of thousands of flags
+        batch_op.drop_index('ix_flags_rule')
 
     with op.batch_alter_table('responses', schema=None) as batch_op:
         batch_op.add_column(sa.Column('network_key', sa.String(length=64), nullable=True))
@@ -36,6 +39,7 @@ def downgrade():
         batch_op.drop_column('network_key')
 
     with op.batch_alter_table('flags', schema=None) as batch_op:
+        batch_op.create_index('ix_flags_rule', ['rule'], unique=False)
         batch_op.drop_index('ix_flags_campaign_subject')
         batch_op.drop_column('checked_at')
 

@@ -17,6 +17,7 @@ from .rules import EVIDENCE_LABELS, RULES_BY_CODE
 PAGE_SIZE = 50
 # A flag needs attention while its cause holds and nobody dismissed it.
 ACTIVE = sa.and_(Flag.closed_at.is_(None), Flag.status != FlagStatus.DISMISSED)
+SEVERITY_ORDER = sa.case({Severity.HIGH.value: 0, Severity.MEDIUM.value: 1}, value=Flag.severity, else_=2)
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,7 @@ def _status_condition(status: str) -> sa.ColumnElement:
     return sa.and_(Flag.closed_at.is_(None), Flag.status == status)
 
 
-def _rows_query(user: User) -> sa.Select:
+def _rows_query(organization_ids) -> sa.Select:
     here = sa.orm.aliased(Response)
     listed = sa.orm.aliased(RosterEntry)
     last = sa.func.coalesce(here.last_name, listed.last_name)
@@ -126,7 +127,7 @@ def _rows_query(user: User) -> sa.Select:
             .outerjoin(listed, sa.and_(listed.campaign_id == Flag.campaign_id,
                                        listed.organization_id == Flag.organization_id,
                                        listed.person_key == Flag.subject_key))
-            .where(Flag.organization_id.in_(visible_organization_ids(user))))
+            .where(Flag.organization_id.in_(organization_ids)))
 
 
 def _row(result, lang: str) -> FlagRow:
@@ -154,14 +155,25 @@ def list_flags(user: User, filters: QueueFilters, lang: str = "ru") -> QueuePage
         conditions.append(District.id == filters.district_id)
     if filters.organization_id:
         conditions.append(Flag.organization_id == filters.organization_id)
-    query = _rows_query(user).where(*conditions)
+    query = _rows_query(visible_organization_ids(user)).where(*conditions)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(1, filters.page), pages)
-    severity_order = sa.case({Severity.HIGH.value: 0, Severity.MEDIUM.value: 1}, value=Flag.severity, else_=2)
-    results = db.session.execute(query.order_by(severity_order, Flag.created_at.desc(), Flag.id.desc())
+    results = db.session.execute(query.order_by(SEVERITY_ORDER, Flag.created_at.desc(), Flag.id.desc())
                                  .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
     return QueuePage(rows=[_row(result, lang) for result in results], total=total, page=page, pages=pages)
+
+
+def export_rows(campaign: Campaign | int, organization_ids, lang: str = "ru") -> list[FlagRow]:
+    """Every active flag of the organizations (a list or a SELECT of ids), for a workbook's "Flags" sheet:
+    by organization, then most severe first. The caller has already limited ``organization_ids`` to the
+    reader's scope."""
+    campaign_id = campaign if isinstance(campaign, int) else campaign.id
+    if not isinstance(organization_ids, sa.Select):
+        organization_ids = list(organization_ids)
+    results = db.session.execute(_rows_query(organization_ids).where(Flag.campaign_id == campaign_id, ACTIVE)
+                                 .order_by(Flag.organization_id, SEVERITY_ORDER, Flag.rule, Flag.id))
+    return [_row(result, lang) for result in results]
 
 
 def get_flag(user: User, flag_id: int) -> Flag | None:
@@ -173,7 +185,7 @@ def get_flag(user: User, flag_id: int) -> Flag | None:
 def flag_detail(user: User, flag: Flag, lang: str = "ru") -> FlagDetail:
     """One flag for ``user``: other organizations in the evidence are named only when the user's scope includes
     them; the rest are only counted."""
-    row = _row(db.session.execute(_rows_query(user).where(Flag.id == flag.id)).one(), lang)
+    row = _row(db.session.execute(_rows_query(visible_organization_ids(user)).where(Flag.id == flag.id)).one(), lang)
     others = {int(org_id) for org_id in (flag.evidence or {}).get("organization_ids") or [] if org_id is not None}
     others.discard(flag.organization_id)
     names: list[str] = []

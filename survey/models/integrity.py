@@ -25,7 +25,7 @@ class Flag(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaigns.id", ondelete="CASCADE"))
     organization_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
-    rule: Mapped[str] = mapped_column(sa.String(10), index=True)
+    rule: Mapped[str] = mapped_column(sa.String(10))  # the unique key (campaign, rule, …) serves rule lookups
     subject_key: Mapped[str] = mapped_column(sa.String(64), default="")
     severity: Mapped[Severity] = mapped_column(enum_column(Severity, "severity"))
     evidence: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
