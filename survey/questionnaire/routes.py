@@ -28,6 +28,7 @@ from .. import audit, rules
 from ..codebook import ResponseStatus
 from ..domain import hash_iin, normalize_id, person_from_iin
 from ..extensions import db, limiter
+from ..integrity.services import SUBMISSION_RULES, network_key, run_checks
 from ..models import AccessLink, Response
 from ..models.base import utcnow
 from . import bp, services
@@ -296,6 +297,7 @@ def edit_step(token: str, number: int):
         attach_errors(form, result.errors)
         return render_template("questionnaire/step.html", form=form, **context), 422
     if response.status == ResponseStatus.SUBMITTED:
+        _check_integrity(link)
         flash(_("Your changes are saved."), "info")
     return redirect(_step_url(token, number + 1))
 
@@ -354,10 +356,24 @@ def submit_response(token: str):
     if errors:
         return _render_review(link, response, errors, 422)
     if not already:
+        response.network_key = network_key(request.remote_addr)
         audit.record("response.submit", actor="teacher", target=response,
                      details={"organization_id": link.organization_id})
     db.session.commit()
+    _check_integrity(link)
     return redirect(url_for("questionnaire.show_done", token=token))
+
+
+def _check_integrity(link) -> None:
+    """The person-level integrity rules, on every submission and every later change (issue 7). Their flags are
+    signals for the reviewers, never a reason to refuse an answer, so a failure here never reaches the teacher."""
+    try:
+        run_checks(link.campaign, [link.organization_id], rules=SUBMISSION_RULES)
+        db.session.commit()
+    except Exception:  # noqa: BLE001 — logged; the answer itself is already saved
+        db.session.rollback()
+        current_app.logger.exception("integrity checks after a submission failed (organization %s)",
+                                     link.organization_id)
 
 
 @bp.get("/<token>/done")
