@@ -131,3 +131,63 @@ def test_two_staff_editing_one_response_at_once_keep_both_versions(app, runner, 
     earlier = (versions[1].snapshot["pd_hours_3y"], versions[1].snapshot["satisfaction"])
     assert {later, earlier} == {edit_a, edit_b}
     assert (versions[0].snapshot["pd_hours_3y"], versions[0].snapshot["satisfaction"]) == original
+
+
+WORKER = """
+import os, sys
+from survey import create_app
+from survey.reports.jobs import run_job
+app = create_app({"SECRET_KEY": "s", "IIN_HASH_KEY": "test-iin-hash-key", "SQLALCHEMY_DATABASE_URI": sys.argv[1],
+                  "EXPORT_DIR": sys.argv[3]})
+with app.app_context():
+    run_job(int(sys.argv[2]))
+"""
+
+
+def test_a_worker_killed_during_an_export_leaves_a_failed_job_that_can_be_retried(
+        app, runner, database_url, tmp_path, make_user):
+    """A real worker process is killed (SIGKILL) in the middle of a raw export: the job does not stay "running"
+    for ever; once its heartbeat is stale it is failed with a reason, and a retry completes it."""
+    import datetime as dt
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from survey.codebook import JobStatus
+    from survey.models import ExportJob
+    from survey.models.base import utcnow
+    from survey.reports import jobs
+
+    assert runner.invoke(args=["survey", "demo", "--orgs", "40", "--teachers", "12000", "--seed", "4"]).exit_code == 0
+    admin = make_user("national_admin")
+    job = jobs.create_job("responses", {"campaign": "SYN-4", "lang": "ru", "headers": "labels"}, admin)
+    db.session.commit()
+    app.config["EXPORT_DIR"] = str(tmp_path)
+    worker = subprocess.Popen([sys.executable, "-c", WORKER, database_url, str(job.id), str(tmp_path)],
+                              cwd=os.path.dirname(os.path.dirname(__file__)), stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        db.session.expire_all()
+        if db.session.get(ExportJob, job.id).status == JobStatus.RUNNING:
+            break
+        time.sleep(0.05)
+    worker.send_signal(signal.SIGKILL)  # the worker dies mid-export
+    worker.wait(timeout=30)
+    db.session.expire_all()
+    job = db.session.get(ExportJob, job.id)
+    assert job.status == JobStatus.RUNNING  # what a dead worker leaves behind
+
+    assert jobs.fail_abandoned(now=utcnow()) == 0  # a job that was alive moments ago is not failed too early
+    assert jobs.fail_abandoned(now=utcnow() + jobs.ABANDONED_AFTER + dt.timedelta(seconds=1)) == 1
+    db.session.commit()
+    assert job.status == JobStatus.FAILED and "Повторите" in job.error
+    jobs.retry_job(job)
+    db.session.commit()
+    jobs.run_job(job.id)
+    db.session.expire_all()
+    job = db.session.get(ExportJob, job.id)
+    assert job.status == JobStatus.DONE and job.row_count and job.row_count >= 12000
+    assert os.path.exists(job.file_path)

@@ -31,6 +31,8 @@ from .staffing import ExportContext
 log = logging.getLogger(__name__)
 
 KEEP_FILES = dt.timedelta(days=1)
+HEARTBEAT = dt.timedelta(seconds=15)  # a running job says it is alive at least this often
+ABANDONED_AFTER = dt.timedelta(minutes=3)  # … and is taken for dead (worker killed, server restarted) after this
 KINDS = ("profiles", "responses")
 QUEUE_NAME = "exports"
 
@@ -83,6 +85,25 @@ def _run_in_app(app: Flask, job_id: int) -> None:
             db.session.remove()
 
 
+def fail_abandoned(now: dt.datetime | None = None) -> int:
+    """Mark running jobs whose worker stopped giving signs of life as failed, so that they can be retried.
+
+    A killed worker (RQ) or a restarted server (the thread runner) leaves its job "running" for ever otherwise.
+    Returns how many jobs were failed. Flushes; the caller commits.
+    """
+    now = now or utcnow()
+    cutoff = now - ABANDONED_AFTER
+    stale = db.session.scalars(sa.select(ExportJob).where(
+        ExportJob.status == JobStatus.RUNNING,
+        sa.func.coalesce(ExportJob.heartbeat_at, ExportJob.started_at, ExportJob.created_at) < cutoff)).all()
+    for job in stale:
+        with force_locale((job.params or {}).get("lang", "ru")):
+            job.error = _("The export stopped: the process running it ended before it finished. Retry it.")
+        job.status, job.finished_at = JobStatus.FAILED, now
+    db.session.flush()
+    return len(stale)
+
+
 def run_job_in_worker(job_id: int) -> None:
     """The RQ entry point: builds the app from the environment, like ``wsgi.py``."""
     from .. import create_app
@@ -101,13 +122,15 @@ def run_job(job_id: int) -> None:
     if job is None or job.status not in (JobStatus.QUEUED, JobStatus.RUNNING):
         return
     params = dict(job.params)
-    _set(job_id, status=JobStatus.RUNNING, started_at=utcnow(), progress=0)
-    last = [0]
+    started = utcnow()
+    _set(job_id, status=JobStatus.RUNNING, started_at=started, progress=0, heartbeat_at=started)
+    last = [0, started]
 
     def progress(percent: int) -> None:
-        if percent - last[0] >= 5 and percent < 100:
-            last[0] = percent
-            _set(job_id, progress=percent)
+        now = utcnow()
+        if (percent - last[0] >= 5 and percent < 100) or now - last[1] >= HEARTBEAT:
+            last[0], last[1] = max(last[0], min(percent, 99)), now
+            _set(job_id, progress=last[0], heartbeat_at=now)
 
     try:
         path, count = _export(job_id, job.kind, params, job.user_id, progress)

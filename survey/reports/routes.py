@@ -31,9 +31,12 @@ def _campaign_choices() -> list[SelectChoice]:
 
 
 def _own_job_or_404(job_id: int) -> ExportJob:
+    """The user's own job; a job whose worker died is first marked failed (and so can be retried)."""
     job = db.session.get(ExportJob, job_id)
     if job is None or job.user_id != current_user.id:
         abort(404)
+    if job.status == JobStatus.RUNNING and jobs.fail_abandoned():
+        db.session.commit()
     return job
 
 
