@@ -555,5 +555,8 @@ def load_synthetic(orgs: int, teachers: int, seed: int = 1, progress: Callable[[
     _reset_sequences()
     ensure_access_links(campaign)
     db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect() as connection:  # fresh statistics: a bulk load leaves the planner blind
+            connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
     return (f"Synthetic data loaded: {orgs} organizations, {loader.responses} responses, "
             f"campaign {campaign.code} (open).")

@@ -345,6 +345,13 @@ def test_dashboard_numbers_computed_by_hand(client, login, setting, make_iin_for
     assert desc.startswith("Under 30: Men 0, Women 1; 30–39: Men 0, Women 1")
     assert "60 and over: Men 1, Women 0" in desc
     assert "No integrity flags" in page
+    from survey.campaigns.services import ensure_access_links
+    from survey.models import AccessLink
+
+    ensure_access_links(campaign)
+    link = db.session.scalar(sa.select(AccessLink).where(AccessLink.organization_id == org.id))
+    page = client.get("/director/KZ26/").get_data(as_text=True)
+    assert f"Access code: {link.code[:4]}-{link.code[4:]}" in page and f"/q/{link.token}/sheet" in page
     from survey.models import Flag
 
     db.session.add(Flag(campaign_id=campaign.id, organization_id=org.id, rule="G4", subject_key=p2.person_key,

@@ -12,7 +12,7 @@ from .. import codebook as cb
 from ..charts import Bar, bar_chart, pyramid
 from ..codebook import ResponseStatus
 from ..extensions import db
-from ..models import Campaign, Organization, Response, RosterEntry
+from ..models import AccessLink, Campaign, Organization, Response, RosterEntry
 from ..integrity.queries import FlagCounts, flag_counts
 from ..reports.labels import metric_label
 from ..staffing.ages import age_sex_counts
@@ -179,3 +179,9 @@ def dashboard(campaign: Campaign, organization: Organization, lang: str, titles:
 
 def _percent(value) -> str:
     return "—" if value is None else format_percent(value)
+
+
+def access_link(campaign: Campaign, organization: Organization) -> AccessLink | None:
+    """The link and short code through which the organization's staff answer in the campaign."""
+    return db.session.scalar(sa.select(AccessLink).where(AccessLink.campaign_id == campaign.id,
+                                                         AccessLink.organization_id == organization.id))

@@ -71,7 +71,8 @@ def show_dashboard(code: str):
     })
     db.session.commit()  # the report row may have been created on first visit
     return render_template("directors/dashboard.html", organization=organization, campaign=campaign, report=report,
-                           progress=progress, data=data, sign_off_form=SignOffForm())
+                           progress=progress, data=data, sign_off_form=SignOffForm(),
+                           link=queries.access_link(campaign, organization))
 
 
 @bp.route("/<code>/report", methods=["GET", "POST"])
