@@ -100,6 +100,12 @@ def from_environment(instance_path: str | os.PathLike) -> dict:
         "SIGN_IN_RATE_LIMIT": os.environ.get("SIGN_IN_RATE_LIMIT") or "10 per minute;50 per hour",
         # How many reverse proxies (nginx, a load balancer) stand in front: their X-Forwarded-* headers are trusted.
         "TRUSTED_PROXIES": _env_int("TRUSTED_PROXIES", 0),
+        # The questionnaire: idle time before a browser must prove the person again; resume-attempt limits.
+        "QUESTIONNAIRE_IDLE_MINUTES": _env_int("QUESTIONNAIRE_IDLE_MINUTES", 180),
+        "RESUME_LIMIT_PER_IIN": os.environ.get("RESUME_LIMIT_PER_IIN") or "5 per 15 minutes",
+        "RESUME_LIMIT_PER_ADDRESS": os.environ.get("RESUME_LIMIT_PER_ADDRESS") or "20 per hour",
+        # Where finished export files are kept for a day (default: instance/exports).
+        "EXPORT_DIR": os.environ.get("EXPORT_DIR") or None,
         "BABEL_DEFAULT_LOCALE": os.environ.get("DEFAULT_LANGUAGE", "kk"),
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("TIMEZONE", "Asia/Almaty"),
     })
