@@ -42,7 +42,7 @@ def sign_in():
             audit.record("auth.sign_in", user=user)
             db.session.commit()
             return redirect(safe_next(form.next.data, home_for(user)))
-    return render_template("auth/sign_in.html", form=form)
+    return render_template("auth/sign_in.html", form=form), 422 if request.method == "POST" else 200
 
 
 @bp.post("/sign-out")
