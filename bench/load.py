@@ -215,7 +215,7 @@ def read_stats(path: Path) -> list[Row]:
 
 def print_rows(rows: list[Row], done: dict) -> None:
     print(f"  {'request':<32}{'count':>8}{'errors':>8}{'per s':>9}{'p50 ms':>9}{'p99 ms':>9}")
-    for row in rows:
+    for row in (row for row in rows if row.count):
         print(f"  {row.name:<32}{row.count:>8}{row.failures:>8}{row.rps:>9.1f}{row.p50:>9.0f}{row.p99:>9.0f}")
     print(f"  measured steps {done.get('steps', 0)} (statistics reset once every user had started: "
           f"{'yes' if done.get('measuring') else 'NO'}), abandoned {done.get('abandoned', 0)}, failures while "
