@@ -17,8 +17,10 @@ To add a flow (e.g. the teacher questionnaire once it is merged), write one clas
         name = "questionnaire"
 
         def prepare(self, app, users):
-            # for each simulated teacher: an open campaign's access link (token) of an organization, e.g.
-            # [{"start_url": f"/q/{link.token}"} for link in first `users` access links]
+            # for each simulated teacher: an open campaign's access link of an organization, and a pool of fresh
+            # valid IINs (survey.demo.make_iin), one per questionnaire the person will start: locust's venv has
+            # no app code, so everything the flow needs from the app is computed here, e.g.
+            # [{"start_url": f"/q/{link.token}", "iins": [make_iin(...) for _ in range(2000)]} for link in links]
             ...
 
         def start(self, http, params):
