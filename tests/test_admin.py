@@ -152,7 +152,7 @@ def test_a_campaign_set_up_entirely_in_the_browser(client, login, make_user, csr
     page = client.post("/admin/registry/upload", data={"csrf_token": token, "file": (io.BytesIO(bad), "r.xlsx")},
                        content_type="multipart/form-data")
     html = page.get_data(as_text=True)
-    assert page.status_code == 200 and "nothing was changed" in html
+    assert page.status_code == 422 and "nothing was changed" in html
     assert "must have 12 digits" in html and "nowhere is not one of" in html
     assert db.session.scalar(sa.select(sa.func.count(Organization.id))) == 0
 

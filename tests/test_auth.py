@@ -45,7 +45,7 @@ def test_one_message_for_wrong_email_or_password(client, csrf_token, make_user):
     wrong_password = sign_in(client, csrf_token, "boss@example.kz", "not-the-password")
     wrong_email = sign_in(client, csrf_token, "nobody@example.kz", PASSWORD)
     for answer in (wrong_password, wrong_email):
-        assert answer.status_code == 200
+        assert answer.status_code == 422
         assert "Wrong e-mail or password." in answer.get_data(as_text=True)
     assert "boss@example.kz" not in wrong_email.get_data(as_text=True)
     failed = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id)).all()
@@ -82,7 +82,7 @@ def test_sign_in_is_rate_limited(client, csrf_token, make_user, app):
     app.config["SIGN_IN_RATE_LIMIT"] = "3 per minute"
     try:
         codes = [sign_in(client, csrf_token, "boss@example.kz", "wrong-password").status_code for _ in range(3)]
-        assert codes == [200, 200, 200]
+        assert codes == [422, 422, 422]
         blocked = sign_in(client, csrf_token, "boss@example.kz", PASSWORD)  # even the right password waits now
         assert blocked.status_code == 429
         assert "Too many attempts" in blocked.get_data(as_text=True)
@@ -95,7 +95,7 @@ def test_sign_in_is_rate_limited(client, csrf_token, make_user, app):
 def test_default_limit_blocks_the_eleventh_attempt_in_a_minute(client, csrf_token, make_user):
     make_user("national_admin", email="boss@example.kz")
     codes = [sign_in(client, csrf_token, "boss@example.kz", "wrong-password").status_code for _ in range(11)]
-    assert codes == [200] * 10 + [429]
+    assert codes == [422] * 10 + [429]
 
 
 def test_change_password(client, csrf_token, make_user, login):

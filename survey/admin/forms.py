@@ -12,6 +12,14 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from ..codebook import Level, Role, label
 
 
+def row_id(value) -> int:
+    """A database id from a form: a whole number that fits the column (a larger one would fail in PostgreSQL)."""
+    number = int(value)
+    if not 0 <= number < 2**31:
+        raise ValueError("id out of range")
+    return number
+
+
 class UploadRegistryForm(FlaskForm):
     file = FileField(_l("Registry file (.xlsx or .csv)"), validators=[
         FileRequired(_l("Choose a file.")),
@@ -49,8 +57,8 @@ class UserScopeForm(FlaskForm):
     """Role and scope of a user; the choices are limited to what the administrator may grant."""
 
     role = SelectField(_l("Role"))
-    region_id = SelectField(_l("Region (for a region administrator)"), coerce=int, validate_choice=False)
-    district_id = SelectField(_l("District (for a district administrator)"), coerce=int, validate_choice=False)
+    region_id = SelectField(_l("Region (for a region administrator)"), coerce=row_id, validate_choice=False)
+    district_id = SelectField(_l("District (for a district administrator)"), coerce=row_id, validate_choice=False)
     org_bin = StringField(_l("BIN of the organization (for a director)"), validators=[Optional(), Length(max=12)])
     submit = SubmitField(_l("Save"))
 

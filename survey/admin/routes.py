@@ -36,7 +36,12 @@ def _lang() -> str:
 
 def _int_arg(name: str) -> int | None:
     value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else None  # "²".isdigit()
+
+
+def _form_status() -> int:
+    """A form page shown again after a POST was refused: 422, as the director's pages answer."""
+    return 422 if request.method == "POST" else 200
 
 
 def _code_arg(name: str, allowed) -> str | None:
@@ -138,7 +143,9 @@ def upload_registry():
                 "file": upload.filename, "created": summary.created, "updated": summary.updated,
                 "unchanged": summary.unchanged})
             db.session.commit()
-    return render_template("admin/registry_upload.html", form=form, rejected=rejected, summary=summary)
+    refused = request.method == "POST" and summary is None
+    return render_template("admin/registry_upload.html", form=form, rejected=rejected, summary=summary), (
+        422 if refused else 200)
 
 
 @bp.get("/registry/template.xlsx")
@@ -184,7 +191,7 @@ def create_campaign_page():
             flash(_("The campaign %(code)s was created as a draft. Open it when the registry is ready.",
                     code=campaign.code), "info")
             return redirect(url_for("admin.list_campaigns"))
-    return render_template("admin/campaign_form.html", form=form)
+    return render_template("admin/campaign_form.html", form=form), _form_status()
 
 
 @bp.post("/campaigns/<int:campaign_id>/<any(open, close):action>")
@@ -239,7 +246,7 @@ def invite_user():
                          details={"email": user.email, "role": str(user.role), "mailed": mailed})
             db.session.commit()
             return render_template("admin/link.html", user=user, link=link, mailed=mailed, purpose="invite")
-    return render_template("admin/user_form.html", form=form, user=None)
+    return render_template("admin/user_form.html", form=form, user=None), _form_status()
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -265,7 +272,7 @@ def edit_user(user_id: int):
             db.session.commit()
             flash(_("The role and place of %(email)s were changed.", email=user.email), "info")
             return redirect(url_for("admin.list_users"))
-    return render_template("admin/user_form.html", form=form, user=user)
+    return render_template("admin/user_form.html", form=form, user=user), _form_status()
 
 
 @bp.post("/users/<int:user_id>/<any(deactivate, activate):action>")

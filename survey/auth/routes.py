@@ -21,6 +21,11 @@ def home_for(user) -> str:
     return url_for("directors.show_start")
 
 
+def _form_status() -> int:
+    """A form shown again after a POST was refused answers 422."""
+    return 422 if request.method == "POST" else 200
+
+
 def _sign_in_limit() -> str:
     return current_app.config.get("SIGN_IN_RATE_LIMIT", "10 per minute;50 per hour")
 
@@ -47,7 +52,7 @@ def sign_in():
             audit.record("auth.sign_in", user=user)
             db.session.commit()
             return redirect(safe_next(form.next.data, home_for(user)))
-    return render_template("auth/sign_in.html", form=form)
+    return render_template("auth/sign_in.html", form=form), _form_status()
 
 
 @bp.post("/sign-out")
@@ -76,7 +81,7 @@ def change_own_password():
             db.session.commit()
             flash(_("Your password has been changed."), "info")
             return redirect(home_for(current_user))
-    return render_template("auth/change_password.html", form=form)
+    return render_template("auth/change_password.html", form=form), _form_status()
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
@@ -107,4 +112,4 @@ def _set_password_from_link(token: str, purpose: str):
                 logout_user()
             flash(_("Your password has been set. Sign in with it now."), "info")
             return redirect(url_for("auth.sign_in"))
-    return render_template("auth/set_password.html", form=form, user=user, purpose=purpose)
+    return render_template("auth/set_password.html", form=form, user=user, purpose=purpose), _form_status()

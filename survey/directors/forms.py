@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from .. import codebook as cb
 
 BLANK_ROWS = 3
+MAX_DECIMAL = Decimal(10) ** 9
 
 
 class LocalizedDecimalField(DecimalField):
@@ -32,6 +33,20 @@ class LocalizedDecimalField(DecimalField):
         if valuelist:
             valuelist = [valuelist[0].replace(",", ".").strip()]
         super().process_formdata(valuelist)
+        # Decimal() also reads "NaN", "Infinity" and "1e27": they would break the range checks and the column.
+        if self.data is not None and (not self.data.is_finite() or abs(self.data) >= MAX_DECIMAL):
+            self.data = None
+            raise ValueError(_l("Enter an ordinary number, such as 42 or 0.5."))
+
+
+class BoundedIntegerField(IntegerField):
+    """A whole number of ordinary size: a 400-digit one would overflow the range check (float conversion)."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and abs(self.data) >= MAX_DECIMAL:
+            self.data = None
+            raise ValueError(_l("Enter an ordinary number, such as 42 or 0.5."))
 
 
 def code_choices(field: str, lang: str, blank: bool = True) -> list[tuple[str, str]]:
@@ -82,7 +97,7 @@ class VacancyRow(RowForm):
 
 class RequiredHoursRow(RowForm):
     subject = SelectField(_l("Subject"), validate_choice=False)
-    hours = IntegerField(_l("Hours per week"), validators=[Optional(), NumberRange(min=1, max=100000)])
+    hours = BoundedIntegerField(_l("Hours per week"), validators=[Optional(), NumberRange(min=1, max=100000)])
     required = (("subject", _l("Choose a subject from the list.")),
                 ("hours", _l("Enter the weekly hours the curriculum requires.")))
 
@@ -92,9 +107,9 @@ class RequiredHoursRow(RowForm):
 
 
 class ReportForm(FlaskForm):
-    pupils = IntegerField(_l("Pupils, children or students enrolled on the census date"),
+    pupils = BoundedIntegerField(_l("Pupils, children or students enrolled on the census date"),
                           validators=[Optional(), NumberRange(min=0, max=100000)])
-    classes = IntegerField(_l("Classes or groups"), validators=[Optional(), NumberRange(min=0, max=5000)])
+    classes = BoundedIntegerField(_l("Classes or groups"), validators=[Optional(), NumberRange(min=0, max=5000)])
     approved_rates = LocalizedDecimalField(_l("Teaching rates in the approved staff schedule"), places=2,
                                            validators=[Optional(), NumberRange(min=0, max=5000)])
     vacancies = FieldList(FormField(VacancyRow), min_entries=1)

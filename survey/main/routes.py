@@ -5,10 +5,32 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from sqlalchemy import text
 
 from ..extensions import db
 from . import bp
+
+
+def _request_text():
+    yield request.path
+    for _key, values in request.args.lists():
+        yield from values
+    if request.method in ("POST", "PUT", "PATCH"):
+        for _key, values in request.form.lists():
+            yield from values
+        for upload in request.files.values():
+            yield upload.filename or ""
+
+
+@bp.before_app_request
+def refuse_nul_characters():
+    """No one types U+0000, and PostgreSQL cannot store it (the query would fail with a 500): a request carrying
+    it in the address, a form field or a file name is refused with a 400 page that says why."""
+    if any("\x00" in value for value in _request_text()):
+        return render_template("error.html", code=400, reason=_(
+            "The form contains an invisible control character (NUL) that cannot be saved. Go back, retype the "
+            "field or paste it as plain text, and send it again.")), 400
 
 
 def safe_next(target: str | None, fallback: str) -> str:

@@ -1,0 +1,250 @@
+"""Load benchmark: the app under gunicorn on PostgreSQL with the national demo data, driven by locust, beside a bare
+Flask endpoint that only inserts one row (bench/bare_app.py), served the same way on the same database.
+
+Usage (from the project root; the defaults are the figures the README quotes):
+  .venv/bin/python bench/load.py [--flow director_report] [--users 20] [--run-time 60] [--max-steps 20000]
+                                 [--workers 4] [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench_proof]
+
+What it does, in order:
+1. Creates the database if it is missing, migrates it, and loads
+   `flask --app wsgi survey demo --orgs 10000 --teachers 500000` unless it already holds organizations (~3 min).
+2. Prepares the flow's simulated people in that database (for director_report: director accounts of their own
+   schools) - see bench/load_flows.py.
+3. Starts `gunicorn -w 4` on a free port of 127.0.0.1, runs locust headless against it (all users at once, no think
+   time, at most --run-time seconds and --max-steps completed steps), stops gunicorn; then the same with
+   bench/bare_app.py and the bare_insert flow.
+4. Prints, per named request, the count, errors, throughput and p50/p99 latency, then the steps per second of the
+   flow, the bare inserts per second and their ratio.
+
+Locust runs from its own virtual environment (bench/.venv-locust, created on first use from bench/requirements.txt)
+so that its dependencies never mix with the app's. Everything stays on the loopback interface. The load generator
+shares the machine's cores with the server, as it would on any single box: the figures are a floor.
+
+This is a benchmark, not a test: `make test` and .ci/run never run it. To add a user flow (such as the teacher
+questionnaire), add one class to bench/load_flows.py (its docstring shows how) and pass `--flow <its name>`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(BENCH))
+
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_proof"
+LOCUST_VENV = BENCH / ".venv-locust"
+
+
+@dataclass
+class Row:
+    name: str
+    count: int
+    failures: int
+    rps: float
+    p50: float
+    p99: float
+
+
+def main() -> None:
+    from load_flows import FLOWS
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--flow", choices=[name for name in FLOWS if name != "bare_insert"], default="director_report")
+    parser.add_argument("--users", type=int, default=20, help="simulated people at once")
+    parser.add_argument("--run-time", type=int, default=60, help="seconds per target, at most")
+    parser.add_argument("--max-steps", type=int, default=20_000, help="stop a target after this many steps")
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL") or DEFAULT_URL)
+    parser.add_argument("--orgs", type=int, default=10_000)
+    parser.add_argument("--teachers", type=int, default=500_000)
+    parser.add_argument("--skip-bare", action="store_true", help="do not measure the bare endpoint")
+    args = parser.parse_args()
+    if not args.database_url.startswith("postgresql"):
+        sys.exit("the load benchmark runs on PostgreSQL: give --database-url postgresql+psycopg://...")
+
+    env = {**os.environ, "DATABASE_URL": args.database_url, "SIGN_IN_RATE_LIMIT": "1000000 per minute",
+           "PYTHONUNBUFFERED": "1"}
+    os.environ.update(env)
+    ensure_database(args, env)
+    locust_python = ensure_locust()
+
+    from survey import create_app
+
+    app = create_app()
+    with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
+        results: dict[str, tuple[list[Row], dict]] = {}
+        targets = [(args.flow, ["-m", "gunicorn", "wsgi:app"], ROOT)]
+        if not args.skip_bare:
+            create_bare_table(app)
+            targets.append(("bare_insert", ["-m", "gunicorn", "bare_app:app"], BENCH))
+        for flow_name, command, cwd in targets:
+            params = FLOWS[flow_name]().prepare(app, args.users)
+            params_file = Path(tmp) / f"{flow_name}.json"
+            params_file.write_text(json.dumps(params), encoding="utf-8")
+            print(f"== {flow_name}: {args.users} users, gunicorn -w {args.workers}, "
+                  f"at most {args.run_time} s or {args.max_steps} steps", flush=True)
+            results[flow_name] = run_target(args, env, locust_python, flow_name, command, cwd, params_file, tmp)
+            print_rows(*results[flow_name])
+        summarize(args, results)
+
+
+def ensure_database(args, env) -> None:
+    import sqlalchemy as sa
+
+    server, name = args.database_url.rsplit("/", 1)
+    engine = sa.create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        if not connection.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    engine.dispose()
+    flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
+    subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+    engine = sa.create_engine(args.database_url)
+    with engine.connect() as connection:
+        organizations = connection.scalar(sa.text("SELECT count(*) FROM organizations"))
+    engine.dispose()
+    if organizations == 0:
+        print(f"loading the demo data: {args.orgs} organizations, {args.teachers} teachers (a few minutes)...",
+              flush=True)
+        subprocess.run([*flask, "survey", "demo", "--orgs", str(args.orgs), "--teachers", str(args.teachers)],
+                       cwd=ROOT, env=env, check=True)
+
+
+def ensure_locust() -> Path:
+    python = LOCUST_VENV / "bin" / "python"
+    if not python.exists():
+        print("creating bench/.venv-locust (once)...", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(LOCUST_VENV)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "-r", str(BENCH / "requirements.txt")],
+                       check=True)
+    return python
+
+
+def create_bare_table(app) -> None:
+    from bare_app import CREATE_TABLE
+
+    from survey.extensions import db
+
+    with app.app_context(), db.engine.begin() as connection:
+        connection.exec_driver_sql(CREATE_TABLE)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(base: str, process: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"gunicorn exited with {process.returncode}")
+        try:
+            urllib.request.urlopen(base + "/", timeout=2)  # noqa: S310  (loopback)
+            return
+        except urllib.error.HTTPError:
+            return  # it answers (404/405 for the bare app)
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("gunicorn did not answer in time")
+
+
+def run_target(args, env, locust_python, flow_name, command, cwd, params_file, tmp) -> tuple[list[Row], dict]:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = open(Path(tmp) / f"{flow_name}-gunicorn.log", "w")
+    server = subprocess.Popen([sys.executable, *command, "-w", str(args.workers), "-b", f"127.0.0.1:{port}",
+                               "--access-logfile", "-", "--error-logfile", "-"],
+                              cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_until_up(base, server)
+        prefix = Path(tmp) / flow_name
+        out = subprocess.run(
+            [str(locust_python), "-m", "locust", "-f", str(BENCH / "locustfile.py"), "--headless", "--only-summary",
+             "-u", str(args.users), "-r", str(args.users), "-t", f"{args.run_time}s", "--stop-timeout", "5",
+             "-H", base, "--csv", str(prefix), "--loglevel", "WARNING"],
+            env={**env, "BENCH_FLOW": flow_name, "BENCH_USERS": str(args.users), "BENCH_PARAMS": str(params_file),
+                 "BENCH_MAX_STEPS": str(args.max_steps)},
+            capture_output=True, text=True, timeout=args.run_time + 120)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
+    done = next((json.loads(line.split(" ", 1)[1]) for line in out.stdout.splitlines()
+                 if line.startswith("BENCH_RESULT ")), {})
+    rows = read_stats(prefix.with_name(prefix.name + "_stats.csv"))
+    if not rows:
+        print(out.stdout[-3000:], out.stderr[-3000:], sep="\n")
+        raise SystemExit("locust wrote no statistics")
+    server_errors = sum(1 for line in (Path(tmp) / f"{flow_name}-gunicorn.log").read_text().splitlines()
+                        if '" 5' in line or "Traceback" in line)
+    done["server_5xx_or_tracebacks"] = server_errors
+    return rows, done
+
+
+def read_stats(path: Path) -> list[Row]:
+    def number(text: str) -> float:
+        return 0.0 if text in ("", "N/A") else float(text)
+
+    if not path.exists():
+        return []
+    with path.open(newline="", encoding="utf-8") as handle:
+        return [Row(name=row["Name"], count=int(row["Request Count"]), failures=int(row["Failure Count"]),
+                    rps=number(row["Requests/s"]), p50=number(row["50%"]), p99=number(row["99%"]))
+                for row in csv.DictReader(handle)]
+
+
+def print_rows(rows: list[Row], done: dict) -> None:
+    print(f"  {'request':<32}{'count':>8}{'errors':>8}{'per s':>9}{'p50 ms':>9}{'p99 ms':>9}")
+    for row in (row for row in rows if row.count):
+        print(f"  {row.name:<32}{row.count:>8}{row.failures:>8}{row.rps:>9.1f}{row.p50:>9.0f}{row.p99:>9.0f}")
+    print(f"  measured steps {done.get('steps', 0)} (statistics reset once every user had started: "
+          f"{'yes' if done.get('measuring') else 'NO'}), abandoned {done.get('abandoned', 0)}, failures while "
+          f"starting {done.get('start_failures', 0)}, 5xx/tracebacks in the server log "
+          f"{done.get('server_5xx_or_tracebacks', 0)}", flush=True)
+
+
+def step_row(rows: list[Row], flow_name: str) -> Row | None:
+    return next((row for row in rows if row.name == f"{flow_name}: step"), None)
+
+
+def summarize(args, results) -> None:
+    rows, done = results[args.flow]
+    step = step_row(rows, args.flow)
+    total = next((row for row in rows if row.name == "Aggregated"), None)
+    print("== summary")
+    if step is None:
+        print("no step completed")
+        return
+    errors = ((total.failures if total else 0) + done.get("start_failures", 0)
+              + done.get("server_5xx_or_tracebacks", 0))
+    print(f"{args.flow}: {step.rps:.1f} steps/s, p50 {step.p50:.0f} ms, p99 {step.p99:.0f} ms, "
+          f"{errors} errors ({step.count} steps, {total.count if total else 0} requests in all)")
+    if "bare_insert" in results:
+        bare = step_row(results["bare_insert"][0], "bare_insert")
+        if bare and bare.rps:
+            print(f"bare insert: {bare.rps:.1f} requests/s, p50 {bare.p50:.0f} ms, p99 {bare.p99:.0f} ms; "
+                  f"{args.flow} steps / bare inserts = {step.rps / bare.rps:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,173 @@
+"""User flows driven by the load benchmark (bench/load.py). One class per flow.
+
+A flow has two halves that run in two processes:
+
+- ``prepare(app, users)`` runs in the benchmark driver with the project's venv and an app context on the benchmark
+  database. It creates what the simulated people need (accounts, access codes...), commits, and returns one JSON-able
+  dict of parameters per simulated person. Import the app's modules inside it, never at the top of this file:
+- ``start(http, params)`` and ``step(http, params)`` run inside locust (its own venv, without the app). ``start``
+  runs once per simulated person (e.g. signing in); ``step`` is one unit of work, repeated. ``http`` is a
+  :class:`Http` (a thin wrapper around locust's FastHttpSession). Every request must be named (``name=``) so that
+  statistics group by page, not by URL; the request that completes a step is named ``"<flow>: step"``, and that
+  name's count, rate and percentiles are the benchmark's headline figures.
+
+To add a flow (e.g. the teacher questionnaire once it is merged), write one class here and register it in ``FLOWS``:
+
+    class QuestionnaireFlow(Flow):
+        name = "questionnaire"
+
+        def prepare(self, app, users):
+            # for each simulated teacher: an open campaign's access link of an organization, and a pool of fresh
+            # valid IINs (survey.demo.make_iin), one per questionnaire the person will start: locust's venv has
+            # no app code, so everything the flow needs from the app is computed here, e.g.
+            # [{"start_url": f"/q/{link.token}", "iins": [make_iin(...) for _ in range(2000)]} for link in links]
+            ...
+
+        def start(self, http, params):
+            page = http.get(params["start_url"], name="questionnaire: start")   # consent / identity page
+            ...                                                               # POST it to create the response
+
+        def step(self, http, params):
+            page = http.get(self.url, name="questionnaire: step page")
+            answer = http.post(self.url, {**answers_for(self.url), "csrf_token": csrf_token(page.text)},
+                               name="questionnaire: step")        # 302 to the next step (a 422 is a failure)
+            self.url = answer.headers["Location"]                 # after the final submit: begin a new teacher
+
+Then ``bench/load.py --flow questionnaire``. A flow object is created per simulated person, so it may keep state
+(the step it is on) in attributes.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+PASSWORD = "bench-load-password-1"  # the password of every account the benchmark creates (its own database only)
+
+
+def csrf_token(html: str) -> str:
+    match = CSRF_RE.search(html)
+    if not match:
+        raise AssertionError("no csrf_token on the page")
+    return match.group(1)
+
+
+class Http:
+    """What a flow sees of the HTTP client. Redirects are never followed: a flow follows them itself, naming each
+    request, and a request whose status (or redirect target) is not the expected one counts as a failure."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def _send(self, method: str, url: str, name: str, expect: int, goes_to: str | None = None, **kwargs):
+        problem = None
+        with self.client.request(method, url, name=name, catch_response=True, allow_redirects=False,
+                                 **kwargs) as response:
+            location = (response.headers or {}).get("Location") or ""
+            if response.status_code != expect:
+                problem = f"HTTP {response.status_code}, expected {expect}"
+            elif goes_to is not None and not location.split("?")[0].endswith(goes_to):
+                problem = f"redirected to {location!r}, expected {goes_to}"
+            if problem:
+                response.failure(problem)
+            else:
+                response.success()
+        if problem:
+            raise FlowError(f"{name}: {problem}")
+        return response
+
+    def get(self, url: str, *, name: str, expect: int = 200):
+        return self._send("GET", url, name, expect)
+
+    def post(self, url: str, data: dict[str, Any], *, name: str, expect: int = 302, goes_to: str | None = None):
+        """POST a form; with ``goes_to`` the answer must be a redirect to that path."""
+        return self._send("POST", url, name, expect, goes_to, data=data)
+
+
+class FlowError(Exception):
+    """A request of the flow failed (already counted as a failure in the statistics); the step is abandoned."""
+
+
+class Flow:
+    name = ""
+
+    def prepare(self, app, users: int) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    def start(self, http: Http, params: dict[str, Any]) -> None:
+        """Once per simulated person before its first step."""
+
+    def step(self, http: Http, params: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+
+class DirectorReportFlow(Flow):
+    """A director signs in, then keeps saving the organization report: GET the form, POST it, follow the redirect.
+
+    Each simulated director has an account of their own for a school of their own in the open campaign.
+    """
+
+    name = "director_report"
+
+    def prepare(self, app, users: int) -> list[dict[str, Any]]:
+        import sqlalchemy as sa
+
+        from survey.extensions import db
+        from survey.models import Campaign, Organization, User
+        from survey.passwords import hash_password
+
+        with app.app_context():
+            campaign = db.session.scalar(sa.select(Campaign).where(Campaign.status == "open").order_by(Campaign.id))
+            if campaign is None:
+                raise SystemExit("the benchmark database has no open campaign: load the demo data first")
+            schools = db.session.scalars(sa.select(Organization.id).where(Organization.level == "school")
+                                         .order_by(Organization.id).limit(users)).all()
+            emails = [f"bench-director-{number}@example.kz" for number in range(len(schools))]
+            existing = set(db.session.scalars(sa.select(User.email).where(User.email.in_(emails))))
+            password_hash = hash_password(PASSWORD)
+            db.session.add_all(User(email=email, role="director", organization_id=school, password_hash=password_hash)
+                               for email, school in zip(emails, schools) if email not in existing)
+            db.session.commit()
+            code = campaign.code
+        return [{"email": email, "report_url": f"/director/{code}/report", "pupils": 300 + number}
+                for number, email in enumerate(emails)]
+
+    def start(self, http: Http, params: dict[str, Any]) -> None:
+        page = http.get("/auth/sign-in", name="sign-in: page")
+        http.post("/auth/sign-in", {"csrf_token": csrf_token(page.text), "email": params["email"],
+                                    "password": PASSWORD, "next": params["report_url"]},
+                  name="sign-in: post", goes_to=params["report_url"])
+        self.page = http.get(params["report_url"], name=f"{self.name}: form")
+
+    def step(self, http: Http, params: dict[str, Any]) -> None:
+        """POST the form on the page shown, follow the redirect back to the form (the page for the next step)."""
+        url = params["report_url"]
+        page, self.page = self.page, None
+        if page is None:  # the previous step failed half-way
+            page = http.get(url, name=f"{self.name}: form")
+        form = {
+            "csrf_token": csrf_token(page.text), "pupils": str(params["pupils"]), "classes": "12",
+            "approved_rates": "42,5",
+            "vacancies-0-post": "teacher", "vacancies-0-subject": "mathematics", "vacancies-0-rate": "1",
+            "vacancies-1-post": "", "vacancies-1-subject": "", "vacancies-1-rate": "",
+            "required_hours-0-subject": "mathematics", "required_hours-0-hours": "120",
+            "required_hours-1-subject": "english", "required_hours-1-hours": "60",
+        }
+        http.post(url, form, name=f"{self.name}: step", goes_to=url)  # a refused form answers 422
+        self.page = http.get(url, name=f"{self.name}: form")
+
+
+class BareInsertFlow(Flow):
+    """The yardstick: one POST to bench/bare_app.py, which inserts one row."""
+
+    name = "bare_insert"
+
+    def prepare(self, app, users: int) -> list[dict[str, Any]]:
+        return [{} for _ in range(users)]
+
+    def step(self, http: Http, params: dict[str, Any]) -> None:
+        http.post("/insert", {"payload": "x"}, name=f"{self.name}: step", expect=204)
+
+
+FLOWS: dict[str, type[Flow]] = {flow.name: flow for flow in (DirectorReportFlow, BareInsertFlow)}
