@@ -77,6 +77,7 @@ def main() -> None:
         sys.exit("the load benchmark runs on PostgreSQL: give --database-url postgresql+psycopg://...")
 
     env = {**os.environ, "DATABASE_URL": args.database_url, "SIGN_IN_RATE_LIMIT": "1000000 per minute",
+           "TRUSTED_PROXIES": "1",  # as behind nginx: each simulated phone has its own X-Forwarded-For address
            "PYTHONUNBUFFERED": "1"}
     os.environ.update(env)
     ensure_database(args, env)

@@ -59,9 +59,11 @@ class Http:
 
     def __init__(self, client):
         self.client = client
+        self.headers: dict[str, str] = {}  # sent with every request (e.g. the simulated phone's X-Forwarded-For)
 
     def _send(self, method: str, url: str, name: str, expect: int, goes_to: str | None = None, **kwargs):
         problem = None
+        kwargs.setdefault("headers", self.headers)
         with self.client.request(method, url, name=name, catch_response=True, allow_redirects=False,
                                  **kwargs) as response:
             location = (response.headers or {}).get("Location") or ""
@@ -82,7 +84,11 @@ class Http:
 
     def post(self, url: str, data: dict[str, Any], *, name: str, expect: int = 302, goes_to: str | None = None):
         """POST a form; with ``goes_to`` the answer must be a redirect to that path."""
-        return self._send("POST", url, name, expect, goes_to, data=data)
+        from urllib.parse import urlencode
+
+        body = urlencode(data, doseq=True)  # list values (check boxes) as repeated fields
+        return self._send("POST", url, name, expect, goes_to, data=body,
+                          headers={**self.headers, "Content-Type": "application/x-www-form-urlencoded"})
 
 
 class FlowError(Exception):
@@ -158,6 +164,86 @@ class DirectorReportFlow(Flow):
         self.page = http.get(url, name=f"{self.name}: form")
 
 
+NONCE_RE = re.compile(r'name="nonce"[^>]*value="([^"]+)"')
+STEP_ANSWERS = {
+    1: {"post": "teacher", "basis": "main", "contract": "permanent", "start_date": "2010-09-01", "rate": "1.25",
+        "teaching_hours": "20", "languages": ["kk", "ru"],
+        "subjects-0-subject": "mathematics", "subjects-0-hours": "12", "subjects-0-language": "kk",
+        "subjects-1-subject": "algebra", "subjects-1-hours": "8", "subjects-1-language": "ru",
+        "subjects-2-subject": "", "subjects-2-hours": "", "subjects-2-language": ""},
+    2: {"other_jobs-0-org_bin": "", "other_jobs-0-org_name": "", "other_jobs-0-basis": "", "other_jobs-0-hours": ""},
+    3: {"education_level": "bachelor", "ped_education": "ped_higher", "specialty": "Математика",
+        "graduation_year": "2007", "category": "expert", "category_year": "2022", "experience_total": "16",
+        "experience_org": "10"},
+    4: {"pd_hours_3y": "120", "total_hours_week": "36", "ai_use": "true", "ai_purposes": ["lesson_planning"],
+        "ai_training": "short", "ai_training_wanted": "false", "satisfaction": "3", "plans": "stay"},
+}
+
+
+class QuestionnaireFlow(Flow):
+    """Teachers, each on a phone of their own (own cookies, own address behind the proxy), answer the questionnaire
+    of their school again and again with new IINs: identity (IIN → birth date shown → confirmed), the four steps,
+    the final submit. Every POST that completes one of these six is a step; GETs of the pages count as their own
+    requests. The birth dates in ``prepare`` make every rule pass (graduation 2007, 16 years of experience)."""
+
+    name = "questionnaire"
+
+    def prepare(self, app, users: int) -> list[dict[str, Any]]:
+        import datetime as dt
+        import random
+
+        import sqlalchemy as sa
+
+        from survey.campaigns.services import ensure_access_links
+        from survey.demo import make_iin
+        from survey.extensions import db
+        from survey.models import AccessLink, Campaign, Organization
+
+        rng = random.Random(2026)
+        with app.app_context():
+            campaign = db.session.scalar(sa.select(Campaign).where(Campaign.status == "open").order_by(Campaign.id))
+            if campaign is None:
+                raise SystemExit("the benchmark database has no open campaign: load the demo data first")
+            ensure_access_links(campaign)
+            db.session.commit()
+            tokens = db.session.scalars(
+                sa.select(AccessLink.token).join(Organization, AccessLink.organization_id == Organization.id)
+                .where(AccessLink.campaign_id == campaign.id, Organization.level == "school")
+                .order_by(AccessLink.id).limit(users)).all()
+        people = []
+        for number in range(users):
+            births = (dt.date(1980, 1, 1) + dt.timedelta(days=rng.randint(0, 3000)) for _ in range(400))
+            people.append({"token": tokens[number % len(tokens)], "address": f"10.{number // 250}.{number % 250}.7",
+                           "iins": [make_iin(birth, rng.choice("mf"), rng) for birth in births]})
+        return people
+
+    def start(self, http: Http, params: dict[str, Any]) -> None:
+        http.headers["X-Forwarded-For"] = params["address"]
+        self.iins = iter(params["iins"])
+        self.stage = 0  # 0: identity, 1–4: the steps, 5: the final submit
+
+    def step(self, http: Http, params: dict[str, Any]) -> None:
+        base = f"/q/{params['token']}"
+        if self.stage == 0:
+            page = http.get(f"{base}/start", name="questionnaire: identity page")
+            form = {"csrf_token": csrf_token(page.text), "nonce": NONCE_RE.search(page.text).group(1),
+                    "iin": next(self.iins), "last_name": "Сейітова", "first_name": "Әйгерім", "middle_name": "",
+                    "consent": "y"}
+            http.post(f"{base}/start", form, name="questionnaire: identity", expect=200)  # the confirmation page
+            http.post(f"{base}/start", {**form, "confirmed": "yes"}, name=f"{self.name}: step", goes_to="/code")
+            http.get(f"{base}/code", name="questionnaire: personal code page")
+        elif self.stage <= 4:
+            url = f"{base}/step/{self.stage}"
+            page = http.get(url, name="questionnaire: step page")
+            http.post(url, {**STEP_ANSWERS[self.stage], "action": "next", "csrf_token": csrf_token(page.text)},
+                      name=f"{self.name}: step", goes_to=f"/step/{self.stage + 1}" if self.stage < 4 else "/review")
+        else:
+            page = http.get(f"{base}/review", name="questionnaire: review page")
+            http.post(f"{base}/review", {"csrf_token": csrf_token(page.text)}, name=f"{self.name}: step",
+                      goes_to="/done")
+        self.stage = (self.stage + 1) % 6
+
+
 class BareInsertFlow(Flow):
     """The yardstick: one POST to bench/bare_app.py, which inserts one row."""
 
@@ -170,4 +256,4 @@ class BareInsertFlow(Flow):
         http.post("/insert", {"payload": "x"}, name=f"{self.name}: step", expect=204)
 
 
-FLOWS: dict[str, type[Flow]] = {flow.name: flow for flow in (DirectorReportFlow, BareInsertFlow)}
+FLOWS: dict[str, type[Flow]] = {flow.name: flow for flow in (QuestionnaireFlow, DirectorReportFlow, BareInsertFlow)}

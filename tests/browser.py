@@ -10,6 +10,7 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 
 import pytest
 from werkzeug.serving import make_server
@@ -32,20 +33,51 @@ def _browser():
         browser.close()
 
 
+class InFlight:
+    """WSGI middleware that counts requests being served, so a test can wait for them before cleaning up."""
+
+    def __init__(self, app):
+        self.app = app
+        self.active = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        with self.lock:
+            self.active += 1
+        result = None
+        try:
+            result = self.app(environ, start_response)
+            return list(result)
+        finally:
+            if hasattr(result, "close"):
+                result.close()  # static files are open file wrappers
+            with self.lock:
+                self.active -= 1
+
+    def wait_idle(self, seconds: float = 15) -> None:
+        deadline = time.monotonic() + seconds
+        while self.active and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+
 @pytest.fixture(scope="session")
 def _live_server(_session_app):
-    server = make_server("127.0.0.1", 0, _session_app, threaded=True)
+    counter = InFlight(_session_app)
+    server = make_server("127.0.0.1", 0, counter, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    yield f"http://127.0.0.1:{server.server_port}", counter
     server.shutdown()
     thread.join(timeout=5)
 
 
 @pytest.fixture
 def live_url(app, _live_server):
-    """The base URL of the running app; commit arranged data before the browser reads it."""
-    return _live_server
+    """The base URL of the running app; commit arranged data before the browser reads it. After the test, requests
+    still being served finish before the database is cleaned (a failed test may leave one in flight)."""
+    url, counter = _live_server
+    yield url
+    counter.wait_idle()
 
 
 @pytest.fixture

@@ -45,14 +45,15 @@ def test_director_dashboard_and_report_at_phone_width(app, page, live_url, make_
     page.keyboard.press("Tab")
     page.keyboard.type("20")
     page.keyboard.press("Tab")
-    page.keyboard.type("0,3")  # not a valid number of rates? it is: 0.3 rates is allowed here
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    page.keyboard.type("0,3")  # approved rates may be any decimal; only vacancy rates go in steps of 0.25
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     assert "Отчёт организации сохранён" in page.inner_text("main")
 
     page.select_option("#vacancies-0-post", "teacher")
     page.fill("#vacancies-0-rate", "0,3")
-    page.click("main button[type=submit]")
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
     assert "шагом 0,25" in page.inner_text("#vacancies-0-rate-error")
     assert page.input_value("#pupils") == "512"  # nothing typed was lost
     assert page.locator(".error-summary a").first.get_attribute("href") == "#vacancies-0-rate"

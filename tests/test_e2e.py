@@ -63,9 +63,14 @@ def fill_employment(page, subjects: list[tuple[str, str]]):
         page.select_option(f"[name=subjects-{index}-language]", "kk")
 
 
+def go(page, selector: str) -> None:
+    """Click something that loads a new page, and wait until that page has loaded (not merely started)."""
+    with page.expect_navigation():
+        page.click(selector)
+
+
 def next_step(page):
-    page.click("button[name=action][value=next]")
-    page.wait_for_load_state()
+    go(page, "button[name=action][value=next]")
 
 
 def test_teacher_in_kazakh_on_a_phone_meets_an_error_leaves_resumes_and_submits(
@@ -75,19 +80,19 @@ def test_teacher_in_kazakh_on_a_phone_meets_an_error_leaves_resumes_and_submits(
     page = phone.new_page()
     page.goto(f"{live_url}/lang/kk?next=/")
     page.fill("[name=code]", link.code[:4] + "-" + link.code[4:].lower())
-    page.click("main [type=submit]")
+    go(page, "main [type=submit]")
     assert "№ 12 мектеп-гимназия" in page.inner_text("main")
-    page.click("a.button")  # start
+    go(page, "a.button")  # start
     page.fill("[name=iin]", iin)
     page.fill("[name=last_name]", "Сейітова")
     page.fill("[name=first_name]", "Әйгерім")
     page.check("[name=consent]")
-    page.click("main button[type=submit]")
+    go(page, "main button[type=submit]")
     assert "1986" in page.inner_text("main")  # the birth date read from the IIN, shown for confirmation
-    page.click("form:has(input[name=confirmed][value=yes]) button")
+    go(page, "form:has(input[name=confirmed][value=yes]) button")
     code = page.inner_text(".personal-code").strip()
     assert re.fullmatch(r"[A-Z2-9]{4}-[A-Z2-9]{4}", code)
-    page.click("main a.button")
+    go(page, "main a.button")
     assert fits(page)
 
     fill_employment(page, [("mathematics", "12")])  # 12 h of subjects but 20 teaching hours: an error
@@ -110,7 +115,7 @@ def test_teacher_in_kazakh_on_a_phone_meets_an_error_leaves_resumes_and_submits(
     page.goto(f"{live_url}/q/{link.token}/resume")
     page.fill("[name=iin]", iin)
     page.fill("[name=code]", code.lower())
-    page.click("main button[type=submit]")
+    go(page, "main button[type=submit]")
     assert "/step/2" in page.url  # back where she stopped
     next_step(page)  # no other jobs
     page.select_option("[name=education_level]", "bachelor")
@@ -124,8 +129,7 @@ def test_teacher_in_kazakh_on_a_phone_meets_an_error_leaves_resumes_and_submits(
     next_step(page)
     next_step(page)  # development, workload, AI and plans may stay blank
     assert "/review" in page.url and fits(page)
-    page.click("#submit button[type=submit]")
-    page.wait_for_load_state()
+    go(page, "#submit button[type=submit]")
     assert "/done" in page.url
     shot(page, "teacher-done")
     response = db.session.scalar(sa.select(Response))
@@ -144,7 +148,7 @@ def test_director_signs_in_reads_the_dashboard_and_downloads_the_workbook(
     page.goto(f"{live_url}/lang/ru?next=/auth/sign-in")
     page.fill("[name=email]", "director@school12.kz")
     page.fill("[name=password]", "director-pass-1")
-    page.click("main [type=submit]")
+    go(page, "main [type=submit]")
     page.goto(f"{live_url}/director/")
     assert "Сводка" in page.inner_text("h1") and "Кадровый профиль" in page.inner_text("main")
     with page.expect_download() as download:
@@ -174,11 +178,10 @@ def test_administrator_uploads_a_registry_with_a_bad_row_and_reads_the_report(
     page.goto(f"{live_url}/lang/ru?next=/auth/sign-in")
     page.fill("[name=email]", "admin@ministry.kz")
     page.fill("[name=password]", "admin-pass-1")
-    page.click("main [type=submit]")
+    go(page, "main [type=submit]")
     page.goto(f"{live_url}/admin/registry/upload")
     page.set_input_files("input[type=file]", str(path))
-    page.click("main [type=submit]")
-    page.wait_for_load_state()
+    go(page, "main [type=submit]")
     text = page.inner_text("main")
     assert "3" in text and "bin" in text and "level" in text  # row 3, both bad columns
     assert "12 цифр" in text
