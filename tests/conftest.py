@@ -183,8 +183,6 @@ def make_user(app):
 def login(client):
     """Sign a user in on the test client without the sign-in page (for tests of other pages)."""
 
-    from flask_login.utils import _create_identifier
-
     def sign_in(user: User) -> None:
         from flask_login.utils import _create_identifier
 

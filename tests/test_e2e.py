@@ -6,7 +6,6 @@ Screenshots of each final page are kept under tests/e2e/screenshots/ (git-ignore
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 from pathlib import Path
 

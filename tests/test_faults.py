@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
-import pytest
 from flask import has_request_context
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from survey.campaigns.services import ensure_access_links
 from survey.extensions import db
-from survey.models import AccessLink, Response, ResponseSubject
-from tests.test_questionnaire import BIRTH, EMPLOYMENT, csrf, start
-
-
-@pytest.fixture
-def link(make_org, make_campaign):
-    org = make_org(name_kk="№1 мектеп", name_ru="Школа №1")
-    campaign = make_campaign()
-    ensure_access_links(campaign)
-    return db.session.scalar(sa.select(AccessLink).where(AccessLink.organization_id == org.id))
+from survey.models import Response, ResponseSubject
+from tests.test_questionnaire import BIRTH, EMPLOYMENT, csrf, link, start  # noqa: F401  (link: a fixture)
 
 
 def test_database_gone_during_a_step_keeps_the_answers_and_writes_nothing(client, link, make_iin_for, monkeypatch):

@@ -17,7 +17,7 @@ from ..extensions import db
 from ..models import Campaign, Flag, OrgReport, Vacancy
 from ..staffing import METRIC_CODES, Metrics, OrgMetrics, rollup, total
 from ..staffing.metrics import PERCENT_CODES
-from .labels import field_label, header, metric_label
+from .labels import field_label, header
 from .rows import staff_rows
 from .sheets import Blocks, Chart, Column, Highlight, Pairs, Sheet, Table
 

@@ -336,22 +336,20 @@ def _add_responses(result: dict[int, OrgMetrics], campaign: Campaign, organizati
     census = campaign.census_date
     scale, weight = _norm_weights(norms)
     # A person's teaching load across all their organizations, in units of 1/scale rate. Only people with more
-    # than one response in the campaign need the cross-organization sum (found on the (campaign, person_key)
-    # index); everyone else's load is their own row's.
-    # (A window count rather than GROUP BY: PostgreSQL reads it in the order of that index, without hashing.)
-    rows_of_person = sa.func.count().over(partition_by=Response.person_key)
-    counted = sa.select(Response.person_key, rows_of_person.label("rows")).where(Response.campaign_id == campaign.id)
-    if organization_ids is not None:
-        counted = counted.where(Response.person_key.in_(
-            sa.select(Response.person_key).where(*_submitted(campaign), Response.organization_id.in_(organization_ids))))
-    counted = counted.subquery("counted")
-    candidates = sa.select(counted.c.person_key).where(counted.c.rows > 1)
+    # than one response in the campaign need the cross-organization sum (GROUP BY … HAVING on the (campaign,
+    # person_key) index); everyone else's load is their own row's. One aggregate, joined once: a plan that stays
+    # sane even before the planner has statistics (a window inside IN (…) did not: 16 s for 800 rows).
     people = (
         sa.select(Response.person_key, sa.func.sum(Response.teaching_hours * weight).label("load"))
         .join(Organization, Response.organization_id == Organization.id)
-        .where(*_submitted(campaign), Response.person_key.in_(candidates))
+        .where(*_submitted(campaign))
         .group_by(Response.person_key)
-    ).subquery("people")
+        .having(sa.func.count() > 1)
+    )
+    if organization_ids is not None:
+        people = people.where(Response.person_key.in_(
+            sa.select(Response.person_key).where(*_submitted(campaign), Response.organization_id.in_(organization_ids))))
+    people = people.subquery("people")
     load = sa.func.coalesce(people.c.load, Response.teaching_hours * weight)
     # load > 1.5 × norm  ⇔  Σ hours·(scale/norm) > 1.5·scale  ⇔  2·Σ … > 3·scale (integers, exact)
     twice_limit = int(OVERLOAD_RATES * 2 * scale)
