@@ -52,6 +52,7 @@ def _session_app(database_url):
         "SQLALCHEMY_DATABASE_URI": database_url,
         "RATELIMIT_STORAGE_URI": "memory://",
         "BABEL_DEFAULT_LOCALE": "en",  # messages read outside a request (CLI, services) in English
+        "INTEGRITY_ON_SUBMIT": "sync",  # deterministic: flags exist when the submit returns (background: own test)
     })
     with app.app_context():
         if db.engine.dialect.name == "postgresql":

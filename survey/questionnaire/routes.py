@@ -28,7 +28,8 @@ from .. import audit, rules
 from ..codebook import ResponseStatus
 from ..domain import hash_iin, normalize_id, person_from_iin
 from ..extensions import db, limiter
-from ..integrity.services import SUBMISSION_RULES, network_key, run_checks
+from ..integrity.background import request_checks
+from ..integrity.services import network_key
 from ..models import AccessLink, Response
 from ..models.base import utcnow
 from . import bp, services
@@ -365,10 +366,11 @@ def submit_response(token: str):
 
 
 def _check_integrity(link) -> None:
-    """The person-level integrity rules, on every submission and every later change (issue 7). Their flags are
-    signals for the reviewers, never a reason to refuse an answer, so a failure here never reaches the teacher."""
+    """The person-level integrity rules, on every submission and every later change (issue 7): batched in the
+    background unless INTEGRITY_ON_SUBMIT is "sync". Their flags are signals for the reviewers, never a reason to
+    refuse an answer, so a failure here never reaches the teacher."""
     try:
-        run_checks(link.campaign, [link.organization_id], rules=SUBMISSION_RULES)
+        request_checks(link.campaign, link.organization_id)
         db.session.commit()
     except Exception:  # noqa: BLE001 — logged; the answer itself is already saved
         db.session.rollback()

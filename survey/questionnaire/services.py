@@ -21,7 +21,7 @@ from ..domain import Person
 from ..extensions import db
 from ..models import AccessLink, Campaign, OrgReport, Response, ResponseOtherJob, ResponseSubject, ResponseVersion
 from ..models.base import utcnow
-from ..passwords import hash_password, verify_password
+from ..passwords import hash_code, verify_password
 from .steps import REVIEW_STEP, Step
 
 SCALAR_FIELDS = tuple(
@@ -85,13 +85,13 @@ def normalize_personal_code(text: str) -> str:
 
 def set_personal_code(response: Response) -> str:
     code = new_personal_code()
-    response.personal_code_hash = hash_password(normalize_personal_code(code))
+    response.personal_code_hash = hash_code(normalize_personal_code(code))
     return code
 
 
 def check_personal_code(response: Response | None, code: str) -> bool:
     if response is None:
-        hash_password("timing-equaliser")  # as slow as a real check: no hint whether the person has a response
+        hash_code("timing-equaliser")  # as slow as a real check: no hint whether the person has a response
         return False
     return verify_password(response.personal_code_hash, normalize_personal_code(code))
 
