@@ -193,6 +193,11 @@ def run_target(args, env, locust_python, flow_name, command, cwd, params_file, t
     done = next((json.loads(line.split(" ", 1)[1]) for line in out.stdout.splitlines()
                  if line.startswith("BENCH_RESULT ")), {})
     rows = read_stats(prefix.with_name(prefix.name + "_stats.csv"))
+    failures_csv = prefix.with_name(prefix.name + "_failures.csv")
+    if failures_csv.exists():  # what the errors were, so that a run with errors says why
+        with failures_csv.open(encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                print(f"  failure ×{row['Occurrences']}: {row['Name']}: {row['Error'][:160]}")
     if not rows:
         print(out.stdout[-3000:], out.stderr[-3000:], sep="\n")
         raise SystemExit("locust wrote no statistics")

@@ -199,7 +199,7 @@ class QuestionnaireFlow(Flow):
         from survey.extensions import db
         from survey.models import AccessLink, Campaign, Organization
 
-        rng = random.Random(2026)
+        rng = random.Random()  # new people every run: a person who answered already is sent to resume
         with app.app_context():
             campaign = db.session.scalar(sa.select(Campaign).where(Campaign.status == "open").order_by(Campaign.id))
             if campaign is None:
