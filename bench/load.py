@@ -68,6 +68,7 @@ def main() -> None:
     parser.add_argument("--run-time", type=int, default=60, help="seconds per target, at most")
     parser.add_argument("--max-steps", type=int, default=20_000, help="stop a target after this many steps")
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (gthread when > 1)")
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL") or DEFAULT_URL)
     parser.add_argument("--orgs", type=int, default=10_000)
     parser.add_argument("--teachers", type=int, default=500_000)
@@ -169,7 +170,8 @@ def run_target(args, env, locust_python, flow_name, command, cwd, params_file, t
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = open(Path(tmp) / f"{flow_name}-gunicorn.log", "w")
-    server = subprocess.Popen([sys.executable, *command, "-w", str(args.workers), "-b", f"127.0.0.1:{port}",
+    server = subprocess.Popen([sys.executable, *command, "-w", str(args.workers), "--threads", str(args.threads),
+                               "-b", f"127.0.0.1:{port}",
                                "--access-logfile", "-", "--error-logfile", "-"],
                               cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:

@@ -104,6 +104,9 @@ def from_environment(instance_path: str | os.PathLike) -> dict:
         "QUESTIONNAIRE_IDLE_MINUTES": _env_int("QUESTIONNAIRE_IDLE_MINUTES", 180),
         "RESUME_LIMIT_PER_IIN": os.environ.get("RESUME_LIMIT_PER_IIN") or "5 per 15 minutes",
         "RESUME_LIMIT_PER_ADDRESS": os.environ.get("RESUME_LIMIT_PER_ADDRESS") or "20 per hour",
+        # Questionnaire starts per address: a whole staff room may share one address behind the school's router
+        # (two posts per teacher: identity, then confirmation).
+        "QUESTIONNAIRE_START_LIMIT": os.environ.get("QUESTIONNAIRE_START_LIMIT") or "600 per hour",
         # Person-level integrity rules after a submission: "background" (batched every few seconds) or "sync".
         "INTEGRITY_ON_SUBMIT": os.environ.get("INTEGRITY_ON_SUBMIT") or "background",
         "INTEGRITY_BATCH_SECONDS": _env_int("INTEGRITY_BATCH_SECONDS", 5),

@@ -400,3 +400,17 @@ def test_twenty_simultaneous_starts_make_one_response(app, link, make_iin_for, i
     assert sorted(created for created, _ in outcomes) == [False] * 19 + [True]
     assert len({rid for _, rid in outcomes}) == 1
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 1
+
+
+def test_starts_per_address_are_limited_by_the_setting(app, client, link, make_iin_for):
+    """A staff room shares one address: the limit is a setting (600 an hour by default), and it is enforced."""
+    app.config["QUESTIONNAIRE_START_LIMIT"] = "2 per hour"
+    try:
+        page = client.get(f"/q/{link.token}/start")
+        nonce = re.search(r'name="nonce" type="hidden" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+        statuses = [client.post(f"/q/{link.token}/start", data={
+            "csrf_token": csrf(page), "iin": make_iin_for(BIRTH, "f"), "last_name": "Сейітова", "first_name": "Әйгерім",
+            "middle_name": "", "consent": "y", "nonce": nonce}).status_code for _ in range(3)]
+        assert statuses == [200, 200, 429]
+    finally:
+        app.config["QUESTIONNAIRE_START_LIMIT"] = "600 per hour"

@@ -145,7 +145,8 @@ def show_qr(token: str):
 # ---- identity and the personal code ---------------------------------------------------------------------------
 
 @bp.route("/<token>/start", methods=["GET", "POST"])
-@limiter.limit("60 per hour", methods=["POST"], scope="questionnaire-start")
+@limiter.limit(lambda: current_app.config.get("QUESTIONNAIRE_START_LIMIT", "600 per hour"), methods=["POST"],
+               scope="questionnaire-start")
 def start_response(token: str):
     link = _load_link(token)
     form = IdentityForm()
