@@ -28,11 +28,6 @@ def visible_organization_ids(user: User) -> sa.Select:
     return query.where(sa.false())
 
 
-def scoped_organizations(user: User) -> sa.Select:
-    """A SELECT of Organization rows within the user's scope."""
-    return sa.select(Organization).where(Organization.id.in_(visible_organization_ids(user)))
-
-
 def can_see_organization(user: User, organization_id: int) -> bool:
     return db.session.scalar(
         sa.select(sa.literal(True)).where(

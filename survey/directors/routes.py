@@ -46,6 +46,14 @@ def _director_context(code: str):
     return organization, campaign, services.get_report(campaign, organization)
 
 
+def _own_row_or_404(model, row_id: int, organization: Organization, campaign: Campaign):
+    """A roster entry or response of the director's own organization in this campaign; anything else is 404."""
+    row = db.session.get(model, row_id)
+    if row is None or row.organization_id != organization.id or row.campaign_id != campaign.id:
+        abort(404)
+    return row
+
+
 def _locked_page(report):
     return render_template("directors/locked.html", report=report), 409
 
@@ -202,9 +210,7 @@ def download_roster_template(code: str):
 @roles_required(Role.DIRECTOR)
 def delete_roster_entry(code: str, entry_id: int):
     organization, campaign, report = _director_context(code)
-    entry = db.session.get(RosterEntry, entry_id)
-    if entry is None or entry.organization_id != organization.id or entry.campaign_id != campaign.id:
-        abort(404)
+    entry = _own_row_or_404(RosterEntry, entry_id, organization, campaign)
     if report.is_attested:
         return _locked_page(report)
     if not ConfirmForm().validate_on_submit():
@@ -228,9 +234,7 @@ def show_staff(code: str):
 @roles_required(Role.DIRECTOR)
 def reset_code(code: str, response_id: int):
     organization, campaign, report = _director_context(code)
-    response = db.session.get(Response, response_id)
-    if response is None or response.organization_id != organization.id or response.campaign_id != campaign.id:
-        abort(404)
+    response = _own_row_or_404(Response, response_id, organization, campaign)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     new_code = services.reset_personal_code(response, current_user)

@@ -63,8 +63,11 @@ def retry_job(job: ExportJob) -> None:
 
 
 def dispatch(job_id: int) -> None:
-    """Run the job on the RQ queue (REDIS_URL set) or in a daemon thread. Call after the commit."""
+    """Run the job on the RQ queue (REDIS_URL set) or in a daemon thread. Call after the commit.
+
+    Files of jobs whose day has passed are removed first, so that finished exports never pile up on disk."""
     app = current_app._get_current_object()
+    purge_expired()
     if app.config.get("REDIS_URL"):
         from redis import Redis
         from rq import Queue

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Iterable
@@ -14,7 +13,8 @@ from flask_babel import gettext as _
 
 from .. import codebook as cb
 from ..extensions import db
-from ..models import Campaign, Flag, OrgReport, Vacancy
+from ..integrity.queries import export_rows
+from ..models import Campaign, OrgReport, Vacancy
 from ..staffing import METRIC_CODES, Metrics, OrgMetrics, rollup, total
 from ..staffing.metrics import PERCENT_CODES
 from .labels import field_label, header
@@ -83,12 +83,13 @@ def organization_sheets(ctx: ExportContext, org: OrgMetrics) -> list[Sheet]:
         Column(ctx.field("post"), width=30), Column(ctx.field("subject"), width=30), Column(ctx.field("rate"), "decimal"),
     ], [[ctx.code("post", post), ctx.code("subject", subject), rate]
         for post, subject, rate in _vacancies(ctx.campaign, org.organization_id)]))
-    flags = _flags(ctx.campaign, org.organization_id)
+    flags = export_rows(ctx.campaign, [org.organization_id], ctx.lang)  # the integrity module's active flags
     if flags:
         sheets.append(Table(_("Flags"), [
-            Column(_("Rule")), Column(_("Severity")), Column(_("Status")), Column(_("Person key"), width=20),
-            Column(_("Evidence"), width=60), Column(_("Note"), width=40),
-        ], flags))
+            Column(_("Rule")), Column(_("Check"), width=40), Column(_("Severity")), Column(_("Status")),
+            Column(_("Person"), width=30), Column(_("Evidence"), width=60), Column(_("Note"), width=40),
+        ], [[flag.rule, str(flag.title), flag.severity, flag.status, flag.person_name,
+             "; ".join(f"{label}: {value}" for label, value in flag.evidence), flag.note] for flag in flags]))
     sheets.append(about_sheet(ctx, [(_("Organization"), org.name(ctx.lang)), (field_label("bin"), org.bin)]))
     return sheets
 
@@ -150,14 +151,6 @@ def _vacancies(campaign: Campaign, organization_id: int) -> list[tuple]:
         sa.select(Vacancy.post, Vacancy.subject, Vacancy.rate).join(OrgReport, Vacancy.report_id == OrgReport.id)
         .where(OrgReport.campaign_id == campaign.id, OrgReport.organization_id == organization_id)
         .order_by(Vacancy.id)).all()
-
-
-def _flags(campaign: Campaign, organization_id: int) -> list[list]:
-    query = (sa.select(Flag.rule, Flag.severity, Flag.status, Flag.subject_key, Flag.evidence, Flag.note)
-             .where(Flag.campaign_id == campaign.id, Flag.organization_id == organization_id)
-             .order_by(Flag.rule, Flag.id))
-    return [[rule, str(severity), str(status), key, json.dumps(evidence, ensure_ascii=False, sort_keys=True), note]
-            for rule, severity, status, key, evidence, note in db.session.execute(query)]
 
 
 def about_sheet(ctx: ExportContext, extra: Iterable[tuple[str, Any]] = ()) -> Pairs:

@@ -1,4 +1,4 @@
-"""Age bands on the census date as SQL conditions, and the age × sex counts behind an age pyramid."""
+"""The age × sex counts behind an age pyramid (bands as the staffing metrics define them)."""
 
 from __future__ import annotations
 
@@ -7,18 +7,7 @@ import sqlalchemy as sa
 from ..codebook import ResponseStatus
 from ..extensions import db
 from ..models import Campaign, Response
-from .metrics import AGE_BAND_FLOORS, latest_birth_for_age
-
-
-def age_band_conditions(census) -> list[tuple[str, sa.ColumnElement]]:
-    """(band code, condition on Response.birth_date) for every band of CODEBOOK §7, youngest first."""
-    floors = [(band, latest_birth_for_age(census, years) if years else None) for band, years in AGE_BAND_FLOORS]
-    conditions = []
-    for index, (band, lower) in enumerate(floors):
-        upper = floors[index + 1][1] if index + 1 < len(floors) else None
-        conditions.append((band, sa.and_(sa.true(), *([Response.birth_date <= lower] if lower else []),
-                                         *([Response.birth_date > upper] if upper else []))))
-    return conditions
+from .metrics import AGE_BAND_FLOORS, age_band_conditions
 
 
 def age_sex_counts(campaign: Campaign, organization_ids) -> list[tuple[str, int, int]]:

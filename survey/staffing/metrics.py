@@ -264,6 +264,17 @@ def latest_birth_near_retirement(census: dt.date, sex: str) -> dt.date:
     return _months_back(census, math.ceil(months))
 
 
+def age_band_conditions(census: dt.date) -> list[tuple[str, sa.ColumnElement]]:
+    """(band code, condition on Response.birth_date) for every age band of CODEBOOK §7, youngest first."""
+    floors = [(band, latest_birth_for_age(census, years) if years else None) for band, years in AGE_BAND_FLOORS]
+    conditions = []
+    for index, (band, lower) in enumerate(floors):
+        upper = floors[index + 1][1] if index + 1 < len(floors) else None  # born after it: younger than next band
+        conditions.append((band, sa.and_(sa.true(), *([Response.birth_date <= lower] if lower else []),
+                                         *([Response.birth_date > upper] if upper else []))))
+    return conditions
+
+
 def _norm_weights(norms: Mapping[str, int]) -> tuple[int, sa.Case]:
     """An integer scale L (the norms' least common multiple) and CASE level → L / norm, for exact load sums."""
     scale = math.lcm(*norms.values())
@@ -354,16 +365,7 @@ def _add_responses(result: dict[int, OrgMetrics], campaign: Campaign, organizati
     # load > 1.5 × norm  ⇔  Σ hours·(scale/norm) > 1.5·scale  ⇔  2·Σ … > 3·scale (integers, exact)
     twice_limit = int(OVERLOAD_RATES * 2 * scale)
 
-    floors = [(band, latest_birth_for_age(census, years) if years else None) for band, years in AGE_BAND_FLOORS]
-    band_columns = []
-    for index, (band, _) in enumerate(floors):
-        upper = floors[index + 1][1] if index + 1 < len(floors) else None  # born after it: younger than next band
-        lower = floors[index][1]
-        condition = sa.and_(
-            *([Response.birth_date <= lower] if lower else []),
-            *([Response.birth_date > upper] if upper else []),
-        )
-        band_columns.append(_count(condition).label(f"age_{band}"))
+    band_columns = [_count(condition).label(f"age_{band}") for band, condition in age_band_conditions(census)]
     is_teacher = Response.post.in_(cb.TEACHER_POSTS)
     query = (
         sa.select(
