@@ -55,8 +55,8 @@ def test_background_batches_run_the_rules_for_every_organization_named(app, link
     app.config["INTEGRITY_ON_SUBMIT"] = "background"
     app.config["INTEGRITY_BATCH_SECONDS"] = 3600  # the thread sleeps: this test flushes by hand
     try:
-        background.request_checks(campaign, first.id)
-        background.request_checks(campaign, second.id)
+        background.request_checks(campaign.id, first.id)
+        background.request_checks(campaign.id, second.id)
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Flag)) == 0  # nothing ran in the request
         assert background.flush_pending() == 2
         assert {f.organization_id for f in db.session.scalars(sa.select(Flag).where(Flag.rule == "G4"))} == \

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import DateField, DateTimeLocalField, EmailField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..codebook import Level, Role, label
+from ..forms import SurveyForm
 
 
 def row_id(value) -> int:
@@ -20,7 +20,7 @@ def row_id(value) -> int:
     return number
 
 
-class UploadRegistryForm(FlaskForm):
+class UploadRegistryForm(SurveyForm):
     file = FileField(_l("Registry file (.xlsx or .csv)"), validators=[
         FileRequired(_l("Choose a file.")),
         FileAllowed(["xlsx", "csv"], _l("Only .xlsx and .csv files can be imported.")),
@@ -33,7 +33,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class CampaignForm(FlaskForm):
+class CampaignForm(SurveyForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
     title_kk = StringField(_l("Title in Kazakh"), validators=[DataRequired(), Length(max=300)])
     title_ru = StringField(_l("Title in Russian"), validators=[DataRequired(), Length(max=300)])
@@ -53,7 +53,7 @@ class CampaignForm(FlaskForm):
             self.levels.data = [level.value for level in Level]
 
 
-class UserScopeForm(FlaskForm):
+class UserScopeForm(SurveyForm):
     """Role and scope of a user; the choices are limited to what the administrator may grant."""
 
     role = SelectField(_l("Role"))

@@ -5,13 +5,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DecimalField, FieldList, Form, FormField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.widgets import TextInput
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from .. import codebook as cb
+from ..forms import SurveyForm
 
 BLANK_ROWS = 3
 MAX_DECIMAL = Decimal(10) ** 9
@@ -106,7 +106,7 @@ class RequiredHoursRow(RowForm):
             raise ValidationError(_l("Choose a subject from the list."))
 
 
-class ReportForm(FlaskForm):
+class ReportForm(SurveyForm):
     pupils = BoundedIntegerField(_l("Pupils, children or students enrolled on the census date"),
                           validators=[Optional(), NumberRange(min=0, max=100000)])
     classes = BoundedIntegerField(_l("Classes or groups"), validators=[Optional(), NumberRange(min=0, max=5000)])
@@ -123,7 +123,7 @@ class ReportForm(FlaskForm):
             row.subject.choices = code_choices("subject", lang)
 
 
-class RosterEntryForm(FlaskForm):
+class RosterEntryForm(SurveyForm):
     iin = StringField(_l("IIN"), validators=[DataRequired(), Length(max=20)])
     last_name = StringField(_l("Last name"), validators=[DataRequired(), Length(max=60)])
     first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=60)])
@@ -131,19 +131,19 @@ class RosterEntryForm(FlaskForm):
     post = SelectField(_l("Post"), validate_choice=False)
 
 
-class UploadForm(FlaskForm):
+class UploadForm(SurveyForm):
     file = FileField(_l("File (.xlsx or .csv)"), validators=[FileRequired(_l("Choose a file to upload."))])
 
 
-class SignOffForm(FlaskForm):
+class SignOffForm(SurveyForm):
     confirm = BooleanField(_l("I confirm that the organization's data are complete and correct."),
                            validators=[DataRequired(_l("Tick the box to confirm."))])
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(SurveyForm):
     reason = TextAreaField(_l("Reason for reopening"), validators=[DataRequired(_l("Give a reason.")),
                                                                    Length(max=1000)])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(SurveyForm):
     """A button that changes state: only the CSRF token."""

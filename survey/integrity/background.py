@@ -25,15 +25,15 @@ _pending: dict[int, set[int]] = {}  # campaign id -> organization ids
 _worker: threading.Thread | None = None
 
 
-def request_checks(campaign: Campaign, organization_id: int) -> None:
+def request_checks(campaign_id: int, organization_id: int) -> None:
     """Ask for the person-level rules at one organization: now, or in the next background batch."""
     from .services import SUBMISSION_RULES, run_checks
 
     if current_app.config.get("INTEGRITY_ON_SUBMIT", "background") == "sync":
-        run_checks(campaign, [organization_id], rules=SUBMISSION_RULES)
+        run_checks(db.session.get(Campaign, campaign_id), [organization_id], rules=SUBMISSION_RULES)
         return
     with _lock:
-        _pending.setdefault(campaign.id, set()).add(organization_id)
+        _pending.setdefault(campaign_id, set()).add(organization_id)
     _ensure_worker(current_app._get_current_object())
 
 

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from ..codebook import FlagStatus
+from ..forms import SurveyForm
 from .queries import QueueFilters
 from .rules import RULES_BY_CODE, SEVERITY_LABELS, STATUS_LABELS
 
 NOTE_MAX = 2000
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(SurveyForm):
     """An administrator's review: any status, with a note (required unless the flag goes back to open)."""
 
     status = SelectField(_l("Status"), choices=[SelectChoice(status.value, STATUS_LABELS[status.value])
@@ -29,14 +29,14 @@ class ReviewForm(FlaskForm):
             raise ValidationError(_l("Write what you found: a review needs a note."))
 
 
-class ExplainForm(FlaskForm):
+class ExplainForm(SurveyForm):
     """A director's explanation of a flag at their organization."""
 
     note = TextAreaField(_l("Explanation"), validators=[DataRequired(_l("Write the explanation.")),
                                                         Length(max=NOTE_MAX)])
 
 
-class RunForm(FlaskForm):
+class RunForm(SurveyForm):
     campaign_id = HiddenField(validators=[DataRequired()])
 
 

@@ -10,7 +10,6 @@ from typing import Any
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     FieldList,
@@ -25,6 +24,7 @@ from wtforms import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .. import codebook as cb
+from ..forms import CodeSelect, SurveyForm
 from .steps import Step
 
 NUMERIC = {"inputmode": "numeric", "autocomplete": "off"}
@@ -53,14 +53,14 @@ def _yes_no() -> list[tuple[str, Any]]:
 
 
 def select(label, **kwargs) -> SelectField:
-    return SelectField(label, validate_choice=False, **kwargs)
+    return SelectField(label, validate_choice=False, widget=CodeSelect(), **kwargs)
 
 
-class AccessCodeForm(FlaskForm):
+class AccessCodeForm(SurveyForm):
     code = StringField(_l("Access code"), render_kw={"autocomplete": "off", "autocapitalize": "characters"})
 
 
-class NamesForm(FlaskForm):
+class NamesForm(SurveyForm):
     last_name = StringField(_l("Last name"), render_kw={"autocomplete": "family-name", "maxlength": 60})
     first_name = StringField(_l("First name"), render_kw={"autocomplete": "given-name", "maxlength": 60})
     middle_name = StringField(_l("Middle name (if any)"), render_kw={"autocomplete": "additional-name",
@@ -74,7 +74,7 @@ class IdentityForm(NamesForm):
     confirmed = HiddenField()
 
 
-class ResumeForm(FlaskForm):
+class ResumeForm(SurveyForm):
     iin = StringField(_l("IIN (12 digits)"), render_kw={**NUMERIC, "maxlength": 14})
     code = StringField(_l("Personal code"), render_kw={"autocomplete": "off", "autocapitalize": "characters",
                                                        "maxlength": 12})
@@ -93,7 +93,7 @@ class OtherJobRowForm(Form):
     hours = StringField(_l("Hours per week"), render_kw=NUMERIC)
 
 
-class EmploymentForm(FlaskForm):
+class EmploymentForm(SurveyForm):
     post = select(_l("Post"))
     basis = select(_l("Basis of employment"))
     contract = select(_l("Employment contract"))
@@ -104,11 +104,11 @@ class EmploymentForm(FlaskForm):
     subjects = FieldList(FormField(SubjectRowForm), _l("Subjects you teach here"), min_entries=3)
 
 
-class OtherJobsForm(FlaskForm):
+class OtherJobsForm(SurveyForm):
     other_jobs = FieldList(FormField(OtherJobRowForm), _l("Other jobs"), min_entries=1)
 
 
-class EducationForm(FlaskForm):
+class EducationForm(SurveyForm):
     education_level = select(_l("Level of education"))
     ped_education = select(_l("Pedagogical education"))
     specialty = StringField(_l("Specialty in the diploma"), render_kw={"maxlength": 200})
@@ -119,7 +119,7 @@ class EducationForm(FlaskForm):
     experience_org = StringField(_l("Experience at this organization, years"), render_kw=DECIMAL)
 
 
-class WorkForm(FlaskForm):
+class WorkForm(SurveyForm):
     pd_hours_3y = StringField(_l("Hours of professional development in the last 3 years"), render_kw=NUMERIC)
     total_hours_week = StringField(_l("All your working hours here last full week"), render_kw=NUMERIC)
     ai_use = RadioField(_l("Did you use AI tools for work in the last 12 months?"), validate_choice=False)
@@ -130,7 +130,7 @@ class WorkForm(FlaskForm):
     plans = select(_l("Your plans for the next school year"))
 
 
-class SubmitForm(FlaskForm):
+class SubmitForm(SurveyForm):
     pass
 
 
@@ -138,7 +138,7 @@ FORMS = {"employment": EmploymentForm, "other_jobs": OtherJobsForm, "education":
 ROW_CHOICES = {"subject": "subject", "language": "language", "basis": "basis"}
 
 
-def build_step_form(step: Step, data: dict[str, Any] | None = None, extra_rows: int = 0) -> FlaskForm:
+def build_step_form(step: Step, data: dict[str, Any] | None = None, extra_rows: int = 0) -> SurveyForm:
     """The step's form, bound to the request's POST data, or filled from ``data`` for a GET."""
     form_class = FORMS[step.key]
     form = form_class(data=data) if data is not None else form_class()
@@ -164,12 +164,12 @@ def build_step_form(step: Step, data: dict[str, Any] | None = None, extra_rows: 
     return form
 
 
-def form_raw(form: FlaskForm) -> dict[str, Any]:
+def form_raw(form: SurveyForm) -> dict[str, Any]:
     """What was typed, as the rules read it (the CSRF token left out)."""
     return {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
 
 
-def attach_errors(form: FlaskForm, errors) -> None:
+def attach_errors(form: SurveyForm, errors) -> None:
     """Put the rules' errors on the fields they belong to (rows of subjects and jobs cell by cell)."""
     for error in errors:
         field = form._fields.get(error.field)
@@ -189,7 +189,7 @@ def own_errors(field) -> list[Any]:
     return [e for e in (field.errors or []) if not isinstance(e, (dict, list, tuple))]
 
 
-def summary_entries(form: FlaskForm) -> list[tuple[str, str]]:
+def summary_entries(form: SurveyForm) -> list[tuple[str, str]]:
     """(element id, 'Label: message') for the error summary, in the order of the page."""
     entries = []
     for name, field in form._fields.items():

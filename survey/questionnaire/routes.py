@@ -59,20 +59,21 @@ def _page(template: str, status: int, **context) -> None:
 
 def _load_link(token: str, *, editing: bool = True) -> AccessLink:
     """The access link of the token, or a clear page: unknown link, campaign not open or closed, locked."""
-    link = services.find_link_by_token(token)
-    if link is None:
+    found = services.load_link(token)
+    if found is None:
         _page("unknown_code.html", 404, form=AccessCodeForm())
+    link, locked = found
     campaign = link.campaign
     if not campaign.is_accepting(utcnow()):
         _page("closed.html", 403, link=link, campaign=campaign, not_yet=campaign.status == "draft" or (
             campaign.opens_at is not None and utcnow() < campaign.opens_at))
-    if editing and services.is_locked(campaign, link.organization_id):
+    if editing and locked:
         _page("locked.html", 403, link=link)
     return link
 
 
-def _authorize(response: Response) -> None:
-    session[SESSION_KEY] = {"rid": response.id, "at": utcnow().timestamp()}
+def _authorize(response_id: int) -> None:
+    session[SESSION_KEY] = {"rid": response_id, "at": utcnow().timestamp()}
 
 
 def _proved_response_id() -> int | None:
@@ -89,13 +90,12 @@ def _current_response(link: AccessLink, *, for_update: bool = False) -> Response
     if not session.get(SESSION_KEY):
         abort(redirect(url_for("questionnaire.resume_response", token=link.token)))
     rid = _proved_response_id()
-    loader = services.lock_for_update if for_update else (lambda key: db.session.get(Response, key))
-    response = loader(rid) if rid is not None else None
+    response = services.load_response(rid, for_update=for_update) if rid is not None else None
     if response is None or (response.campaign_id, response.organization_id) != (link.campaign_id,
                                                                                   link.organization_id):
         session.pop(SESSION_KEY, None)
         _page("expired.html", 401, link=link)
-    _authorize(response)
+    _authorize(response.id)
     return response
 
 
@@ -184,8 +184,9 @@ def start_response(token: str):
     if started.created:
         audit.record("response.start", actor="teacher", target=started.response,
                      details={"organization_id": link.organization_id})
+    response_id = started.response.id
     db.session.commit()
-    _authorize(started.response)
+    _authorize(response_id)
     session["questionnaire_code"] = started.code
     return redirect(url_for("questionnaire.show_code", token=token))
 
@@ -249,7 +250,7 @@ def resume_response(token: str):
         form.code.errors = [_("The IIN and personal code do not match a questionnaire at this organization. "
                               "Check both and try again, or ask your director to reset the code.")]
         return render_template("questionnaire/resume.html", link=link, form=form), 422
-    _authorize(response)
+    _authorize(response.id)
     target = REVIEW_STEP if response.status == ResponseStatus.SUBMITTED else response.current_step
     return redirect(_step_url(token, target))
 
@@ -284,6 +285,8 @@ def edit_step(token: str, number: int):
         flash(_("The page had expired. Your answers are below: please send them again."), "error")
         return render_template("questionnaire/step.html", form=form, **context), 400
     result = services.save_step(response, step, form_raw(form), final=action in ("next", "save"))
+    submitted = response.status == ResponseStatus.SUBMITTED  # read before the commit expires the rows
+    ids = (link.campaign_id, link.organization_id)
     try:
         db.session.commit()
     except IntegrityError:  # another tab saved a new version at the same moment
@@ -298,8 +301,8 @@ def edit_step(token: str, number: int):
     if not result.ok:
         attach_errors(form, result.errors)
         return render_template("questionnaire/step.html", form=form, **context), 422
-    if response.status == ResponseStatus.SUBMITTED:
-        _check_integrity(link)
+    if submitted:
+        _check_integrity(*ids)
         flash(_("Your changes are saved."), "info")
     return redirect(_step_url(token, number + 1))
 
@@ -361,22 +364,23 @@ def submit_response(token: str):
         response.network_key = network_key(request.remote_addr)
         audit.record("response.submit", actor="teacher", target=response,
                      details={"organization_id": link.organization_id})
+    ids = (link.campaign_id, link.organization_id)
     db.session.commit()
-    _check_integrity(link)
+    _check_integrity(*ids)
     return redirect(url_for("questionnaire.show_done", token=token))
 
 
-def _check_integrity(link) -> None:
+def _check_integrity(campaign_id: int, organization_id: int) -> None:
     """The person-level integrity rules, on every submission and every later change (issue 7): batched in the
     background unless INTEGRITY_ON_SUBMIT is "sync". Their flags are signals for the reviewers, never a reason to
-    refuse an answer, so a failure here never reaches the teacher."""
+    refuse an answer, so a failure here never reaches the teacher. Takes ids: the committed rows are expired."""
     try:
-        request_checks(link.campaign, link.organization_id)
+        request_checks(campaign_id, organization_id)
         db.session.commit()
     except Exception:  # noqa: BLE001 — logged; the answer itself is already saved
         db.session.rollback()
         current_app.logger.exception("integrity checks after a submission failed (organization %s)",
-                                     link.organization_id)
+                                     organization_id)
 
 
 @bp.get("/<token>/done")

@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager, joinedload
 
 from .. import rules
 from ..campaigns.services import ACCESS_ALPHABET
@@ -33,7 +34,23 @@ CODE_LENGTH = 8
 # ---- access and state -----------------------------------------------------------------------------------------
 
 def find_link_by_token(token: str) -> AccessLink | None:
-    return db.session.scalar(sa.select(AccessLink).where(AccessLink.token == token))
+    found = load_link(token)
+    return found[0] if found is not None else None
+
+
+def load_link(token: str) -> tuple[AccessLink, bool] | None:
+    """The access link with its campaign and organization, and whether the organization is locked (signed off):
+    one query, since every questionnaire page needs all of it."""
+    row = db.session.execute(
+        sa.select(AccessLink, OrgReport.attested_at)
+        .join(AccessLink.campaign)
+        .join(AccessLink.organization)
+        .outerjoin(OrgReport, sa.and_(OrgReport.campaign_id == AccessLink.campaign_id,
+                                      OrgReport.organization_id == AccessLink.organization_id))
+        .options(contains_eager(AccessLink.campaign), contains_eager(AccessLink.organization))
+        .where(AccessLink.token == token)
+    ).first()
+    return None if row is None else (row[0], row[1] is not None)
 
 
 def normalize_access_code(text: str) -> str:
@@ -279,6 +296,11 @@ def submit_response(response: Response) -> list[rules.FieldError]:
     return []
 
 
-def lock_for_update(response_id: int) -> Response | None:
-    """Load a response for a write, row-locked on PostgreSQL so that two tabs save one after the other."""
-    return db.session.scalar(sa.select(Response).where(Response.id == response_id).with_for_update())
+def load_response(response_id: int, *, for_update: bool = False) -> Response | None:
+    """A response with its subject and other-job rows (one query); ``for_update`` row-locks it on PostgreSQL so
+    that two tabs save one after the other."""
+    query = (sa.select(Response).where(Response.id == response_id)
+             .options(joinedload(Response.subjects), joinedload(Response.other_jobs)))
+    if for_update:
+        query = query.with_for_update(of=Response)
+    return db.session.scalars(query).unique().one_or_none()

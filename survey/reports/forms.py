@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice as C
 from wtforms.validators import DataRequired, Optional, Regexp, ValidationError
 
+from ..forms import SurveyForm
 
-class ExportForm(FlaskForm):
+
+class ExportForm(SurveyForm):
     kind = SelectField(_l("What to export"), choices=[
         C("profiles", _l("Staffing profiles")), C("responses", _l("Raw responses"))], validators=[DataRequired()])
     campaign = SelectField(_l("Campaign"), validators=[DataRequired()])
