@@ -42,7 +42,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)
+    from . import transactions
     from .models.base import render_item
+
+    transactions.init_app(app)
 
     migrate.init_app(
         app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True,
@@ -51,7 +54,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
-    login_manager.init_app(app)
+    login_manager.init_app(app, add_context_processor=False)  # a lazy current_user instead: see below
 
     from . import models  # noqa: F401  (register the tables with the metadata)
     from .auth import session as _auth_session  # noqa: F401  (the user loader)
@@ -123,6 +126,7 @@ def _register_error_pages(app: Flask) -> None:
 
 def _register_template_helpers(app: Flask) -> None:
     from flask_babel import get_locale
+    from flask_login import current_user
 
     from . import codebook
 
@@ -132,4 +136,8 @@ def _register_template_helpers(app: Flask) -> None:
             "current_lang": str(get_locale()),
             "languages": app.config["LANGUAGES"],
             "label": codebook.label,
+            # The proxy, loaded only when a template asks. Flask-Login's own context processor loads the user for
+            # every page, and for a session that never signed in (a teacher's) its "strong" protection then marks
+            # the cookie to be rewritten and the remember-me cookie to be deleted on every answer.
+            "current_user": current_user,
         }

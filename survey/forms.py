@@ -44,16 +44,16 @@ class CodeSelect(Select):
 
     def __call__(self, field, **kwargs):
         choices = field.choices
-        if self.multiple or not isinstance(choices, (list, tuple)) or any(len(pair) != 2 for pair in choices):
+        if (self.multiple or getattr(field, "coerce", None) is not str or not isinstance(choices, (list, tuple))
+                or any(len(pair) != 2 for pair in choices)):
             return super().__call__(field, **kwargs)
         kwargs.setdefault("id", field.id)
         flags = getattr(field, "flags", None)
         for name in self.validation_attrs:
             if name not in kwargs and getattr(flags, name, False):
                 kwargs[name] = getattr(flags, name)
-        current = "" if field.data is None else str(field.data)
         parts = [f"<select {html_params(name=field.name, **kwargs)}>"]
         for value, plain, selected in _options(tuple((str(value), str(label)) for value, label in choices)):
-            parts.append(selected if value == current else plain)
+            parts.append(selected if value == field.data else plain)  # as WTForms: coerce(value) == data
         parts.append("</select>")
         return Markup("".join(parts))

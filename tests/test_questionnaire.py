@@ -334,6 +334,24 @@ def test_an_idle_session_gets_the_expired_page(client, link, make_iin_for, app):
     assert the_response().id  # the draft is still there
 
 
+def test_activity_keeps_the_session_alive_without_rewriting_the_cookie_on_every_page(client, link, make_iin_for):
+    start(client, link, make_iin_for())
+    with client.session_transaction() as session:
+        recent = session["questionnaire"]["at"] - 30
+        session["questionnaire"] = {**session["questionnaire"], "at": recent}
+    reply = client.get(f"/q/{link.token}/step/1")
+    assert reply.status_code == 200 and "Set-Cookie" not in reply.headers
+    with client.session_transaction() as session:
+        assert session["questionnaire"]["at"] == recent
+        session["questionnaire"] = {**session["questionnaire"], "at": recent - 150 * 60}  # idle for 2.5 hours
+    assert client.get(f"/q/{link.token}/step/1").status_code == 200
+    with client.session_transaction() as session:
+        assert session["questionnaire"]["at"] > recent  # the idle clock starts again
+    with client.session_transaction() as session:
+        session["questionnaire"] = {**session["questionnaire"], "at": session["questionnaire"]["at"] - 170 * 60}
+    assert client.get(f"/q/{link.token}/step/1").status_code == 200  # 170 minutes after the last mark: still in
+
+
 def test_personal_sections_are_prefilled_at_a_second_organization(client, link, make_org, make_iin_for):
     iin = make_iin_for()
     start(client, link, iin)

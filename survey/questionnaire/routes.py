@@ -73,7 +73,12 @@ def _load_link(token: str, *, editing: bool = True) -> AccessLink:
 
 
 def _authorize(response_id: int) -> None:
-    session[SESSION_KEY] = {"rid": response_id, "at": utcnow().timestamp()}
+    """Remember that this browser may edit the response, from now. The cookie is rewritten (signed and sent) only
+    when that changes or the mark is over a minute old: the idle limit counts in minutes, not requests."""
+    now = utcnow().timestamp()
+    state = session.get(SESSION_KEY) or {}
+    if state.get("rid") != response_id or now - float(state.get("at", 0)) > 60:
+        session[SESSION_KEY] = {"rid": response_id, "at": now}
 
 
 def _proved_response_id() -> int | None:
