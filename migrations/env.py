@@ -1,4 +1,5 @@
 import logging
+import warnings
 from logging.config import fileConfig
 
 from flask import current_app
@@ -13,6 +14,10 @@ config = context.config
 # This line sets up loggers basically.
 fileConfig(config.config_file_name)
 logger = logging.getLogger('alembic.env')
+
+# SQLite cannot reflect indexes on expressions; autogenerate leaves them out anyway (survey.models.base).
+warnings.filterwarnings("ignore", message="Skipped unsupported reflection of expression-based index")
+warnings.filterwarnings("ignore", message="autogenerate skipping metadata-specified expression-based index")
 
 
 def get_engine():

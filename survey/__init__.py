@@ -43,13 +43,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     from . import transactions
-    from .models.base import render_item
+    from .models.base import include_object, render_item
 
     transactions.init_app(app)
 
     migrate.init_app(
         app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True,
-        render_item=render_item,
+        render_item=render_item, include_object=include_object,
     )
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)

@@ -100,6 +100,15 @@ def test_g3_same_name_and_birth_date_under_two_iins(make_org, campaign, answer):
     assert flags[(a.id, key("one"))].severity == "high"
 
 
+def test_g3_checked_for_one_organization_finds_the_namesake_elsewhere(make_org, campaign, answer):
+    a, b = make_org(), make_org()
+    answer(a, campaign, "one", last_name="Ахметова", first_name="Динара", middle_name="Серікқызы")
+    answer(b, campaign, "two", last_name=" Ахметова ", first_name="Динара", middle_name="Серікқызы")
+    answer(a, campaign, "other name", last_name="Ахметов", first_name="Динара", middle_name="Серікқызы")
+    flags = check(campaign, "G3", organization_ids=[b.id])  # as after a submission at b
+    assert set(flags) == {(a.id, key("one")), (b.id, key("two"))}
+
+
 def test_g4_main_job_at_two_organizations(make_org, campaign, answer):
     a, b, c = make_org(), make_org(), make_org()
     answer(a, campaign, "twice", basis="main")

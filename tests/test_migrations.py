@@ -15,6 +15,19 @@ def test_downgrade_to_empty_then_upgrade_and_check(app):
     check()  # exits with status 1 (SystemExit fails the test) when the models and the migrations differ
 
 
+def test_the_expression_indexes_that_autogenerate_cannot_compare_exist(app):
+    from survey.models.base import EXPRESSION_INDEXES
+
+    if db.engine.dialect.name == "postgresql":
+        found = db.session.execute(sa.text("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'responses'"))
+    else:
+        found = db.session.execute(sa.text("SELECT name, sql FROM sqlite_master WHERE type = 'index'"))
+    definitions = {name: (sql or "").lower() for name, sql in found}
+    assert EXPRESSION_INDEXES <= set(definitions)
+    assert "lower(" in definitions["ix_responses_campaign_birth_name"]
+    assert "last_name" in definitions["ix_responses_campaign_birth_name"]
+
+
 def test_one_response_per_person_and_organization_is_enforced_by_the_schema(app, make_org, make_campaign):
     import datetime as dt
 

@@ -102,9 +102,11 @@ def same_name_two_iins(ctx: Context) -> sa.Select:
                     + sa.func.lower(sa.func.trim(sa.func.coalesce(Response.middle_name, ""))) + "|"
                     + sa.cast(Response.birth_date, sa.String))
     candidates = [_submitted(ctx)]
-    if ctx.persons is not None:  # only the birth dates of the people in scope can form a group with them
-        candidates.append(Response.birth_date.in_(
-            sa.select(Response.birth_date).where(_submitted(ctx), _person_scope(ctx))))
+    if ctx.persons is not None:  # only the birth dates and last names of the people in scope can form a group with
+        # them: found through the index on (campaign, birth date, lower(trim(last name))), a few rows per person
+        last_name = sa.func.lower(sa.func.trim(Response.last_name))
+        candidates.append(sa.tuple_(Response.birth_date, last_name).in_(
+            sa.select(Response.birth_date, last_name).where(_submitted(ctx), _person_scope(ctx))))
     ranked = (sa.select(Response.organization_id.label("organization_id"), Response.person_key.label("person_key"),
                         name.label("name"),
                         sa.func.dense_rank().over(partition_by=name, order_by=bytewise(Response.person_key))

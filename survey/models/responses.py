@@ -56,7 +56,8 @@ class Response(db.Model):
             name="submitted_complete",
         ),
         sa.Index("ix_responses_campaign_person", "campaign_id", "person_key"),
-        sa.Index("ix_responses_campaign_birth_date", "campaign_id", "birth_date"),  # integrity rule G3
+        # integrity rule G3 (same name and birth date under two IINs) finds a person's namesakes through it
+        sa.Index("ix_responses_campaign_birth_name", "campaign_id", "birth_date", sa.text("lower(trim(last_name))")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,6 +9,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -41,16 +42,23 @@ def find_link_by_token(token: str) -> AccessLink | None:
 def load_link(token: str) -> tuple[AccessLink, bool] | None:
     """The access link with its campaign and organization, and whether the organization is locked (signed off):
     one query, since every questionnaire page needs all of it."""
-    row = db.session.execute(
+    row = db.session.execute(_link_query(), {"token": token}).first()
+    return None if row is None else (row[0], row[1] is not None)
+
+
+@cache
+def _link_query() -> sa.Select:
+    """Built once: the hot statements of the questionnaire are bound to parameters and reused, which spares
+    building them and computing their cache key on every page."""
+    return (
         sa.select(AccessLink, OrgReport.attested_at)
         .join(AccessLink.campaign)
         .join(AccessLink.organization)
         .outerjoin(OrgReport, sa.and_(OrgReport.campaign_id == AccessLink.campaign_id,
                                       OrgReport.organization_id == AccessLink.organization_id))
         .options(contains_eager(AccessLink.campaign), contains_eager(AccessLink.organization))
-        .where(AccessLink.token == token)
-    ).first()
-    return None if row is None else (row[0], row[1] is not None)
+        .where(AccessLink.token == sa.bindparam("token"))
+    )
 
 
 def normalize_access_code(text: str) -> str:
@@ -299,8 +307,11 @@ def submit_response(response: Response) -> list[rules.FieldError]:
 def load_response(response_id: int, *, for_update: bool = False) -> Response | None:
     """A response with its subject and other-job rows (one query); ``for_update`` row-locks it on PostgreSQL so
     that two tabs save one after the other."""
-    query = (sa.select(Response).where(Response.id == response_id)
+    return db.session.scalars(_response_query(for_update), {"id": response_id}).unique().one_or_none()
+
+
+@cache
+def _response_query(for_update: bool) -> sa.Select:
+    query = (sa.select(Response).where(Response.id == sa.bindparam("id"))
              .options(joinedload(Response.subjects), joinedload(Response.other_jobs)))
-    if for_update:
-        query = query.with_for_update(of=Response)
-    return db.session.scalars(query).unique().one_or_none()
+    return query.with_for_update(of=Response) if for_update else query
