@@ -109,7 +109,7 @@ def from_environment(instance_path: str | os.PathLike) -> dict:
         "QUESTIONNAIRE_START_LIMIT": os.environ.get("QUESTIONNAIRE_START_LIMIT") or "600 per hour",
         # Person-level integrity rules after a submission: "background" (batched every few seconds) or "sync".
         "INTEGRITY_ON_SUBMIT": os.environ.get("INTEGRITY_ON_SUBMIT") or "background",
-        "INTEGRITY_BATCH_SECONDS": _env_int("INTEGRITY_BATCH_SECONDS", 5),
+        "INTEGRITY_BATCH_SECONDS": _env_int("INTEGRITY_BATCH_SECONDS", 30),
         # Where finished export files are kept for a day (default: instance/exports).
         "EXPORT_DIR": os.environ.get("EXPORT_DIR") or None,
         "BABEL_DEFAULT_LOCALE": os.environ.get("DEFAULT_LANGUAGE", "kk"),
