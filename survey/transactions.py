@@ -29,7 +29,7 @@ def _transaction_begins(connection) -> None:
 
 @event.listens_for(Engine, "before_cursor_execute")
 def _statement_sent(connection, cursor, statement, parameters, context, executemany) -> None:
-    if not connection.info.get(WROTE) and not statement.lstrip()[:6].upper() == "SELECT":
+    if not connection.info.get(WROTE) and statement.lstrip()[:6].upper() != "SELECT":
         connection.info[WROTE] = True
 
 

@@ -16,6 +16,7 @@ from survey.extensions import db
 from survey.models import AuditEvent, OrgReport, Response, RosterEntry
 from survey.questionnaire.services import check_personal_code
 from tests.conftest import TEST_HASH_KEY
+from tests.spreadsheets import xlsx_bytes
 
 
 @pytest.fixture
@@ -115,20 +116,11 @@ def test_roster_errors_keep_the_typed_values(client, post, login, setting, make_
     assert db.session.scalar(sa.select(sa.func.count()).select_from(RosterEntry)) == 1
 
 
-def xlsx(rows):
-    workbook = openpyxl.Workbook()
-    for row in rows:
-        workbook.active.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
 def test_roster_upload_is_all_or_nothing_with_row_errors(client, post, login, setting, make_iin_for):
     org, other, campaign, director = setting
     login(director)
     good = [make_iin_for(dt.date(1975, 5, d), "m") for d in (1, 2)]
-    data = xlsx([["iin", "last_name", "first_name", "middle_name", "post"],
+    data = xlsx_bytes([["iin", "last_name", "first_name", "middle_name", "post"],
                  [good[0], "Сериков", "Ерлан", None, "teacher"],
                  ["123", "Петров", "Иван", None, "Учитель"],
                  [good[1], None, "Марат", None, "janitor"],
@@ -141,12 +133,12 @@ def test_roster_upload_is_all_or_nothing_with_row_errors(client, post, login, se
     assert set(rows) == {("3", "iin"), ("4", "last_name"), ("4", "post")}
     assert db.session.scalar(sa.select(sa.func.count()).select_from(RosterEntry)) == 0
     # fixed, the same file goes in whole; the duplicate row inside the file is reported
-    data = xlsx([["iin", "last_name", "first_name", "post"], [good[0], "Сериков", "Ерлан", "Учитель"],
+    data = xlsx_bytes([["iin", "last_name", "first_name", "post"], [good[0], "Сериков", "Ерлан", "Учитель"],
                  [good[1], "Оспанов", "Марат", "teacher"], [good[0], "Сериков", "Ерлан", "teacher"]])
     response = post("/director/KZ26/roster/upload", data={"file": (io.BytesIO(data), "roster.xlsx")},
                            content_type="multipart/form-data")
     assert response.status_code == 422 and "already on row 2" in response.get_data(as_text=True)
-    data = xlsx([["iin", "last_name", "first_name", "post"], [int(good[0]), "Сериков", "Ерлан", "Учитель"],
+    data = xlsx_bytes([["iin", "last_name", "first_name", "post"], [int(good[0]), "Сериков", "Ерлан", "Учитель"],
                  [good[1], "Оспанов", "Марат", "teacher"]])
     response = post("/director/KZ26/roster/upload", data={"file": (io.BytesIO(data), "roster.xlsx")},
                            content_type="multipart/form-data")

@@ -7,7 +7,6 @@ import datetime as dt
 import io
 from decimal import Decimal
 
-import openpyxl
 import pytest
 import sqlalchemy as sa
 
@@ -16,6 +15,7 @@ from survey.models import AuditEvent, OrgReport, Response, ResponseVersion
 from survey.models.base import utcnow
 from survey.questionnaire.paper import import_responses
 from survey.registry.services import ImportRejected
+from tests.spreadsheets import xlsx_bytes
 
 HEADER = ("org_bin", "iin", "last_name", "first_name", "middle_name", "consent", "post", "basis", "contract",
           "start_date", "rate", "teaching_hours", "languages", "subjects", "other_jobs", "education_level",
@@ -129,19 +129,15 @@ def test_xlsx_with_number_cells_and_a_locked_organization(app, setup, make_user)
     org, campaign, iin_a, _ = setup
     names = list(HEADER)
     row = line(org.bin, iin_a)
-    workbook = openpyxl.Workbook()
-    workbook.active.append(names)
     typed = [int(v) if names[i] in ("iin", "teaching_hours", "graduation_year") else v for i, v in enumerate(row)]
-    workbook.active.append(typed)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    assert import_responses(campaign, buffer.getvalue(), "paper.xlsx").created == 1
+    content = xlsx_bytes([names, typed])
+    assert import_responses(campaign, content, "paper.xlsx").created == 1
     director = make_user("director", organization=org)
     db.session.add(OrgReport(campaign_id=campaign.id, organization_id=org.id, attested_at=utcnow(),
                              attested_by_id=director.id))
     db.session.flush()
     with pytest.raises(ImportRejected) as caught:
-        import_responses(campaign, buffer.getvalue(), "paper.xlsx")
+        import_responses(campaign, content, "paper.xlsx")
     assert [(e.row, e.column) for e in caught.value.errors] == [(2, "org_bin")]
     assert "locked" in str(caught.value.errors[0].message)
 

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from survey.extensions import db
 from survey.models import AuditEvent, District, Organization, Region
 from survey.registry.services import ImportRejected, import_organizations
+from tests.spreadsheets import xlsx_bytes
 
 GOOD_BIN = "940140000385"
 HEADER = "bin;name_ru;name_kk;level;ownership;region;district"
@@ -36,15 +37,6 @@ ZERO_BIN = valid_bins(1, prefix="0401400")[0]  # as a number cell it loses its l
 
 def csv_bytes(*lines: str, encoding: str = "utf-8") -> bytes:
     return ("\n".join(lines) + "\n").encode(encoding)
-
-
-def xlsx_bytes(rows: list[list]) -> bytes:
-    workbook = openpyxl.Workbook()
-    for row in rows:
-        workbook.active.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def org_count() -> int:

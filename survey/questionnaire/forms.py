@@ -6,9 +6,10 @@ thrown away by a converter and every message comes from the one rule set, in the
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -42,10 +43,15 @@ class CheckboxesField(SelectMultipleField):
         super().__init__(*args, **kwargs)
 
 
-def _choices(field: str, blank: bool = True) -> list[tuple[str, str]]:
-    lang = str(get_locale() or "ru")
-    options = [(code, cb.label(field, code, lang)) for code in cb.CODES[field]]
-    return ([("", _l("— choose —"))] if blank else []) + options
+def _choices(field: str, blank: bool = True) -> tuple[tuple[str, str], ...]:
+    return _choices_in(field, blank, str(get_locale() or "ru"))
+
+
+@lru_cache(maxsize=64)
+def _choices_in(field: str, blank: bool, lang: str) -> tuple[tuple[str, str], ...]:
+    """A codebook list as (code, label) text, built once per language (called within a request in ``lang``)."""
+    options = tuple((code, cb.label(field, code, lang)) for code in cb.CODES[field])
+    return ((("", gettext("— choose —")),) if blank else ()) + options
 
 
 def _yes_no() -> list[tuple[str, Any]]:

@@ -72,16 +72,6 @@ def find_link_by_code(text: str) -> AccessLink | None:
     return db.session.scalar(sa.select(AccessLink).where(AccessLink.code == code))
 
 
-def is_locked(campaign: Campaign, organization_id: int) -> bool:
-    """The director has signed off the organization's report: its responses are locked."""
-    attested = db.session.scalar(
-        sa.select(OrgReport.attested_at).where(
-            OrgReport.campaign_id == campaign.id, OrgReport.organization_id == organization_id
-        )
-    )
-    return attested is not None
-
-
 def rule_context(campaign: Campaign, response_or_person: Any) -> rules.RuleContext:
     return rules.RuleContext(census_date=campaign.census_date, birth_date=response_or_person.birth_date)
 

@@ -437,19 +437,26 @@ def _add_reports(result: dict[int, OrgMetrics], campaign: Campaign, organization
             item.pupils_teacher_fte = item.teacher_fte_load
 
 
-def _add_roster(result: dict[int, OrgMetrics], campaign: Campaign, organization_ids) -> None:
+def roster_counts(campaign_id: int, *where) -> sa.Select:
+    """Per organization: the roster's size and how many on it submitted a response there — CODEBOOK §7
+    ``response_rate``'s denominator and numerator, for these metrics and the progress board alike."""
     answered = sa.and_(
         Response.campaign_id == RosterEntry.campaign_id,
         Response.organization_id == RosterEntry.organization_id,
         Response.person_key == RosterEntry.person_key,
         Response.status == ResponseStatus.SUBMITTED,
     )
-    query = (
-        sa.select(RosterEntry.organization_id, sa.func.count(RosterEntry.id), sa.func.count(Response.id))
+    return (
+        sa.select(RosterEntry.organization_id.label("organization_id"), sa.func.count(RosterEntry.id).label("roster"),
+                  sa.func.count(Response.id).label("responding"))
         .outerjoin(Response, answered)
-        .where(RosterEntry.campaign_id == campaign.id, *_org_filter(RosterEntry.organization_id, organization_ids))
+        .where(RosterEntry.campaign_id == campaign_id, *where)
         .group_by(RosterEntry.organization_id)
     )
+
+
+def _add_roster(result: dict[int, OrgMetrics], campaign: Campaign, organization_ids) -> None:
+    query = roster_counts(campaign.id, *_org_filter(RosterEntry.organization_id, organization_ids))
     for org_id, size, responding in _rows(query):
         if org_id in result:
             result[org_id].roster_size = size

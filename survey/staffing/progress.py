@@ -13,11 +13,11 @@ import sqlalchemy as sa
 
 from ..auth.scope import visible_organization_ids
 from ..campaigns.services import taking_part_filter
-from ..codebook import ResponseStatus
+from ..codebook import ResponseStatus, Severity
 from ..extensions import db
-from ..codebook import Severity
 from ..integrity.queries import ACTIVE
 from ..models import Campaign, District, Flag, OrgReport, Organization, Region, Response, RosterEntry, User
+from .metrics import roster_counts
 
 GRAINS = ("region", "district", "organization")
 SORTS = ("name", "organizations", "responses", "roster", "rate")
@@ -109,17 +109,7 @@ def progress_board(user: User, campaign: Campaign, *, level: str | None = None, 
         .group_by(Response.organization_id)
         .subquery()
     )
-    answered = sa.and_(Response.campaign_id == RosterEntry.campaign_id,
-                       Response.organization_id == RosterEntry.organization_id,
-                       Response.person_key == RosterEntry.person_key, Response.status == ResponseStatus.SUBMITTED)
-    roster = (
-        sa.select(RosterEntry.organization_id.label("organization_id"), sa.func.count().label("roster"),
-                  sa.func.count(Response.id).label("responding"))
-        .outerjoin(Response, answered)
-        .where(RosterEntry.campaign_id == campaign.id, RosterEntry.organization_id.in_(chosen))
-        .group_by(RosterEntry.organization_id)
-        .subquery()
-    )
+    roster = roster_counts(campaign.id, RosterEntry.organization_id.in_(chosen)).subquery()
     signed = (
         sa.select(OrgReport.organization_id.label("organization_id"))
         .where(OrgReport.campaign_id == campaign.id, OrgReport.attested_at.is_not(None),
