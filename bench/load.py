@@ -107,8 +107,9 @@ def main() -> None:
 def ensure_database(args, env) -> None:
     import sqlalchemy as sa
 
-    server, name = args.database_url.rsplit("/", 1)
-    engine = sa.create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
+    url = sa.engine.make_url(args.database_url)  # also a Unix socket: postgresql+psycopg://user@/name?host=/dir
+    name = url.database
+    engine = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
         if not connection.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
             connection.exec_driver_sql(f'CREATE DATABASE "{name}"')

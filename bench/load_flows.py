@@ -61,7 +61,8 @@ class Http:
         self.client = client
         self.headers: dict[str, str] = {}  # sent with every request (e.g. the simulated phone's X-Forwarded-For)
 
-    def _send(self, method: str, url: str, name: str, expect: int, goes_to: str | None = None, **kwargs):
+    def _send(self, method: str, url: str, name: str, expect: int, goes_to: str | None = None,
+              shows: str | None = None, **kwargs):
         problem = None
         kwargs.setdefault("headers", self.headers)
         with self.client.request(method, url, name=name, catch_response=True, allow_redirects=False,
@@ -71,6 +72,8 @@ class Http:
                 problem = f"HTTP {response.status_code}, expected {expect}"
             elif goes_to is not None and not location.split("?")[0].endswith(goes_to):
                 problem = f"redirected to {location!r}, expected {goes_to}"
+            elif shows is not None and f'data-page-url="{shows}"' not in (response.text or ""):
+                problem = f"the answer is not the page of {shows}"
             if problem:
                 response.failure(problem)
             else:
@@ -82,12 +85,14 @@ class Http:
     def get(self, url: str, *, name: str, expect: int = 200):
         return self._send("GET", url, name, expect)
 
-    def post(self, url: str, data: dict[str, Any], *, name: str, expect: int = 302, goes_to: str | None = None):
-        """POST a form; with ``goes_to`` the answer must be a redirect to that path."""
+    def post(self, url: str, data: dict[str, Any], *, name: str, expect: int = 302, goes_to: str | None = None,
+             shows: str | None = None):
+        """POST a form; with ``goes_to`` the answer must be a redirect to that path, with ``shows`` (and expect=200)
+        the page of that address sent as the answer (a saved questionnaire step answers with the next page)."""
         from urllib.parse import urlencode
 
         body = urlencode(data, doseq=True)  # list values (check boxes) as repeated fields
-        return self._send("POST", url, name, expect, goes_to, data=body,
+        return self._send("POST", url, name, expect, goes_to, shows, data=body,
                           headers={**self.headers, "Content-Type": "application/x-www-form-urlencoded"})
 
 
@@ -182,9 +187,9 @@ STEP_ANSWERS = {
 
 class QuestionnaireFlow(Flow):
     """Teachers, each on a phone of their own (own cookies, own address behind the proxy), answer the questionnaire
-    of their school again and again with new IINs: identity (IIN → birth date shown → confirmed), the four steps,
-    the final submit. Every POST that completes one of these six is a step; GETs of the pages count as their own
-    requests. The birth dates in ``prepare`` make every rule pass (graduation 2007, 16 years of experience)."""
+    of their school again and again with new IINs: identity (IIN → birth date shown → confirmed, answered with the
+    personal code page), the four steps (each answered with the next page), the final submit. Every POST that
+    completes one of these six is a step; GETs of pages count as their own requests. The birth dates in ``prepare`` make every rule pass (graduation 2007, 16 years of experience)."""
 
     name = "questionnaire"
 
@@ -221,6 +226,7 @@ class QuestionnaireFlow(Flow):
         http.headers["X-Forwarded-For"] = params["address"]
         self.iins = iter(params["iins"])
         self.stage = 0  # 0: identity, 1–4: the steps, 5: the final submit
+        self.page = ""  # the last page received: a saved step answers with the next one, the form to fill
 
     def step(self, http: Http, params: dict[str, Any]) -> None:
         base = f"/q/{params['token']}"
@@ -230,16 +236,18 @@ class QuestionnaireFlow(Flow):
                     "iin": next(self.iins), "last_name": "Сейітова", "first_name": "Әйгерім", "middle_name": "",
                     "consent": "y"}
             http.post(f"{base}/start", form, name="questionnaire: identity", expect=200)  # the confirmation page
-            http.post(f"{base}/start", {**form, "confirmed": "yes"}, name=f"{self.name}: step", goes_to="/code")
-            http.get(f"{base}/code", name="questionnaire: personal code page")
+            http.post(f"{base}/start", {**form, "confirmed": "yes"}, name=f"{self.name}: step", expect=200,
+                      shows=f"{base}/code")  # the personal code page
         elif self.stage <= 4:
             url = f"{base}/step/{self.stage}"
-            page = http.get(url, name="questionnaire: step page")
-            http.post(url, {**STEP_ANSWERS[self.stage], "action": "next", "csrf_token": csrf_token(page.text)},
-                      name=f"{self.name}: step", goes_to=f"/step/{self.stage + 1}" if self.stage < 4 else "/review")
-        else:
-            page = http.get(f"{base}/review", name="questionnaire: review page")
-            http.post(f"{base}/review", {"csrf_token": csrf_token(page.text)}, name=f"{self.name}: step",
+            if self.stage == 1:  # the teacher follows the code page's link to step 1
+                self.page = http.get(url, name="questionnaire: step page").text
+            self.page = http.post(url, {**STEP_ANSWERS[self.stage], "action": "next",
+                                        "csrf_token": csrf_token(self.page)}, name=f"{self.name}: step",
+                                  expect=200, shows=f"{base}/step/{self.stage + 1}" if self.stage < 4
+                                  else f"{base}/review").text
+        else:  # the review page came as the answer to step 4
+            http.post(f"{base}/review", {"csrf_token": csrf_token(self.page)}, name=f"{self.name}: step",
                       goes_to="/done")
         self.stage = (self.stage + 1) % 6
 

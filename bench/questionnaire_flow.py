@@ -2,10 +2,10 @@
 
 The load benchmark (bench/load.py) says how many steps per second the machine serves; this says where each
 request's time goes, so that a change to the questionnaire can be judged on a quiet or a noisy machine alike. It
-runs the same requests as bench/load.py's questionnaire flow (identity, confirmation, personal code, four steps,
-review, submit), for new people at one organization of the benchmark database, and prints for each request the
-median wall time, the median CPU time of this process (the app's own Python, without PostgreSQL's) and the number
-of SQL statements.
+runs the same requests as bench/load.py's questionnaire flow (identity, confirmation answered with the personal
+code page, step 1's page, four steps each answered with the next page, submit), for new people at one organization
+of the benchmark database, and prints for each request the median wall time, the median CPU time of this process
+(the app's own Python, without PostgreSQL's) and the number of SQL statements.
 
     DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench_proof \\
         .venv/bin/python bench/questionnaire_flow.py [--people 30] [--rounds 3]
@@ -65,13 +65,11 @@ def questionnaire(record, client, token: str, iin: str) -> None:
     form = {"csrf_token": csrf_token(page), "nonce": NONCE_RE.search(page).group(1), "iin": iin,
             "last_name": "Сейітова", "first_name": "Әйгерім", "middle_name": "", "consent": "y"}
     record(client, "identity", "POST", f"{base}/start", form)
-    record(client, "confirmation", "POST", f"{base}/start", {**form, "confirmed": "yes"}, expect=302)
-    record(client, "personal code page", "GET", f"{base}/code")
-    for number in range(1, 5):
-        page = record(client, f"step {number} page", "GET", f"{base}/step/{number}")
-        record(client, f"step {number}", "POST", f"{base}/step/{number}",
-               {**STEP_ANSWERS[number], "action": "next", "csrf_token": csrf_token(page)}, expect=302)
-    page = record(client, "review page", "GET", f"{base}/review")
+    record(client, "confirmation", "POST", f"{base}/start", {**form, "confirmed": "yes"})  # → the code page
+    page = record(client, "step 1 page", "GET", f"{base}/step/1")
+    for number in range(1, 5):  # each saved step answers with the next page (the review after the fourth)
+        page = record(client, f"step {number}", "POST", f"{base}/step/{number}",
+                      {**STEP_ANSWERS[number], "action": "next", "csrf_token": csrf_token(page)})
     record(client, "submit", "POST", f"{base}/review", {"csrf_token": csrf_token(page)}, expect=302)
 
 

@@ -45,7 +45,7 @@ def test_database_gone_during_a_step_keeps_the_answers_and_writes_nothing(client
         data.setdefault(key, []).append(value)
     data["csrf_token"] = [token]
     again = client.post(f"/q/{link.token}/step/1", data=data)
-    assert again.status_code == 302, again.get_data(as_text=True)[:2000]
+    assert again.status_code == 200 and f'data-page-url="/q/{link.token}/step/2"' in again.get_data(as_text=True)
     response = db.session.scalars(sa.select(Response)).one()
     assert (response.teaching_hours, response.languages) == (20, "kk;ru")
 

@@ -74,17 +74,25 @@ def start(client, link, iin, names=None, lang="en"):
     confirm = client.post(f"/q/{link.token}/start", data=data)
     assert confirm.status_code == 200, confirm.get_data(as_text=True)
     reply = client.post(f"/q/{link.token}/start", data={**data, "confirmed": "yes"})
-    assert reply.status_code == 302, reply.get_data(as_text=True)
-    if not reply.headers["Location"].endswith("/code"):
+    if reply.status_code == 302:  # this person has a questionnaire here already: the resume page
+        assert reply.headers["Location"].endswith("/resume")
         return None
-    page = client.get(reply.headers["Location"]).get_data(as_text=True)
+    assert reply.status_code == 200, reply.get_data(as_text=True)
+    page = reply.get_data(as_text=True)  # the code page itself, at its own address, shown once
+    assert f'data-page-url="/q/{link.token}/code"' in page and reply.headers["Cache-Control"] == "no-store"
     return re.search(r'class="personal-code"[^>]*><strong>([A-Z0-9-]+)<', page).group(1)
+
+
+def shows_page(reply, url):
+    """A saved step answers with the following page, which names its own address."""
+    return reply.status_code == 200 and f'data-page-url="{url}"' in reply.get_data(as_text=True)
 
 
 def fill_all(client, link):
     for number, data in STEP_DATA.items():
         reply = post(client, f"/q/{link.token}/step/{number}", {**data, "action": "next"})
-        assert reply.status_code == 302, reply.get_data(as_text=True)[:3000]
+        following = f"/q/{link.token}/step/{number + 1}" if number < 4 else f"/q/{link.token}/review"
+        assert shows_page(reply, following), reply.get_data(as_text=True)[:3000]
     return post(client, f"/q/{link.token}/review", {})
 
 
@@ -127,6 +135,20 @@ def test_a_teacher_completes_the_questionnaire_in_kazakh(client, link, make_iin_
     assert services.check_personal_code(response, code.lower().replace("-", " "))
     assert response.personal_code_hash.startswith("$argon2")
     assert "Рақмет" in client.get(f"/q/{link.token}/done").get_data(as_text=True)
+
+
+def test_a_saved_step_answers_with_the_next_page_at_its_own_address(client, link, make_iin_for):
+    """One round trip per step: the answer to a saved step is the next page, which names its own address for the
+    address bar (questionnaire.js) and the language switch, and is never cached."""
+    start(client, link, make_iin_for(BIRTH, "f"))
+    reply = post(client, f"/q/{link.token}/step/1", {**EMPLOYMENT, "action": "next"})
+    page = reply.get_data(as_text=True)
+    assert shows_page(reply, f"/q/{link.token}/step/2") and reply.headers["Cache-Control"] == "no-store"
+    assert f'action="/q/{link.token}/step/2"' in page  # the form posts to step 2
+    assert f"/lang/ru?next=/q/{link.token}/step/2" in page  # switching language stays on step 2
+    assert the_response().current_step == 2
+    # a page fetched by its own address names none (nothing to put in the address bar)
+    assert "data-page-url" not in client.get(f"/q/{link.token}/step/2").get_data(as_text=True)
 
 
 def test_the_iin_is_never_stored(client, link, make_iin_for):
@@ -223,7 +245,7 @@ def test_edit_after_submit_keeps_the_history(client, link, make_iin_for):
     fill_all(client, link)
     reply = post(client, f"/q/{link.token}/step/3", {**EDUCATION, "category": "master", "category_year": "2025",
                                                        "action": "next"})
-    assert reply.status_code == 302
+    assert shows_page(reply, f"/q/{link.token}/step/4") and "Your changes are saved." in reply.get_data(as_text=True)
     response = the_response()
     assert (response.category, response.category_year, response.version) == ("master", 2025, 2)
     version = db.session.scalars(sa.select(ResponseVersion)).one()
@@ -274,9 +296,14 @@ def test_a_double_click_shows_a_working_code_and_makes_one_response(client, link
             "nonce": "same-form", "confirmed": "yes"}
     first = client.post(f"/q/{link.token}/start", data=data)
     second = client.post(f"/q/{link.token}/start", data=data)
-    assert first.headers["Location"].endswith("/code") and second.headers["Location"].endswith("/code")
-    code = re.search(r"<strong>([A-Z0-9-]+)</strong>", client.get(f"/q/{link.token}/code").get_data(as_text=True))
+    assert first.status_code == second.status_code == 200
+    code = re.search(r"<strong>([A-Z0-9-]+)</strong>", second.get_data(as_text=True))  # the page the browser shows
     assert services.check_personal_code(the_response(), code.group(1))
+    # the code is in that answer only: not in the cookie, and its address now leads on to the questionnaire
+    app = client.application
+    stored = app.session_interface.get_signing_serializer(app).loads(client.get_cookie("session").value)
+    assert stored.get("questionnaire") and code.group(1) not in str(stored)
+    assert client.get(f"/q/{link.token}/code").headers["Location"].endswith("/step/1")
 
 
 def test_wrong_codes_are_refused_audited_and_rate_limited(client, link, make_iin_for):

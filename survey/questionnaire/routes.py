@@ -190,10 +190,13 @@ def start_response(token: str):
         audit.record("response.start", actor="teacher", target=started.response,
                      details={"organization_id": link.organization_id})
     response_id = started.response.id
+    # The code is shown in this answer and nowhere else (never in the session cookie, which is signed, not
+    # encrypted); rendered before the commit, which expires the rows the page reads.
+    page = _render_at(url_for("questionnaire.show_code", token=token), "questionnaire/code.html", link=link,
+                      response=started.response, code=started.code)
     db.session.commit()
     _authorize(response_id)
-    session["questionnaire_code"] = started.code
-    return redirect(url_for("questionnaire.show_code", token=token))
+    return page
 
 
 def _proved_person(link: AccessLink, person_key: str) -> bool:
@@ -209,12 +212,20 @@ class _NoBirth:
 
 @bp.get("/<token>/code")
 def show_code(token: str):
+    """The address of the personal code page. The code itself was shown once, in the answer to the confirmation:
+    coming back here (reload, back) leads on to the questionnaire."""
     link = _load_link(token)
     response = _current_response(link)
-    code = session.pop("questionnaire_code", None)
-    if code is None:
-        return redirect(url_for("questionnaire.edit_step", token=token, number=response.current_step))
-    page = make_response(render_template("questionnaire/code.html", link=link, response=response, code=code))
+    return redirect(url_for("questionnaire.edit_step", token=token, number=response.current_step))
+
+
+def _render_at(url: str, template: str, **context):
+    """A page sent in answer to a POST that belongs at another address: one round trip instead of a redirect and
+    a GET, which counts on a phone. ``url`` is the page's own address: questionnaire.js puts it in the address
+    bar, so that reload and back fetch it with a GET, and the language switch returns to it. Never cached: it may
+    hold the personal code or answers."""
+    g.page_url = url
+    page = make_response(render_template(template, **context))
     page.headers["Cache-Control"] = "no-store"
     return page
 
@@ -278,8 +289,7 @@ def edit_step(token: str, number: int):
         return redirect(_step_url(token, reachable))
     context = {"link": link, "response": response, "step": step, "nav": _nav(response)}
     if request.method == "GET":
-        form = build_step_form(step, services.step_raw(response, step))
-        return render_template("questionnaire/step.html", form=form, **context)
+        return render_template("questionnaire/step.html", **_step_page(link, response, step))
 
     action = request.form.get("action", "next")
     if action not in ("next", "save", "later", "add_subject", "add_job"):
@@ -292,6 +302,11 @@ def edit_step(token: str, number: int):
     result = services.save_step(response, step, form_raw(form), final=action in ("next", "save"))
     submitted = response.status == ResponseStatus.SUBMITTED  # read before the commit expires the rows
     ids = (link.campaign_id, link.organization_id)
+    following = None
+    if result.ok and action in ("next", "save"):
+        if submitted:
+            flash(_("Your changes are saved."), "info")
+        following = _following_page(link, response, number + 1)  # before the commit expires what it shows
     try:
         db.session.commit()
     except IntegrityError:  # another tab saved a new version at the same moment
@@ -308,8 +323,21 @@ def edit_step(token: str, number: int):
         return render_template("questionnaire/step.html", form=form, **context), 422
     if submitted:
         _check_integrity(*ids)
-        flash(_("Your changes are saved."), "info")
-    return redirect(_step_url(token, number + 1))
+    return following
+
+
+def _step_page(link: AccessLink, response: Response, step) -> dict:
+    """What step.html shows of a step: the form filled from the stored answers."""
+    return {"form": build_step_form(step, services.step_raw(response, step)), "link": link, "response": response,
+            "step": step, "nav": _nav(response)}
+
+
+def _following_page(link: AccessLink, response: Response, number: int):
+    """The page after a saved step (the next step, or the review after the last), sent as the answer."""
+    url = _step_url(link.token, number)
+    if number >= REVIEW_STEP:
+        return _render_at(url, "questionnaire/review.html", **_review_page(link, response, []))
+    return _render_at(url, "questionnaire/step.html", **_step_page(link, response, BY_NUMBER[number]))
 
 
 @bp.route("/<token>/about", methods=["GET", "POST"])
@@ -345,13 +373,17 @@ def show_review(token: str):
 
 
 def _render_review(link: AccessLink, response: Response, errors: list, status: int = 200):
+    return render_template("questionnaire/review.html", **_review_page(link, response, errors)), status
+
+
+def _review_page(link: AccessLink, response: Response, errors: list) -> dict:
+    """What review.html shows: every answer in words, and the rules' errors grouped by step."""
     grouped = {}
     for error in errors:
         grouped.setdefault(step_of_field(error.field), []).append(error)
     shown = shown_values(services.stored_values(response), str(get_locale()))
-    return render_template("questionnaire/review.html", link=link, response=response, form=SubmitForm(),
-                           shown=shown, field_labels=field_labels(), steps=STEPS, nav=_nav(response),
-                           errors=grouped), status
+    return {"link": link, "response": response, "form": SubmitForm(), "shown": shown, "field_labels": field_labels(),
+            "steps": STEPS, "nav": _nav(response), "errors": grouped}
 
 
 @bp.post("/<token>/review")

@@ -1,6 +1,10 @@
 /* Progressive help for the questionnaire; every page works without it. No inline script (CSP). */
 (function () {
   "use strict";
+  /* A page sent in answer to a saved step belongs at the next step's address: show that address, so that reload
+     and back ask for the page again instead of sending the form a second time. */
+  var own = document.body.getAttribute("data-page-url");
+  if (own && window.history && window.history.replaceState) { window.history.replaceState(null, "", own); }
   function valueOf(form, name) {
     var checked = form.querySelector('input[name="' + name + '"]:checked');
     if (checked) { return checked.value; }
