@@ -189,7 +189,8 @@ class QuestionnaireFlow(Flow):
     """Teachers, each on a phone of their own (own cookies, own address behind the proxy), answer the questionnaire
     of their school again and again with new IINs: identity (IIN → birth date shown → confirmed, answered with the
     personal code page), the four steps (each answered with the next page), the final submit. Every POST that
-    completes one of these six is a step; GETs of pages count as their own requests. The birth dates in ``prepare`` make every rule pass (graduation 2007, 16 years of experience)."""
+    completes one of these six is a step; GETs of pages count as their own requests. The birth dates in
+    ``prepare`` make every rule pass (graduation 2007, 16 years of experience)."""
 
     name = "questionnaire"
 

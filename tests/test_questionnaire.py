@@ -402,6 +402,16 @@ def test_personal_sections_are_prefilled_at_a_second_organization(client, link, 
     start(stranger, third, iin)
     assert db.session.scalar(sa.select(Response).where(Response.organization_id == third_org.id)).draft_data[
         "steps"] == {}
+    # nor does the browser that proved the first person, for a second person with answers elsewhere (a phone
+    # shared in the staff room)
+    colleague = make_iin_for(dt.date(1979, 3, 4), "m")
+    own_phone = type(client)(client.application, client.response_wrapper, use_cookies=True)
+    start(own_phone, second, colleague)
+    fill_all(own_phone, second)
+    start(client, third, colleague)
+    other = db.session.scalar(sa.select(Response).where(Response.organization_id == third_org.id,
+                                                        Response.sex == "m"))
+    assert other is not None and other.draft_data["steps"] == {}
 
 
 def test_qr_code_and_access_sheet(client, link):

@@ -202,8 +202,7 @@ def start_response(token: str):
 def _proved_person(link: AccessLink, person_key: str) -> bool:
     """This browser holds a fresh proof for the same person in the same campaign (at another organization)."""
     rid = _proved_response_id()
-    earlier = db.session.get(Response, rid) if rid is not None else None
-    return earlier is not None and earlier.campaign_id == link.campaign_id and earlier.person_key == person_key
+    return rid is not None and services.is_response_of(rid, link.campaign_id, person_key)
 
 
 class _NoBirth:

@@ -76,6 +76,12 @@ def rule_context(campaign: Campaign, response_or_person: Any) -> rules.RuleConte
     return rules.RuleContext(census_date=campaign.census_date, birth_date=response_or_person.birth_date)
 
 
+def is_response_of(response_id: int, campaign_id: int, person_key: str) -> bool:
+    """Whether the response is this person's in this campaign (a look at two columns, not a load of the row)."""
+    return db.session.scalar(sa.select(Response.id).where(
+        Response.id == response_id, Response.campaign_id == campaign_id, Response.person_key == person_key)) is not None
+
+
 def find_response(campaign_id: int, organization_id: int, person_key: str) -> Response | None:
     return db.session.scalar(
         sa.select(Response).where(
