@@ -142,6 +142,17 @@ def test_xlsx_with_number_cells_and_a_locked_organization(app, setup, make_user)
     assert "locked" in str(caught.value.errors[0].message)
 
 
+def test_an_organization_outside_the_campaigns_regions_is_refused(app, setup, make_org, make_campaign):
+    org, _, iin_a, iin_b = setup  # in Алматы
+    other = make_org(region="Абай", district="Семей")
+    pilot = make_campaign(code="PILOT-ABAI", regions=[other.district.region])
+    with pytest.raises(ImportRejected) as caught:
+        import_responses(pilot, csv(line(other.bin, iin_a), line(org.bin, iin_b)))
+    assert [(e.row, e.column) for e in caught.value.errors] == [(3, "org_bin")]
+    assert "does not take part" in str(caught.value.errors[0].message)
+    assert import_responses(pilot, csv(line(other.bin, iin_a))).created == 1
+
+
 def test_missing_columns_and_files_that_are_not_tables(app, setup):
     _, campaign, _, _ = setup
     with pytest.raises(ImportRejected) as caught:

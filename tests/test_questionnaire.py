@@ -306,6 +306,22 @@ def test_a_double_click_shows_a_working_code_and_makes_one_response(client, link
     assert client.get(f"/q/{link.token}/code").headers["Location"].endswith("/step/1")
 
 
+def test_a_form_without_its_nonce_is_never_taken_for_a_repeat(client, link, make_iin_for):
+    """A repeat of the same form (same nonce) shows a fresh code; a post without a nonce is no repeat, even when
+    the first one came without one too: knowing a colleague's IIN and names gives no code."""
+    iin = make_iin_for()
+    client.get("/lang/en")
+    data = {"csrf_token": csrf(client.get(f"/q/{link.token}/start")), "iin": iin, "last_name": "Ким",
+            "first_name": "Анна", "consent": "y", "nonce": "", "confirmed": "yes"}
+    assert client.post(f"/q/{link.token}/start", data=data).status_code == 200  # the code page
+    intruder = type(client)(client.application, client.response_wrapper, use_cookies=True)
+    intruder.get("/lang/en")
+    reply = intruder.post(f"/q/{link.token}/start", data={**data, "csrf_token": csrf(intruder.get(
+        f"/q/{link.token}/start"))})
+    assert reply.status_code == 302 and reply.headers["Location"].endswith("/resume")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 1
+
+
 def test_wrong_codes_are_refused_audited_and_rate_limited(client, link, make_iin_for):
     iin = make_iin_for()
     start(client, link, iin)

@@ -104,6 +104,13 @@ def taking_part(campaign: Campaign) -> sa.Select:
     return sa.select(Organization.id).where(taking_part_filter(campaign))
 
 
+def takes_part(campaign: Campaign, organization: Organization) -> bool:
+    """Whether the campaign covers the organization: ``taking_part_filter`` for one organization already loaded."""
+    region_ids = {region.id for region in campaign.regions}
+    return organization.level in campaign.level_list and (
+        not region_ids or organization.district.region_id in region_ids)
+
+
 def ensure_access_links(campaign: Campaign) -> int:
     """Create missing access links for the organizations taking part in the campaign, in one pass."""
     have = sa.select(AccessLink.organization_id).where(AccessLink.campaign_id == campaign.id)

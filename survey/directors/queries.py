@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask_babel import format_percent
+from sqlalchemy.orm import selectinload
 
 from .. import codebook as cb
+from ..campaigns.services import takes_part
 from ..charts import Bar, bar_chart, pyramid
 from ..codebook import ResponseStatus
 from ..extensions import db
@@ -102,11 +104,13 @@ def staff_responses(campaign: Campaign, organization: Organization) -> list[Pers
 
 
 def campaigns_for(organization: Organization) -> list[Campaign]:
-    """Campaigns this organization takes part in (by level), newest first; drafts are not shown to directors."""
+    """Campaigns this organization takes part in (by level and region), newest first; drafts are not shown to
+    directors."""
     campaigns = db.session.scalars(
-        sa.select(Campaign).where(Campaign.status != "draft").order_by(Campaign.census_date.desc(), Campaign.id.desc())
+        sa.select(Campaign).where(Campaign.status != "draft").options(selectinload(Campaign.regions))
+        .order_by(Campaign.census_date.desc(), Campaign.id.desc())
     ).all()
-    return [c for c in campaigns if organization.level.value in c.level_list]
+    return [c for c in campaigns if takes_part(c, organization)]
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from .. import codebook as cb
 from ..auth.scope import ADMIN_ROLES, get_organization_or_404, roles_required
+from ..campaigns.services import takes_part
 from ..codebook import Role
 from ..extensions import db
 from ..models import Campaign, Organization, Response, RosterEntry
@@ -34,8 +35,9 @@ def _lang() -> str:
 
 
 def _campaign_for(organization: Organization, code: str) -> Campaign:
+    """The campaign of the code, when it is under way and covers the organization (its level and region)."""
     campaign = db.session.scalar(sa.select(Campaign).where(Campaign.code == code))
-    if campaign is None or campaign.status == "draft" or organization.level.value not in campaign.level_list:
+    if campaign is None or campaign.status == "draft" or not takes_part(campaign, organization):
         abort(404)
     return campaign
 

@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from .. import codebook as cb
 from .. import rules
+from ..campaigns.services import takes_part
 from ..codebook import ResponseStatus
 from ..domain import hash_iin, normalize_id, parse_iin
 from ..extensions import db
@@ -112,7 +113,8 @@ def _validate(campaign: Campaign, table_rows: Iterable[tuple[int, dict[str, Any]
     organizations = {
         org.bin: org
         for start in range(0, len(bins), CHUNK)
-        for org in db.session.scalars(sa.select(Organization).where(Organization.bin.in_(bins[start:start + CHUNK])))
+        for org in db.session.scalars(sa.select(Organization).options(joinedload(Organization.district))
+                                      .where(Organization.bin.in_(bins[start:start + CHUNK])))
     }
     locked = set(db.session.scalars(sa.select(OrgReport.organization_id).where(
         OrgReport.campaign_id == campaign.id, OrgReport.attested_at.is_not(None))))
@@ -124,7 +126,7 @@ def _validate(campaign: Campaign, table_rows: Iterable[tuple[int, dict[str, Any]
         organization = organizations.get(normalize_id(raw.get("org_bin")))
         if organization is None:
             errors.append(RowError(number, "org_bin", _l("no organization in the registry has this BIN")))
-        elif organization.level not in campaign.level_list:
+        elif not takes_part(campaign, organization):
             errors.append(RowError(number, "org_bin", _l("this organization does not take part in the campaign")))
         elif organization.id in locked:
             errors.append(RowError(number, "org_bin", _l("the director has signed off this organization: its "

@@ -248,7 +248,8 @@ def start_response(link: AccessLink, person: Person, names: Mapping[str, Any], n
             existing = find_response(link.campaign_id, link.organization_id, person.person_key)
             if existing is None:  # pragma: no cover - the row that won the race is gone again
                 raise
-    if (existing.draft_data or {}).get("nonce") == nonce and existing.status == ResponseStatus.DRAFT:
+    # an empty nonce never matches: a form posted without one (not by this app's page) proves no repeat
+    if nonce and (existing.draft_data or {}).get("nonce") == nonce and existing.status == ResponseStatus.DRAFT:
         return Started(existing, False, set_personal_code(existing))
     return Started(existing, False, None)
 
