@@ -15,6 +15,8 @@ What it does, in order:
 3. Starts `gunicorn -w 4` on a free port of 127.0.0.1, runs locust headless against it (all users at once, no think
    time, at most --run-time seconds and --max-steps completed steps), stops gunicorn; then the same with
    bench/bare_app.py and the bare_insert flow.
+   Each run then deletes the rows it added (responses, audit events, flags...), so that every run meets the
+   database as the demo left it and runs stay comparable.
 4. Prints, per named request, the count, errors, throughput and p50/p99 latency, then the steps per second of the
    flow, the bare inserts per second and their ratio.
 
@@ -48,7 +50,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH))
 
 # App and database on one machine, as on this one: over PostgreSQL's Unix socket when it has one (it spares both
-# sides the loopback TCP stack on every statement, about 5-8 % of the questionnaire's throughput here), else TCP.
+# sides the loopback TCP stack on every statement: 3-13 % more questionnaire steps here, back to back), else TCP.
 SOCKET_DIR = Path("/var/run/postgresql")
 TCP_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_proof"
 DEFAULT_URL = (f"postgresql+psycopg://postgres@/bench_proof?host={SOCKET_DIR}"
@@ -106,7 +108,11 @@ def main() -> None:
             params_file.write_text(json.dumps(params), encoding="utf-8")
             print(f"== {flow_name}: {args.users} users, gunicorn -w {args.workers}, "
                   f"at most {args.run_time} s or {args.max_steps} steps", flush=True)
-            results[flow_name] = run_target(args, env, locust_python, flow_name, command, cwd, params_file, tmp)
+            marks = high_water_marks(app)
+            try:
+                results[flow_name] = run_target(args, env, locust_python, flow_name, command, cwd, params_file, tmp)
+            finally:
+                undo_rows(app, marks)
             print_rows(*results[flow_name])
         summarize(args, results)
 
@@ -151,6 +157,32 @@ def create_bare_table(app) -> None:
 
     with app.app_context(), db.engine.begin() as connection:
         connection.exec_driver_sql(CREATE_TABLE)
+
+
+# Rows a run adds. Each run removes its own afterwards, so that every run meets the database as the demo left it:
+# otherwise the same few schools gain a thousand questionnaires a minute, and each run is slower than the last
+# (their integrity checks and look-ups grow with them). Responses take their subjects, jobs and versions along.
+RUN_TABLES = ("responses", "audit_events", "flags", "roster_entries", "vacancies", "export_jobs")
+
+
+def high_water_marks(app) -> dict[str, int]:
+    from survey.extensions import db
+
+    with app.app_context(), db.engine.connect() as connection:
+        return {table: connection.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {table}").scalar()
+                for table in RUN_TABLES}
+
+
+def undo_rows(app, marks: dict[str, int]) -> None:
+    from bare_app import TABLE
+
+    from survey.extensions import db
+
+    with app.app_context(), db.engine.begin() as connection:
+        for table, mark in marks.items():
+            connection.exec_driver_sql(f"DELETE FROM {table} WHERE id > %(mark)s", {"mark": mark})
+        if connection.exec_driver_sql(f"SELECT to_regclass('{TABLE}')").scalar() is not None:
+            connection.exec_driver_sql(f"TRUNCATE {TABLE}")
 
 
 def free_port() -> int:
