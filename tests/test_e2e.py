@@ -107,7 +107,12 @@ def test_teacher_in_kazakh_on_a_phone_meets_an_error_leaves_resumes_and_submits(
     page.fill("[name=subjects-1-hours]", "8")
     page.select_option("[name=subjects-1-language]", "kk")
     next_step(page)
-    assert "/step/2" in page.url
+    assert "/step/2" in page.url  # the saved step answered with step 2, whose address the script put in the bar
+    version = db.session.scalar(sa.select(Response.updated_at))
+    page.reload()  # a plain GET of step 2: nothing is sent again
+    assert "/step/2" in page.url and page.locator("form[action$='/step/2']").count() == 1
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(Response.updated_at)) == version
     page.close()  # the teacher leaves
 
     page = phone.new_page()
