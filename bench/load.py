@@ -87,6 +87,10 @@ def main() -> None:
         sys.exit("the load benchmark runs on PostgreSQL: give --database-url postgresql+psycopg://...")
 
     env = {**os.environ, "DATABASE_URL": args.database_url, "SIGN_IN_RATE_LIMIT": "1000000 per minute",
+           # as in production: rate limits and the integrity queue shared by the workers in Redis (the simulated
+           # phones start a questionnaire a second each, far over the per-address limit meant for a staff room)
+           "REDIS_URL": os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0",
+           "QUESTIONNAIRE_START_LIMIT": "1000000 per hour",
            "TRUSTED_PROXIES": "1",  # as behind nginx: each simulated phone has its own X-Forwarded-For address
            "PYTHONUNBUFFERED": "1"}
     os.environ.update(env)

@@ -9,15 +9,24 @@ signals for reviewers, who read them hours later, and a 5-second interval cost a
 throughput on two cores (bench/load.py). ``INTEGRITY_ON_SUBMIT = "sync"`` runs them inside the request instead
 (tests use it; so can a small installation). Whatever a stopped process still had pending is caught by the next
 full run (``flask survey check`` or the console's button), which looks at everything anyway.
+
+With ``REDIS_URL`` (production) the organizations wait in one Redis set that every worker of every server feeds,
+and in each interval only the worker that takes a short Redis lock first runs the pass, for all of them: without
+it, each of gunicorn's workers ran its own pass for mostly the same schools (four passes instead of one), and a
+restarted worker lost what it held.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
 import threading
 import time
 
 from flask import Flask, current_app
+from redis import Redis
+from redis.exceptions import RedisError
 
 from ..extensions import db
 from ..models import Campaign
@@ -35,18 +44,23 @@ def request_checks(campaign_id: int, organization_id: int) -> None:
     if current_app.config.get("INTEGRITY_ON_SUBMIT", "background") == "sync":
         run_checks(db.session.get(Campaign, campaign_id), [organization_id], rules=SUBMISSION_RULES)
         return
-    with _lock:
-        _pending.setdefault(campaign_id, set()).add(organization_id)
+    if not _queue_add({campaign_id: {organization_id}}):
+        with _lock:
+            _pending.setdefault(campaign_id, set()).add(organization_id)
     _ensure_worker(current_app._get_current_object())
 
 
 def flush_pending() -> int:
-    """Run the rules for everything pending (in the caller's app context); returns how many organizations."""
+    """Run the rules for everything pending (in the caller's app context); returns how many organizations.
+    With Redis, only the first worker to ask in an interval takes the shared set; the others find nothing to do."""
     from .services import SUBMISSION_RULES, run_checks
 
     with _lock:
-        batch = {campaign_id: sorted(ids) for campaign_id, ids in _pending.items()}
+        batch = {campaign_id: set(ids) for campaign_id, ids in _pending.items()}
         _pending.clear()
+    for campaign_id, ids in _queue_take().items():
+        batch.setdefault(campaign_id, set()).update(ids)
+    batch = {campaign_id: sorted(ids) for campaign_id, ids in batch.items()}
     done = 0
     for campaign_id, organization_ids in batch.items():
         campaign = db.session.get(Campaign, campaign_id)
@@ -59,9 +73,64 @@ def flush_pending() -> int:
         except Exception:  # noqa: BLE001 — logged; the next batch or full run will try again
             db.session.rollback()
             log.exception("background integrity checks failed for campaign %s", campaign_id)
-            with _lock:
-                _pending.setdefault(campaign_id, set()).update(organization_ids)
+            if not _queue_add({campaign_id: set(organization_ids)}):
+                with _lock:
+                    _pending.setdefault(campaign_id, set()).update(organization_ids)
     return done
+
+
+# ---- the shared queue (Redis) -----------------------------------------------------------------------------------
+
+@functools.cache
+def _redis(url: str) -> Redis:
+    return Redis.from_url(url, socket_timeout=2)
+
+
+def _queue() -> Redis | None:
+    url = current_app.config.get("REDIS_URL")
+    return _redis(url) if url else None
+
+
+def _queue_key() -> str:
+    return current_app.config.get("INTEGRITY_QUEUE_KEY", "survey:integrity")
+
+
+def _queue_add(batch: dict[int, set[int]]) -> bool:
+    """Put organizations in the shared set; False when there is none (no Redis, or it failed: the caller keeps
+    them in this process instead, as without Redis)."""
+    queue = _queue()
+    if queue is None:
+        return False
+    try:
+        queue.sadd(f"{_queue_key()}:pending", *(f"{c}:{o}" for c, ids in batch.items() for o in ids))
+    except RedisError:
+        log.warning("Redis unavailable: integrity checks are kept in this process", exc_info=True)
+        return False
+    return True
+
+
+def _queue_take() -> dict[int, set[int]]:
+    """Everything in the shared set, taken at once, when this worker is the first to ask in this interval."""
+    queue = _queue()
+    if queue is None:
+        return {}
+    key = _queue_key()
+    interval = max(1, int(float(current_app.config.get("INTEGRITY_BATCH_SECONDS", 30))))
+    try:
+        if not queue.set(f"{key}:turn", os.getpid(), nx=True, ex=interval):
+            return {}
+        pipe = queue.pipeline()  # MULTI/EXEC: nothing added between reading and emptying is lost
+        pipe.smembers(f"{key}:pending")
+        pipe.delete(f"{key}:pending")
+        members, _ = pipe.execute()
+    except RedisError:
+        log.warning("Redis unavailable: integrity checks wait for the next batch", exc_info=True)
+        return {}
+    taken: dict[int, set[int]] = {}
+    for member in members:
+        campaign_id, organization_id = (int(part) for part in member.decode().split(":"))
+        taken.setdefault(campaign_id, set()).add(organization_id)
+    return taken
 
 
 def _ensure_worker(app: Flask) -> None:
