@@ -286,10 +286,10 @@ def edit_step(token: str, number: int):
     reachable = REVIEW_STEP if response.status == ResponseStatus.SUBMITTED else response.current_step
     if number > reachable:
         return redirect(_step_url(token, reachable))
-    context = {"link": link, "response": response, "step": step, "nav": _nav(response)}
     if request.method == "GET":
         return render_template("questionnaire/step.html", **_step_page(link, response, step))
 
+    context = {"link": link, "response": response, "step": step, "nav": _nav(response)}  # for this step's errors
     action = request.form.get("action", "next")
     if action not in ("next", "save", "later", "add_subject", "add_job"):
         action = "next"
