@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import itertools
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from survey.models import AccessLink, ExportJob, Flag, Response, RosterEntry, Us
 from survey.questionnaire.services import set_personal_code
 from survey.reports import jobs
 from tests.conftest import TEST_HASH_KEY
+from tests.test_questionnaire import csrf
 
 # Routes whose arguments name no object of a scope. Keep this short: every entry says why.
 SKIP = {
@@ -258,8 +258,7 @@ class Caller:
                 identifier = _create_identifier()  # session_protection="strong" drops a session without it
             with self.client.session_transaction() as session:
                 session.update({"_user_id": str(world.users[who]), "_fresh": True, "_id": identifier})
-        page = self.client.get("/auth/sign-in" if who == "teacher" else "/auth/password").get_data(as_text=True)
-        self.csrf_token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+        self.csrf_token = csrf(self.client.get("/auth/sign-in" if who == "teacher" else "/auth/password"))
 
     def call(self, method: str, url: str, data: dict | None):
         if self.who == "teacher":  # proved anew for every call: a refused call forgets the proof
