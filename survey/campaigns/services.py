@@ -90,7 +90,8 @@ def new_access_code() -> str:
 
 
 def taking_part_filter(campaign: Campaign) -> sa.ColumnElement[bool]:
-    """A condition on Organization: its level takes part in the campaign, and so does its region if any are named."""
+    """A condition on Organization: its level takes part in the campaign, and so does its region if any are named.
+    ``takes_part`` is the same rule for one organization already loaded; change both together."""
     condition = Organization.level.in_(campaign.level_list)
     region_ids = [region.id for region in campaign.regions]
     if region_ids:
