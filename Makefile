@@ -1,5 +1,8 @@
 # The two commands of the README:  `make run`  and  `make test`.
-PYTHON ?= python3
+# The interpreter of the virtualenv: the distribution's own Python 3.11 when it has one (Debian and Ubuntu build it
+# with profile-guided and link-time optimisation: about a third faster on plain Python code here than a source build
+# without them, such as pyenv's default; see README, Performance), else python3.11 or python3 from the PATH.
+PYTHON ?= $(firstword $(foreach p,/usr/bin/python3.11 python3.11 python3,$(if $(shell command -v $(p) >/dev/null 2>&1 && $(p) -c "import ensurepip, venv" 2>/dev/null && echo ok),$(p))))
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 FLASK  := $(PY) -m flask --app wsgi

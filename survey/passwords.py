@@ -1,4 +1,5 @@
-"""Password hashing (argon2id)."""
+"""Password hashing (argon2id) of staff accounts; also checks the personal codes hashed this way before 27 November
+2026 (new ones are keyed: survey.domain.personal_code)."""
 
 from __future__ import annotations
 
@@ -19,13 +20,3 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
-
-
-# Personal codes of teachers: 8 random characters from 32 (40 bits), tried under per-IIN and per-address rate
-# limits. They need a slow hash against offline guessing, but not the staff passwords' 64 MiB and three passes:
-# on the deadline day a new code is hashed for every teacher who starts, and that cost is paid on two cores.
-_code_hasher = PasswordHasher(time_cost=2, memory_cost=8 * 1024, parallelism=1)
-
-
-def hash_code(code: str) -> str:
-    return _code_hasher.hash(code)

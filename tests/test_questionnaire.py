@@ -10,8 +10,10 @@ from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 
 from survey.campaigns.services import ensure_access_links
+from survey.domain import personal_code
 from survey.extensions import db, limiter
 from survey.models import AccessLink, AuditEvent, OrgReport, Response, ResponseVersion
 from survey.models.base import utcnow
@@ -133,7 +135,8 @@ def test_a_teacher_completes_the_questionnaire_in_kazakh(client, link, make_iin_
         ("mathematics", 12, "kk"), ("algebra", 8, "ru")]
     assert (response.birth_date, response.sex, response.category_year) == (BIRTH, "f", 2022)
     assert services.check_personal_code(response, code.lower().replace("-", " "))
-    assert response.personal_code_hash.startswith("$argon2")
+    # the database keeps a random salt, not the code nor anything it can be guessed from without IIN_HASH_KEY
+    assert response.personal_code_hash.startswith(services.KEYED) and code[:4] not in response.personal_code_hash
     assert "Рақмет" in client.get(f"/q/{link.token}/done").get_data(as_text=True)
 
 
@@ -346,6 +349,23 @@ def test_resume_after_submit_goes_to_the_summary(client, link, make_iin_for):
     assert reply.headers["Location"].endswith("/review")
     page = fresh.get(f"/q/{link.token}/review", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Mathematics: 12 h" in page and "Submitted on" in page
+
+
+def test_codes_are_keyed_and_codes_hashed_before_still_work(app, client, link, make_iin_for):
+    iin = make_iin_for()
+    code = start(client, link, iin)
+    response = the_response()
+    salt = response.personal_code_hash.removeprefix(services.KEYED)
+    assert personal_code(app.config["IIN_HASH_KEY"], salt) == code
+    assert personal_code("another key", salt) != code  # the stored salt alone gives no code
+    # a code given before 27 November 2026 kept its argon2id hash: the teacher still gets back in with it
+    response.personal_code_hash = PasswordHasher(time_cost=2, memory_cost=8 * 1024, parallelism=1).hash("ABCDEFGH")
+    db.session.commit()
+    fresh = type(client)(client.application, client.response_wrapper, use_cookies=True)
+    assert post(fresh, f"/q/{link.token}/resume", {"iin": iin, "code": code}).status_code == 422
+    reply = post(fresh, f"/q/{link.token}/resume", {"iin": iin, "code": "abcd efgh"})
+    assert reply.status_code == 302 and reply.headers["Location"].endswith("/step/1")
+    assert not services.check_personal_code(None, code) and not services.check_personal_code(None, "")
 
 
 def test_pages_for_closed_not_open_and_locked(client, link, make_iin_for, make_user):

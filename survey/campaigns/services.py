@@ -10,11 +10,12 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..codebook import CampaignStatus, Level
+from ..domain import CODE_ALPHABET
 from ..extensions import db
 from ..models import AccessLink, Campaign, District, Organization, Region
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{1,39}$")
-ACCESS_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read off a wall and typed on a phone
+ACCESS_ALPHABET = CODE_ALPHABET  # no 0/O, 1/I: read off a wall and typed on a phone
 
 
 class CampaignError(ValueError):

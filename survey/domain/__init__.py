@@ -1,6 +1,7 @@
 """Pure domain functions: no Flask, no database."""
 
 from .identity import (
+    CODE_ALPHABET,
     IdentityError,
     Person,
     check_digit,
@@ -10,10 +11,12 @@ from .identity import (
     normalize_id,
     parse_iin,
     person_from_iin,
+    personal_code,
 )
 from .people import age_band, age_on, load_norm, retirement_age, years_to_retirement
 
 __all__ = [
+    "CODE_ALPHABET",
     "IdentityError",
     "Person",
     "age_band",
@@ -26,6 +29,7 @@ __all__ = [
     "normalize_id",
     "parse_iin",
     "person_from_iin",
+    "personal_code",
     "retirement_age",
     "years_to_retirement",
 ]

@@ -1,4 +1,4 @@
-"""IIN and BIN (CODEBOOK §6): check digit, birth date and sex, keyed hashing.
+"""IIN and BIN (CODEBOOK §6): check digit, birth date and sex, keyed hashing; teachers' personal codes.
 
 An IIN is turned into a ``Person`` (person_key, birth_date, sex) the moment it arrives; the plain number
 is never stored or logged.
@@ -15,6 +15,9 @@ WEIGHTS_1 = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)
 WEIGHTS_2 = (3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2)
 # 7th digit of an IIN: century of birth and sex.
 CENTURY_SEX = {1: (1800, "m"), 2: (1800, "f"), 3: (1900, "m"), 4: (1900, "f"), 5: (2000, "m"), 6: (2000, "f")}
+# Codes people read and type (organizations' access codes, personal codes): 32 characters, 5 bits each, without the
+# look-alikes 0/O and 1/I.
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
 class IdentityError(ValueError):
@@ -117,3 +120,22 @@ def person_from_iin(number: str, key: str | bytes) -> Person:
     """Validate, derive birth date and sex, and hash: the only form in which a person goes further."""
     birth, sex = parse_iin(number)
     return Person(person_key=hash_iin(number, key), birth_date=birth, sex=sex)
+
+
+def personal_code(key: str | bytes, salt: str) -> str:
+    """The personal code that belongs to ``salt``: eight characters (40 bits) of HMAC-SHA256 under a key derived
+    from ``key`` (the IIN hashing key), shown as ABCD-EFGH.
+
+    The database keeps only the salt, a random value drawn for each code; without the key it says nothing about the
+    code, so a stolen copy of the database gives no code to try offline (a slow hash of a 40-bit code only makes
+    that guessing slower). Whoever holds the keys can compute every code, but could already sign themselves into any
+    questionnaire with SECRET_KEY, or recover IINs from their keyed hashes with IIN_HASH_KEY. Guessing online is
+    stopped by the per-IIN and per-address limits of the resume page.
+    """
+    if not key:
+        raise ValueError("IIN_HASH_KEY is empty")
+    secret = key.encode() if isinstance(key, str) else key
+    code_key = hmac.new(secret, b"survey/personal-code/v1", hashlib.sha256).digest()
+    bits = int.from_bytes(hmac.new(code_key, salt.encode("ascii"), hashlib.sha256).digest()[:5], "big")
+    chars = "".join(CODE_ALPHABET[(bits >> shift) & 31] for shift in range(35, -1, -5))
+    return f"{chars[:4]}-{chars[4:]}"

@@ -71,6 +71,8 @@ class Response(db.Model):
     )
     current_step: Mapped[int] = mapped_column(default=0)
     draft_data: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    # "keyed$" + the random salt of the personal code (the code is a keyed hash of it: domain.personal_code), or
+    # the argon2id hash of a code given before 27 November 2026
     personal_code_hash: Mapped[str | None] = mapped_column(sa.String(200))
     source: Mapped[str] = mapped_column(sa.String(10), default="web")
     # Keyed hash of the network address the response was submitted from (integrity rule G11); never the address.
