@@ -20,12 +20,11 @@ from wtforms import (
     RadioField,
     SelectField,
     SelectMultipleField,
-    StringField,
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .. import codebook as cb
-from ..forms import CodeSelect, SurveyForm
+from ..forms import CodeSelect, SurveyForm, TextField
 from .steps import Step
 
 NUMERIC = {"inputmode": "numeric", "autocomplete": "off"}
@@ -63,49 +62,49 @@ def select(label, **kwargs) -> SelectField:
 
 
 class AccessCodeForm(SurveyForm):
-    code = StringField(_l("Access code"), render_kw={"autocomplete": "off", "autocapitalize": "characters"})
+    code = TextField(_l("Access code"), render_kw={"autocomplete": "off", "autocapitalize": "characters"})
 
 
 class NamesForm(SurveyForm):
-    last_name = StringField(_l("Last name"), render_kw={"autocomplete": "family-name", "maxlength": 60})
-    first_name = StringField(_l("First name"), render_kw={"autocomplete": "given-name", "maxlength": 60})
-    middle_name = StringField(_l("Middle name (if any)"), render_kw={"autocomplete": "additional-name",
+    last_name = TextField(_l("Last name"), render_kw={"autocomplete": "family-name", "maxlength": 60})
+    first_name = TextField(_l("First name"), render_kw={"autocomplete": "given-name", "maxlength": 60})
+    middle_name = TextField(_l("Middle name (if any)"), render_kw={"autocomplete": "additional-name",
                                                                       "maxlength": 60})
 
 
 class IdentityForm(NamesForm):
-    iin = StringField(_l("IIN (12 digits)"), render_kw={**NUMERIC, "maxlength": 14})
+    iin = TextField(_l("IIN (12 digits)"), render_kw={**NUMERIC, "maxlength": 14})
     consent = BooleanField(_l("I agree that my answers are processed for the staffing census."))
     nonce = HiddenField()
     confirmed = HiddenField()
 
 
 class ResumeForm(SurveyForm):
-    iin = StringField(_l("IIN (12 digits)"), render_kw={**NUMERIC, "maxlength": 14})
-    code = StringField(_l("Personal code"), render_kw={"autocomplete": "off", "autocapitalize": "characters",
+    iin = TextField(_l("IIN (12 digits)"), render_kw={**NUMERIC, "maxlength": 14})
+    code = TextField(_l("Personal code"), render_kw={"autocomplete": "off", "autocapitalize": "characters",
                                                        "maxlength": 12})
 
 
 class SubjectRowForm(Form):
     subject = select(_l("Subject"))
-    hours = StringField(_l("Hours per week"), render_kw=NUMERIC)
+    hours = TextField(_l("Hours per week"), render_kw=NUMERIC)
     language = select(_l("Language of teaching"))
 
 
 class OtherJobRowForm(Form):
-    org_bin = StringField(_l("BIN of the organization (if known)"), render_kw=NUMERIC)
-    org_name = StringField(_l("Name of the organization"))
+    org_bin = TextField(_l("BIN of the organization (if known)"), render_kw=NUMERIC)
+    org_name = TextField(_l("Name of the organization"))
     basis = select(_l("Basis"))
-    hours = StringField(_l("Hours per week"), render_kw=NUMERIC)
+    hours = TextField(_l("Hours per week"), render_kw=NUMERIC)
 
 
 class EmploymentForm(SurveyForm):
     post = select(_l("Post"))
     basis = select(_l("Basis of employment"))
     contract = select(_l("Employment contract"))
-    start_date = StringField(_l("Date you started work here"), render_kw={"type": "date"})
-    rate = StringField(_l("Rate (ставка), for example 1 or 1.25"), render_kw=DECIMAL)
-    teaching_hours = StringField(_l("Teaching hours per week at this organization"), render_kw=NUMERIC)
+    start_date = TextField(_l("Date you started work here"), render_kw={"type": "date"})
+    rate = TextField(_l("Rate (ставка), for example 1 or 1.25"), render_kw=DECIMAL)
+    teaching_hours = TextField(_l("Teaching hours per week at this organization"), render_kw=NUMERIC)
     languages = CheckboxesField(_l("Languages you teach in"))
     subjects = FieldList(FormField(SubjectRowForm), _l("Subjects you teach here"), min_entries=3)
 
@@ -117,17 +116,17 @@ class OtherJobsForm(SurveyForm):
 class EducationForm(SurveyForm):
     education_level = select(_l("Level of education"))
     ped_education = select(_l("Pedagogical education"))
-    specialty = StringField(_l("Specialty in the diploma"), render_kw={"maxlength": 200})
-    graduation_year = StringField(_l("Year of graduation"), render_kw=NUMERIC)
+    specialty = TextField(_l("Specialty in the diploma"), render_kw={"maxlength": 200})
+    graduation_year = TextField(_l("Year of graduation"), render_kw=NUMERIC)
     category = select(_l("Qualification category"))
-    category_year = StringField(_l("Year the category was awarded"), render_kw=NUMERIC)
-    experience_total = StringField(_l("Total pedagogical experience, years"), render_kw=DECIMAL)
-    experience_org = StringField(_l("Experience at this organization, years"), render_kw=DECIMAL)
+    category_year = TextField(_l("Year the category was awarded"), render_kw=NUMERIC)
+    experience_total = TextField(_l("Total pedagogical experience, years"), render_kw=DECIMAL)
+    experience_org = TextField(_l("Experience at this organization, years"), render_kw=DECIMAL)
 
 
 class WorkForm(SurveyForm):
-    pd_hours_3y = StringField(_l("Hours of professional development in the last 3 years"), render_kw=NUMERIC)
-    total_hours_week = StringField(_l("All your working hours here last full week"), render_kw=NUMERIC)
+    pd_hours_3y = TextField(_l("Hours of professional development in the last 3 years"), render_kw=NUMERIC)
+    total_hours_week = TextField(_l("All your working hours here last full week"), render_kw=NUMERIC)
     ai_use = RadioField(_l("Did you use AI tools for work in the last 12 months?"), validate_choice=False)
     ai_purposes = CheckboxesField(_l("What for?"))
     ai_training = select(_l("Training in using AI"))

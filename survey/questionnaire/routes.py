@@ -63,13 +63,31 @@ def _load_link(token: str, *, editing: bool = True) -> AccessLink:
     if found is None:
         _page("unknown_code.html", 404, form=AccessCodeForm())
     link, locked = found
+    _check_link(link, locked, editing)
+    return link
+
+
+def _check_link(link: AccessLink, locked: bool, editing: bool) -> None:
     campaign = link.campaign
     if not campaign.is_accepting(utcnow()):
         _page("closed.html", 403, link=link, campaign=campaign, not_yet=campaign.status == "draft" or (
             campaign.opens_at is not None and utcnow() < campaign.opens_at))
     if editing and locked:
         _page("locked.html", 403, link=link)
-    return link
+
+
+def _link_and_response(token: str, *, for_update: bool = False, editing: bool = True) -> tuple[AccessLink, Response]:
+    """What every page of a questionnaire under way needs: the access link (as ``_load_link``) and the response
+    this browser may edit there (as ``_current_response``), in one query when all is well."""
+    rid = _proved_response_id() if session.get(SESSION_KEY) else None
+    found = services.load_link_and_response(token, rid, for_update=for_update) if rid is not None else None
+    if found is None:  # the two look-ups one after the other show the page that says what is wrong
+        link = _load_link(token, editing=editing)
+        return link, _current_response(link, for_update=for_update)
+    link, locked, response = found
+    _check_link(link, locked, editing)
+    _authorize(response.id)
+    return link, response
 
 
 def _authorize(response_id: int) -> None:
@@ -213,8 +231,7 @@ class _NoBirth:
 def show_code(token: str):
     """The address of the personal code page. The code itself was shown once, in the answer to the confirmation:
     coming back here (reload, back) leads on to the questionnaire."""
-    link = _load_link(token)
-    response = _current_response(link)
+    link, response = _link_and_response(token)
     return redirect(url_for("questionnaire.edit_step", token=token, number=response.current_step))
 
 
@@ -280,9 +297,8 @@ def _step_url(token: str, number: int) -> str:
 
 @bp.route("/<token>/step/<int:number>", methods=["GET", "POST"])
 def edit_step(token: str, number: int):
-    link = _load_link(token)
+    link, response = _link_and_response(token, for_update=request.method == "POST")
     step = BY_NUMBER.get(number) or abort(404)
-    response = _current_response(link, for_update=request.method == "POST")
     reachable = REVIEW_STEP if response.status == ResponseStatus.SUBMITTED else response.current_step
     if number > reachable:
         return redirect(_step_url(token, reachable))
@@ -341,8 +357,7 @@ def _following_page(link: AccessLink, response: Response, number: int):
 
 @bp.route("/<token>/about", methods=["GET", "POST"])
 def edit_names(token: str):
-    link = _load_link(token)
-    response = _current_response(link, for_update=request.method == "POST")
+    link, response = _link_and_response(token, for_update=request.method == "POST")
     names = rules.response.NAME_FIELDS
     if request.method == "GET":
         form = NamesForm(data={name: getattr(response, name) or "" for name in names})
@@ -364,8 +379,7 @@ def edit_names(token: str):
 
 @bp.get("/<token>/review")
 def show_review(token: str):
-    link = _load_link(token)
-    response = _current_response(link)
+    link, response = _link_and_response(token)
     if response.status != ResponseStatus.SUBMITTED and response.current_step < REVIEW_STEP:
         return redirect(_step_url(token, response.current_step))
     return _render_review(link, response, [])
@@ -387,8 +401,7 @@ def _review_page(link: AccessLink, response: Response, errors: list) -> dict:
 
 @bp.post("/<token>/review")
 def submit_response(token: str):
-    link = _load_link(token)
-    response = _current_response(link, for_update=True)
+    link, response = _link_and_response(token, for_update=True)
     if not SubmitForm().validate():
         flash(_("The page had expired. Please submit again."), "error")
         return _render_review(link, response, [], 400)
@@ -421,6 +434,5 @@ def _check_integrity(campaign_id: int, organization_id: int) -> None:
 
 @bp.get("/<token>/done")
 def show_done(token: str):
-    link = _load_link(token, editing=False)
-    response = _current_response(link)
+    link, response = _link_and_response(token, editing=False)
     return render_template("questionnaire/done.html", link=link, response=response)

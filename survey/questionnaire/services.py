@@ -61,6 +61,27 @@ def _link_query() -> sa.Select:
     )
 
 
+def load_link_and_response(token: str, response_id: int, *,
+                           for_update: bool = False) -> tuple[AccessLink, bool, Response] | None:
+    """``load_link`` and ``load_response`` in one query, for the pages of a questionnaire under way: None unless the
+    response belongs to the link's campaign and organization (then the two, one after the other, tell what is
+    wrong). ``for_update`` locks the response's row, not the link's."""
+    row = db.session.execute(_link_response_query(for_update), {"token": token, "id": response_id}).unique().first()
+    return None if row is None else (row[0], row[1] is not None, row[2])
+
+
+@cache
+def _link_response_query(for_update: bool) -> sa.Select:
+    query = (
+        _link_query().add_columns(Response)
+        .join(Response, sa.and_(Response.campaign_id == AccessLink.campaign_id,
+                                Response.organization_id == AccessLink.organization_id))
+        .options(joinedload(Response.subjects), joinedload(Response.other_jobs))
+        .where(Response.id == sa.bindparam("id"))
+    )
+    return query.with_for_update(of=Response) if for_update else query
+
+
 def normalize_access_code(text: str) -> str:
     return "".join(ch for ch in (text or "").upper() if ch.isalnum())
 
