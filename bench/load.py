@@ -12,9 +12,9 @@ What it does, in order:
    `flask --app wsgi survey demo --orgs 10000 --teachers 500000` unless it already holds organizations (~3 min).
 2. Prepares the flow's simulated people in that database (for director_report: director accounts of their own
    schools) - see bench/load_flows.py.
-3. Starts `gunicorn -w 4` (no access log, as behind nginx) on a free port of 127.0.0.1, runs locust headless against it (all users at once, no think
-   time, at most --run-time seconds and --max-steps completed steps), stops gunicorn; then the same with
-   bench/bare_app.py and the bare_insert flow.
+3. Starts `gunicorn -w 4` (no access log, as behind nginx) on a free port of 127.0.0.1, runs locust headless
+   against it (all users at once, no think time, at most --run-time seconds and --max-steps completed steps),
+   stops gunicorn; then the same with bench/bare_app.py and the bare_insert flow.
    Each run then deletes the rows it added (responses, audit events, flags...), so that every run meets the
    database as the demo left it and runs stay comparable.
 4. Prints, per named request, the count, errors, throughput and p50/p99 latency, then the steps per second of the

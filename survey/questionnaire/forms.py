@@ -69,7 +69,7 @@ class NamesForm(SurveyForm):
     last_name = TextField(_l("Last name"), render_kw={"autocomplete": "family-name", "maxlength": 60})
     first_name = TextField(_l("First name"), render_kw={"autocomplete": "given-name", "maxlength": 60})
     middle_name = TextField(_l("Middle name (if any)"), render_kw={"autocomplete": "additional-name",
-                                                                      "maxlength": 60})
+                                                                    "maxlength": 60})
 
 
 class IdentityForm(NamesForm):
@@ -82,7 +82,7 @@ class IdentityForm(NamesForm):
 class ResumeForm(SurveyForm):
     iin = TextField(_l("IIN (12 digits)"), render_kw={**NUMERIC, "maxlength": 14})
     code = TextField(_l("Personal code"), render_kw={"autocomplete": "off", "autocapitalize": "characters",
-                                                       "maxlength": 12})
+                                                     "maxlength": 12})
 
 
 class SubjectRowForm(Form):
