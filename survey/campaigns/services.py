@@ -15,7 +15,6 @@ from ..extensions import db
 from ..models import AccessLink, Campaign, District, Organization, Region
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{1,39}$")
-ACCESS_ALPHABET = CODE_ALPHABET  # no 0/O, 1/I: read off a wall and typed on a phone
 
 
 class CampaignError(ValueError):
@@ -87,7 +86,7 @@ def close_campaign(campaign: Campaign) -> None:
 
 
 def new_access_code() -> str:
-    return "".join(secrets.choice(ACCESS_ALPHABET) for _ in range(8))
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
 
 
 def taking_part_filter(campaign: Campaign) -> sa.ColumnElement[bool]:

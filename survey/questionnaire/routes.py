@@ -79,7 +79,7 @@ def _check_link(link: AccessLink, locked: bool, editing: bool) -> None:
 def _link_and_response(token: str, *, for_update: bool = False, editing: bool = True) -> tuple[AccessLink, Response]:
     """What every page of a questionnaire under way needs: the access link (as ``_load_link``) and the response
     this browser may edit there (as ``_current_response``), in one query when all is well."""
-    rid = _proved_response_id() if session.get(SESSION_KEY) else None
+    rid = _proved_response_id()
     found = services.load_link_and_response(token, rid, for_update=for_update) if rid is not None else None
     if found is None:  # the two look-ups one after the other show the page that says what is wrong
         link = _load_link(token, editing=editing)

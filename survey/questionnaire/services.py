@@ -136,13 +136,14 @@ def set_personal_code(response: Response) -> str:
 
 def check_personal_code(response: Response | None, code: str) -> bool:
     given = normalize_personal_code(code)
-    stored = response.personal_code_hash if response is not None else None
-    if stored and stored.startswith("$argon2"):
+    stored = (response.personal_code_hash if response is not None else None) or ""
+    if stored.startswith("$argon2"):
         return verify_password(stored, given)
-    # no response, or none with a code: the same work against a salt no code belongs to
-    salt = stored[len(KEYED):] if stored and stored.startswith(KEYED) else secrets.token_urlsafe(16)
+    keyed = stored.startswith(KEYED)
+    # no response, or none with a code: the same work against a salt no code belongs to, and never a match
+    salt = stored.removeprefix(KEYED) if keyed else secrets.token_urlsafe(16)
     expected = personal_code(current_app.config["IIN_HASH_KEY"], salt).replace("-", "")
-    return hmac.compare_digest(expected.encode(), given.encode()) and stored is not None
+    return hmac.compare_digest(expected.encode(), given.encode()) and keyed
 
 
 # ---- typed values <-> stored rows ------------------------------------------------------------------------------
