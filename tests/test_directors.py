@@ -180,7 +180,24 @@ def test_report_saves_numbers_vacancies_and_required_hours(client, post, login, 
         ("teacher", "", Decimal("0.50")), ("teacher", "physics", Decimal("1.00"))]
     assert {(r.subject, r.hours) for r in report.required_hours} == {("physics", 30), ("mathematics", 64)}
     page = client.get("/director/KZ26/report").get_data(as_text=True)
-    assert 'value="640"' in page and "42.50" in page
+    assert 'value="640"' in page and 'value="42.5"' in page
+
+
+@pytest.mark.parametrize(("lang", "shown"), [("kk", "38,5"), ("ru", "38,5"), ("en", "38.5")])
+def test_report_numbers_read_back_as_they_are_typed(client, post, login, setting, lang, shown):
+    """Issue 14 (11): a stored 38.50 came back as "38.50" although Kazakh and Russian type "38,5" (as the hint
+    says); what was typed into a refused form comes back untouched."""
+    org, other, campaign, director = setting
+    login(director)
+    client.get(f"/lang/{lang}")
+    assert post("/director/KZ26/report", data=report_data(approved_rates="38,50")).status_code == 302
+    page = client.get("/director/KZ26/report").get_data(as_text=True)
+    assert f'name="approved_rates" type="text" value="{shown}"' in page
+    assert f'name="vacancies-0-rate" type="text" value="1"' in page  # 1.00 stored
+    assert "42,5" in page if lang != "en" else "42.5" in page  # the hint's example, in the same form
+    refused = post("/director/KZ26/report", data=report_data(approved_rates="38,50", pupils="-1")).get_data(
+        as_text=True)
+    assert 'name="approved_rates" type="text" value="38,50"' in refused
 
 
 @pytest.mark.parametrize(("overrides", "message"), [
