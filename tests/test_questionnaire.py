@@ -420,6 +420,36 @@ def test_pages_for_closed_not_open_and_locked(client, link, make_iin_for, make_u
     assert reply.status_code == 403 and "бұғатталған" in reply.get_data(as_text=True)
 
 
+@pytest.mark.parametrize(("lang", "who"), [("en", "an administrator of the district, region or country can reopen"),
+                                           ("ru", "может администратор района, области или республики"),
+                                           ("kk", "аудан, облыс немесе республика әкімшісі")])
+def test_the_lock_page_says_who_can_reopen(client, link, make_user, lang, who):
+    """Issue 14 (2): the page told teachers their director could reopen the data; only administrators can."""
+    director = make_user("director", organization=link.organization)
+    db.session.add(OrgReport(campaign_id=link.campaign_id, organization_id=link.organization_id,
+                             attested_at=utcnow(), attested_by_id=director.id))
+    client.get(f"/lang/{lang}")
+    page = client.get(f"/q/{link.token}/start").get_data(as_text=True)
+    assert who in page
+    assert "they can reopen" not in page and "они могут" not in page
+
+
+@pytest.mark.parametrize(("lang", "rate", "experience"), [("ru", "1,25", "16,5"), ("kk", "1,25", "16,5"),
+                                                          ("en", "1.25", "16.5")])
+def test_saved_decimals_come_back_as_they_are_typed(client, link, make_iin_for, lang, rate, experience):
+    """Issue 14 (11): a saved rate came back into its field as "1.25" on a Kazakh or Russian page."""
+    start(client, link, make_iin_for(BIRTH, "f"), lang=lang)
+    post(client, f"/q/{link.token}/step/1", {**EMPLOYMENT, "rate": "1,25", "action": "next"})
+    post(client, f"/q/{link.token}/step/2", {**OTHER_JOBS, "action": "next"})
+    post(client, f"/q/{link.token}/step/3", {**EDUCATION, "experience_total": "16.50", "action": "next"})
+    assert the_response().rate == Decimal("1.25") and the_response().experience_total == Decimal("16.5")
+    assert f'name="rate" type="text" value="{rate}"' in client.get(f"/q/{link.token}/step/1").get_data(as_text=True)
+    assert f'value="{experience}"' in client.get(f"/q/{link.token}/step/3").get_data(as_text=True)
+    post(client, f"/q/{link.token}/step/4", {**WORK, "action": "next"})
+    review = re.sub(r"<[^>]+>", " ", client.get(f"/q/{link.token}/review").get_data(as_text=True))
+    assert f" {rate} " in review and f" {experience} " in review
+
+
 def test_an_idle_session_gets_the_expired_page(client, link, make_iin_for, app):
     start(client, link, make_iin_for())
     with client.session_transaction() as session:
