@@ -12,6 +12,7 @@ the first check).
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 from dataclasses import dataclass
 from decimal import Decimal
@@ -204,3 +205,19 @@ def test_pages_name_organizations_and_campaigns_in_their_language(app, world, la
         if endpoint in NAMES_CAMPAIGN and TITLE[lang] not in body:
             failures.append(f"{where} does not name the campaign")
     assert failures == []
+
+
+def test_a_state_and_an_action_are_different_words(app, client, login, world, make_campaign):
+    """"Open" is a flag's state ("not reviewed yet"), a campaign's state and a button that opens a campaign: the
+    flag page said "Открыть" ("to open") of a flag nobody had reviewed."""
+    from survey.models import User
+
+    make_campaign(code="DRAFT27", status="draft")
+    login(db.session.get(User, world["users"]["admin"]))
+    client.get("/lang/ru")
+    flag = client.get(f"/integrity/flags/{world['flag']}").get_data(as_text=True)
+    assert "Не рассмотрено" in flag and "Открыть" not in flag
+    campaigns = re.sub(r"\s+", " ", client.get("/admin/campaigns").get_data(as_text=True))
+    assert "<td>Открыта</td>" in campaigns and ">Открыть</button>" in campaigns and ">Закрыть</button>" in campaigns
+    client.get("/lang/kk")
+    assert "Қаралмаған" in client.get(f"/integrity/flags/{world['flag']}").get_data(as_text=True)
