@@ -18,7 +18,7 @@ from survey.models import AccessLink, OrgReport, RequiredHours, Response, Respon
 from survey.questionnaire.services import check_personal_code
 from tests.test_browser_directors import sign_in_cookie
 from tests.test_directors import add_response  # noqa: F401  (fixture)
-from tests.test_e2e import fill_employment, go, shot
+from tests.test_e2e import fill_education, fill_employment, go, shot
 
 pytestmark = pytest.mark.browser
 
@@ -113,14 +113,7 @@ def test_every_teacher_page_fits_a_phone(app, _browser, live_url, school, make_i
     page.goto(f"{live_url}/q/{link.token}/step/2")
     go(page, "button[name=action][value=next]")
     check("step-3")
-    page.select_option("[name=education_level]", "bachelor")
-    page.select_option("[name=ped_education]", "ped_higher")
-    page.fill("[name=specialty]", "Математика және информатика пәнінің мұғалімі")
-    page.fill("[name=graduation_year]", "2008")
-    page.select_option("[name=category]", "expert")
-    page.fill("[name=category_year]", "2023")
-    page.fill("[name=experience_total]", "14,5")
-    page.fill("[name=experience_org]", "9")
+    fill_education(page, "Математика және информатика пәнінің мұғалімі", "14,5")
     go(page, "button[name=action][value=next]")
     check("step-4")
     go(page, "button[name=action][value=next]")

@@ -96,25 +96,14 @@ PAGES = {
     "questionnaire.show_review": Page("teacher", TOKEN),
     "questionnaire.show_done": Page("teacher", TOKEN),
 }
-# Pages that must name the organization, and the campaign, in the page's language.
-NAMES_ORGANIZATION = {
-    "admin.show_progress", "admin.list_organizations", "admin.show_organization", "admin.list_users",
-    "directors.show_start", "directors.show_dashboard", "directors.edit_report", "directors.show_roster",
-    "directors.show_staff", "directors.reopen_organization", "integrity.list_flags_queue",
-    "integrity.list_organization_flags", "integrity.show_my_flags", "integrity.show_flag",
-    "questionnaire.show_landing", "questionnaire.show_access_sheet", "questionnaire.start_response",
-    "questionnaire.resume_response", "questionnaire.show_code", "questionnaire.edit_step",
-    "questionnaire.edit_names", "questionnaire.show_review", "questionnaire.show_done",
-}
-NAMES_CAMPAIGN = {
-    "admin.show_console", "admin.show_progress", "admin.list_campaigns", "directors.show_start",
-    "directors.show_dashboard", "directors.edit_report", "directors.show_roster", "directors.show_staff",
-    "directors.reopen_organization", "integrity.list_flags_queue", "integrity.list_organization_flags",
-    "integrity.show_my_flags", "reports.request_export", "questionnaire.show_landing",
-    "questionnaire.show_access_sheet", "questionnaire.start_response", "questionnaire.resume_response",
-    "questionnaire.show_code", "questionnaire.edit_step", "questionnaire.edit_names", "questionnaire.show_review",
-    "questionnaire.show_done",
-}
+# Pages that must name the organization, and the campaign, in the page's language: every questionnaire and director
+# page, and these.
+NAMES_BOTH = {endpoint for endpoint in PAGES if endpoint.startswith(("questionnaire.", "directors."))} | {
+    "admin.show_progress", "integrity.list_flags_queue", "integrity.list_organization_flags",
+    "integrity.show_my_flags"}
+NAMES_ORGANIZATION = NAMES_BOTH | {"admin.list_organizations", "admin.show_organization", "admin.list_users",
+                                   "integrity.show_flag"}
+NAMES_CAMPAIGN = NAMES_BOTH | {"admin.show_console", "admin.list_campaigns", "reports.request_export"}
 
 
 def _get_routes() -> list[str]:
