@@ -1,15 +1,17 @@
 """How numbers, dates and times read on a page, in the visitor's language: one home for every template and view.
 
 - A moment (a stored UTC timestamp) is shown in the configured time zone (``TIMEZONE``, Flask-Babel's
-  ``BABEL_DEFAULT_TIMEZONE``) and says which: "1 ноября 2026 г., 14:05 (время Алматы, UTC+05:00)".
+  ``BABEL_DEFAULT_TIMEZONE``) and says which: "1 нояб. 2026 г., 14:05 (Алматы, UTC+05:00)"; a table may name
+  the zone once, under it, instead.
 - A day is written out in the language's long form ("2026 ж. 1 қараша", "1 ноября 2026 г."). It ends with an
   abbreviation's full stop in Russian, so no message puts one of its own right after a date.
 - A decimal reads as people type it: "38,5" in Kazakh and Russian, "38.5" in English; never "38.50". In a form's
   input it has no group separators (the parsers read "1234,5", not "1 234,5").
 - Lists sorted by what they show follow the Kazakh alphabet (which holds the Russian one in the same order).
 
-The Jinja filters ``moment``, ``day``, ``number`` and ``percent`` call these; ``dateformat``, ``datetimeformat``
-and ``decimalformat`` (Flask-Babel's names) are pointed here too, so a template cannot bypass them.
+The Jinja filters ``moment``, ``day``, ``number`` and ``percent`` and the global ``zone_label`` call these;
+Flask-Babel's ``dateformat`` and ``datetimeformat`` are pointed here too (tests/test_formatting.py also checks that no
+template formats by hand).
 """
 
 from __future__ import annotations

@@ -31,9 +31,10 @@ SCROLL_WIDTH = "document.documentElement.scrollWidth"
 
 def _too_wide(page) -> list[str]:
     """What sticks out of the viewport (the innermost elements), for the failure message."""
-    return page.evaluate("""(w) => [...document.querySelectorAll('body *')].filter(el =>
-        el.getBoundingClientRect().right > w + 0.5 && ![...el.children].some(c => c.getBoundingClientRect().right > w + 0.5))
-        .slice(0, 5).map(el => el.tagName + ' ' + (el.textContent || '').trim().slice(0, 40))""",
+    return page.evaluate("""(w) => {
+        const out = (el) => el.getBoundingClientRect().right > w + 0.5;
+        return [...document.querySelectorAll('body *')].filter(el => out(el) && ![...el.children].some(out))
+            .slice(0, 5).map(el => el.tagName + ' ' + (el.textContent || '').trim().slice(0, 40)); }""",
                          page.viewport_size["width"])
 
 

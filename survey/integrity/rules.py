@@ -150,5 +150,5 @@ EVIDENCE_LABELS = {
 }
 
 SEVERITY_LABELS = {"high": _l("High"), "medium": _l("Medium"), "low": _l("Low")}
-STATUS_LABELS = {"open": lazy_pgettext("flag status", "Open"), "explained": _l("Explained"), "confirmed": _l("Confirmed"),
-                 "dismissed": _l("Dismissed")}
+STATUS_LABELS = {"open": lazy_pgettext("flag status", "Open"), "explained": _l("Explained"),
+                 "confirmed": _l("Confirmed"), "dismissed": _l("Dismissed")}
