@@ -208,5 +208,6 @@ def test_a_state_and_an_action_are_different_words(app, client, login, world, ma
     assert "Не рассмотрено" in flag and "Открыть" not in flag
     campaigns = re.sub(r"\s+", " ", client.get("/admin/campaigns").get_data(as_text=True))
     assert "<td>Открыта</td>" in campaigns and ">Открыть</button>" in campaigns and ">Закрыть</button>" in campaigns
+    assert 'data-confirm="Закрыть кампанию AUTUMN26?' in campaigns  # closing asks first (confirm.js)
     client.get("/lang/kk")
     assert "Қаралмаған" in client.get(f"/integrity/flags/{world['flag']}").get_data(as_text=True)
