@@ -128,7 +128,14 @@ def _register_template_helpers(app: Flask) -> None:
     from flask_babel import get_locale
     from flask_login import current_user
 
-    from . import codebook
+    from . import codebook, formatting
+
+    # Numbers, dates and times: one home (survey/formatting.py). Flask-Babel's own date filters are pointed there
+    # too, so that a template using them still shows the configured time zone.
+    app.jinja_env.filters.update(day=formatting.day, moment=formatting.moment, number=formatting.number,
+                                 percent=formatting.percent, dateformat=formatting.day,
+                                 datetimeformat=formatting.moment)
+    app.jinja_env.globals.update(zone_label=formatting.zone_label)
 
     @app.context_processor
     def inject_language():

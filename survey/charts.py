@@ -12,7 +12,10 @@ from markupsafe import Markup, escape
 
 BAR_HEIGHT = 22
 GAP = 8
-LABEL_WIDTH = 190
+LABEL_WIDTH = 190  # the pyramid's age bands
+LABEL_CHARS = 28  # a bar chart's label wraps after this many characters
+CHAR_WIDTH = 7.8  # one character of a 13 px label, generously (the server cannot measure the browser's font)
+LINE_HEIGHT = 15
 VALUE_WIDTH = 70
 WIDTH = 560
 PALETTE = ("#0b5cad", "#c2410c", "#15803d", "#7c3aed", "#b45309", "#0e7490", "#be123c", "#4d7c0f", "#6b7280")
@@ -34,23 +37,45 @@ def _svg(title: str, height: int, body: list[str], description: str) -> Markup:
     )
 
 
+def _lines(label: str, width: int = LABEL_CHARS) -> list[str]:
+    """A label broken at spaces into lines of at most ``width`` characters (a longer word keeps its own line)."""
+    lines: list[str] = []
+    line = ""
+    for word in label.split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    return lines + [line] if line else lines or [""]
+
+
 def bar_chart(title: str, bars: list[Bar], maximum: float | None = None) -> Markup:
-    """Horizontal bars, one per row, scaled to ``maximum`` (default: the largest value)."""
+    """Horizontal bars, one per row, scaled to ``maximum`` (default: the largest value). The label column is as
+    wide as the longest label line (long labels wrap onto a second line), so no label runs off the left edge."""
     top = maximum if maximum is not None else max((b.value for b in bars), default=0)
-    span = WIDTH - LABEL_WIDTH - VALUE_WIDTH
+    wrapped = [_lines(bar.label) for bar in bars]
+    longest = max((len(line) for lines in wrapped for line in lines), default=0)
+    label_width = min(max(round(longest * CHAR_WIDTH) + 12, 60), WIDTH // 2)
+    span = WIDTH - label_width - VALUE_WIDTH
     body = []
-    for index, bar in enumerate(bars):
-        y = index * (BAR_HEIGHT + GAP)
-        length = span * bar.value / top if top else 0
+    y = 0
+    for bar, lines in zip(bars, wrapped):
+        row = max(BAR_HEIGHT, len(lines) * LINE_HEIGHT + 4)
+        bar_y = y + (row - BAR_HEIGHT) / 2
+        first = y + row / 2 - (len(lines) - 1) * LINE_HEIGHT / 2 + 4.5  # baselines centred on the row
+        label = "".join(f'<tspan x="{label_width - 6}" y="{first + index * LINE_HEIGHT:.1f}">{escape(line)}</tspan>'
+                        for index, line in enumerate(lines))
+        length = max(span * bar.value / top if top else 0, 0)
         colour = "#b00020" if bar.highlight else PALETTE[0]
         body.append(
-            f'<text x="{LABEL_WIDTH - 6}" y="{y + BAR_HEIGHT * 0.7:.1f}" text-anchor="end" font-size="13">'
-            f"{escape(bar.label)}</text>"
-            f'<rect x="{LABEL_WIDTH}" y="{y}" width="{max(length, 0):.1f}" height="{BAR_HEIGHT}" fill="{colour}"/>'
-            f'<text x="{LABEL_WIDTH + max(length, 0) + 4:.1f}" y="{y + BAR_HEIGHT * 0.7:.1f}" font-size="13">'
+            f'<text text-anchor="end" font-size="13">{label}</text>'
+            f'<rect x="{label_width}" y="{bar_y:.1f}" width="{length:.1f}" height="{BAR_HEIGHT}" fill="{colour}"/>'
+            f'<text x="{label_width + length + 4:.1f}" y="{bar_y + BAR_HEIGHT * 0.7:.1f}" font-size="13">'
             f"{escape(bar.text)}</text>"
         )
-    height = max(len(bars), 1) * (BAR_HEIGHT + GAP)
+        y += row + GAP
+    height = max(y, BAR_HEIGHT + GAP)
     description = "; ".join(f"{b.label}: {b.text}" for b in bars)
     return _svg(title, height, body, description)
 

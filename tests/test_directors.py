@@ -180,7 +180,24 @@ def test_report_saves_numbers_vacancies_and_required_hours(client, post, login, 
         ("teacher", "", Decimal("0.50")), ("teacher", "physics", Decimal("1.00"))]
     assert {(r.subject, r.hours) for r in report.required_hours} == {("physics", 30), ("mathematics", 64)}
     page = client.get("/director/KZ26/report").get_data(as_text=True)
-    assert 'value="640"' in page and "42.50" in page
+    assert 'value="640"' in page and 'value="42.5"' in page
+
+
+@pytest.mark.parametrize(("lang", "shown"), [("kk", "38,5"), ("ru", "38,5"), ("en", "38.5")])
+def test_report_numbers_read_back_as_they_are_typed(client, post, login, setting, lang, shown):
+    """Issue 14 (11): a stored 38.50 came back as "38.50" although Kazakh and Russian type "38,5" (as the hint
+    says); what was typed into a refused form comes back untouched."""
+    org, other, campaign, director = setting
+    login(director)
+    client.get(f"/lang/{lang}")
+    assert post("/director/KZ26/report", data=report_data(approved_rates="38,50")).status_code == 302
+    page = client.get("/director/KZ26/report").get_data(as_text=True)
+    assert f'name="approved_rates" type="text" value="{shown}"' in page
+    assert f'name="vacancies-0-rate" type="text" value="1"' in page  # 1.00 stored
+    assert "42,5" in page if lang != "en" else "42.5" in page  # the hint's example, in the same form
+    refused = post("/director/KZ26/report", data=report_data(approved_rates="38,50", pupils="-1")).get_data(
+        as_text=True)
+    assert 'name="approved_rates" type="text" value="38,50"' in refused
 
 
 @pytest.mark.parametrize(("overrides", "message"), [
@@ -262,6 +279,46 @@ def test_personal_code_reset(client, post, login, setting, make_iin_for, add_res
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "response.reset_code"))
     assert event.user_id == director.id and event.target_id == mine.id
     assert post(f"/director/KZ26/staff/{theirs.id}/reset-code").status_code == 404
+
+
+def test_no_new_personal_code_once_signed_off(client, post, login, setting, make_iin_for, add_response):
+    """Issue 14 (9): once the data are signed off the answers are locked, so a new code would open nothing: the
+    staff page offers none and the action is refused."""
+    org, other, campaign, director = setting
+    mine = add_response(campaign, org, make_iin_for())
+    login(director)
+    assert f"/staff/{mine.id}/reset-code" in client.get("/director/KZ26/staff").get_data(as_text=True)
+    report = db.session.scalar(sa.select(OrgReport))  # made by the first visit
+    report.attested_at, report.attested_by_id = dt.datetime.now(dt.timezone.utc), director.id
+    before = mine.personal_code_hash
+    page = client.get("/director/KZ26/staff").get_data(as_text=True)
+    assert "reset-code" not in page and "no new personal codes" in page
+    assert post(f"/director/KZ26/staff/{mine.id}/reset-code").status_code == 409
+    db.session.refresh(mine)
+    assert mine.personal_code_hash == before
+    assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "response.reset_code")) is None
+
+
+def test_summary_lists_subjects_by_their_shown_name(client, login, setting, make_iin_for, add_response):
+    """Issue 14 (8): the subjects of the summary came in the order of their English codes."""
+    from survey.models import RequiredHours
+
+    org, other, campaign, director = setting
+    report = OrgReport(campaign_id=campaign.id, organization_id=org.id)
+    db.session.add(report)
+    db.session.flush()
+    for subject in ("algebra", "kazakh_literature", "chemistry", "english", "russian_language", "geometry"):
+        db.session.add(RequiredHours(report_id=report.id, subject=subject, hours=10))
+    login(director)
+    for lang, expected in (
+            ("kk", ["Ағылшын тілі", "Алгебра", "Геометрия", "Қазақ әдебиеті", "Орыс тілі", "Химия"]),  # Ғ before Л
+            ("ru", ["Алгебра", "Английский язык", "Геометрия", "Казахская литература", "Русский язык", "Химия"])):
+        client.get(f"/lang/{lang}")
+        page = client.get("/director/KZ26/").get_data(as_text=True)
+        table = page.split('id="subjects-heading"')[1]
+        assert re.findall(r'<th scope="row">([^<]+?)(?: <span|</th>)', table) == expected
+        chart = table.split("</svg>")[0]
+        assert re.findall(r"<tspan[^>]*>([^<]+)</tspan>", chart) == expected  # the chart in the same order
 
 
 def test_director_reaches_no_other_organization(client, post, login, setting, make_user, make_iin_for, make_campaign):

@@ -62,6 +62,17 @@ def fill_employment(page, subjects: list[tuple[str, str]]):
         page.select_option(f"[name=subjects-{index}-language]", "kk")
 
 
+def fill_education(page, specialty: str, experience: str) -> None:
+    page.select_option("[name=education_level]", "bachelor")
+    page.select_option("[name=ped_education]", "ped_higher")
+    page.fill("[name=specialty]", specialty)
+    page.fill("[name=graduation_year]", "2008")
+    page.select_option("[name=category]", "expert")
+    page.fill("[name=category_year]", "2023")
+    page.fill("[name=experience_total]", experience)
+    page.fill("[name=experience_org]", "9")
+
+
 def go(page, selector: str) -> None:
     """Click something that loads a new page, and wait until that page has loaded (not merely started)."""
     with page.expect_navigation():
@@ -122,14 +133,7 @@ def test_teacher_in_kazakh_on_a_phone_meets_an_error_leaves_resumes_and_submits(
     go(page, "main button[type=submit]")
     assert "/step/2" in page.url  # back where she stopped
     next_step(page)  # no other jobs
-    page.select_option("[name=education_level]", "bachelor")
-    page.select_option("[name=ped_education]", "ped_higher")
-    page.fill("[name=specialty]", "Математика")
-    page.fill("[name=graduation_year]", "2008")
-    page.select_option("[name=category]", "expert")
-    page.fill("[name=category_year]", "2023")
-    page.fill("[name=experience_total]", "14")
-    page.fill("[name=experience_org]", "9")
+    fill_education(page, "Математика", "14")
     next_step(page)
     next_step(page)  # development, workload, AI and plans may stay blank
     assert "/review" in page.url and fits(page)

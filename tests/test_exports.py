@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import shutil
 import subprocess
 import zipfile
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
@@ -509,3 +511,60 @@ def test_starting_a_new_export_removes_files_past_their_day(app, data, make_user
     app.config["REDIS_URL"] = None
     jobs.dispatch(new.id)
     assert not Path(old.file_path).exists()
+
+
+# --- the export page (issue 14: 4, 23) --------------------------------------------------------------------------
+
+def test_each_kind_of_export_keeps_only_its_own_options(client, login, data, make_user, monkeypatch):
+    """Issue 14 (4): a sheet per organization and a zip belong to profiles, format and layout to raw responses; the
+    other kind's options are left out of the job (and cannot refuse it)."""
+    monkeypatch.setattr(jobs, "dispatch", lambda job_id: None)
+    login(make_user("national_admin"))
+    token = _csrf(client.get("/reports/").data)
+    both = {"csrf_token": token, "campaign": "STAFF-2026", "lang": "ru", "headers": "labels", "format": "csv",
+            "layout": "flat", "per_org": "y", "as_zip": "y"}
+    assert client.post("/reports/", data={**both, "kind": "responses"}).status_code == 302
+    assert client.post("/reports/", data={**both, "kind": "profiles", "as_zip": ""}).status_code == 302
+    responses, profiles = db.session.scalars(sa.select(ExportJob).order_by(ExportJob.id)).all()
+    assert (responses.params["format"], responses.params["layout"]) == ("csv", "flat")
+    assert "per_org" not in responses.params and "zip" not in responses.params
+    assert profiles.params["per_org"] is True and "format" not in profiles.params and "layout" not in profiles.params
+    assert jobs.file_name("profiles", profiles.params).endswith(".xlsx")
+
+
+def test_recent_exports_speak_the_page_language(client, login, data, make_user):
+    """Issue 14 (4): "#4 responses ALMATY-2026 — done" on a Kazakh page."""
+    import datetime as dt
+
+    user = make_user("national_admin")
+    db.session.add_all([
+        ExportJob(kind="responses", params={"campaign": "STAFF-2026", "lang": "ru", "format": "xlsx"},
+                  status=JobStatus.DONE, progress=100, user_id=user.id, file_path="/nonexistent.xlsx",
+                  finished_at=dt.datetime.now(dt.timezone.utc)),
+        ExportJob(kind="profiles", params={"campaign": "STAFF-2026", "lang": "kk", "org_bin": data.s1.bin},
+                  status=JobStatus.FAILED, user_id=user.id)])
+    login(user)
+    client.get("/lang/kk")
+    page = client.get("/reports/").get_data(as_text=True)
+    recent = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.split("<h2>", 1)[1]))
+    assert f"Кадрлық профильдер · STAFF-2026 · {data.s1.bin} · Қазақша — сәтсіз аяқталды" in recent
+    assert "Бастапқы жауаптар · STAFF-2026 · Русский — дайын" in recent
+    assert not re.search(r"\b(responses|profiles|done|failed)\b|#\d", recent)
+
+
+def test_directors_see_no_draft_campaign_to_export(client, login, data, make_user, make_campaign, csrf_token):
+    """Issue 14 (23): the director's export list offered draft campaigns (and campaigns of other levels)."""
+    make_campaign("DRAFT-2027", status="draft")
+    make_campaign("COLLEGES-2026", levels="college")
+    director = make_user("director", organization=data.s1)
+    login(director)
+    page = client.get("/reports/").get_data(as_text=True)
+    offered = re.findall(r'<option (?:selected )?value="([^"]+)">[^<]*—', page)
+    assert offered == ["STAFF-2026", "OLD-2025"]  # newest first; no draft, no campaign of colleges
+    refused = client.post("/reports/", data={"csrf_token": csrf_token("/reports/"), "kind": "profiles",
+                                             "campaign": "DRAFT-2027", "lang": "ru", "headers": "labels"})
+    assert refused.status_code == 400
+    login(make_user("national_admin"))
+    page = client.get("/reports/").get_data(as_text=True)
+    offered = re.findall(r'<option (?:selected )?value="([^"]+)">[^<]*—', page)
+    assert {"STAFF-2026", "DRAFT-2027", "COLLEGES-2026"} <= set(offered)  # administrators: every campaign

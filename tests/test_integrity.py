@@ -620,3 +620,25 @@ def test_submission_rules_check_the_person_everywhere_and_leave_batch_rules(make
     assert active(campaign, "G12") == {}  # three identical answers at a: found by the batch run only
     run_checks(campaign)
     assert set(active(campaign, "G12")) == {(a.id, "")}
+
+
+def test_the_queue_opens_on_the_latest_open_campaign_never_a_draft(two_districts, campaign, client, login,
+                                                                    make_user, make_campaign):
+    """Issue 14 (23): the queue opened on the newest campaign by id, a draft nobody has answered yet."""
+    from survey.campaigns.services import current_campaign_id
+
+    older = make_campaign(code="CLOSED-25", status="closed", census_date=dt.date(2025, 11, 1))
+    draft = make_campaign(code="DRAFT-27", status="draft", census_date=dt.date(2027, 11, 1))
+    login(make_user("national_admin"))
+    page = client.get("/integrity/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Flags found: 3" in page  # the open campaign's
+    assert re.search(rf'<option value="{campaign.id}" selected>', page)
+    assert f'value="{draft.id}"' not in page and f'value="{older.id}"' in page
+    assert current_campaign_id() == campaign.id
+    campaign.status = "closed"  # no open campaign: the last closed one (by census date), still not the draft
+    db.session.commit()
+    assert current_campaign_id() == campaign.id
+    campaign.status, older.status = "draft", "draft"
+    db.session.commit()
+    assert current_campaign_id() is None
+    assert "No campaign yet." in client.get("/integrity/").get_data(as_text=True)

@@ -76,11 +76,11 @@ def start(client, link, iin, names=None, lang="en"):
     confirm = client.post(f"/q/{link.token}/start", data=data)
     assert confirm.status_code == 200, confirm.get_data(as_text=True)
     reply = client.post(f"/q/{link.token}/start", data={**data, "confirmed": "yes"})
-    if reply.status_code == 302:  # this person has a questionnaire here already: the resume page
-        assert reply.headers["Location"].endswith("/resume")
-        return None
     assert reply.status_code == 200, reply.get_data(as_text=True)
-    page = reply.get_data(as_text=True)  # the code page itself, at its own address, shown once
+    page = reply.get_data(as_text=True)
+    if f'data-page-url="/q/{link.token}/resume"' in page:  # this person has a questionnaire here already
+        return None
+    # the code page itself, at its own address, shown once
     assert f'data-page-url="/q/{link.token}/code"' in page and reply.headers["Cache-Control"] == "no-store"
     return re.search(r'class="personal-code"[^>]*><strong>([A-Z0-9-]+)<', page).group(1)
 
@@ -286,9 +286,41 @@ def test_second_visit_with_the_same_iin_needs_the_personal_code(client, link, ma
     iin = make_iin_for()
     code = start(client, link, iin)
     other = type(client)(client.application, client.response_wrapper, use_cookies=True)
-    assert start(other, link, iin) is None  # sent to the resume page, no new code, no second response
+    assert start(other, link, iin) is None  # the resume page, no new code, no second response
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 1
     assert services.check_personal_code(the_response(), code)
+
+
+def test_the_resume_page_after_already_started_keeps_the_iin_just_typed(client, link, make_iin_for):
+    """Issue 14 (12): after "you have already started here" the resume form asked for the IIN again. It comes in
+    the answer to the POST itself (never in the cookie or an address), with the notice, at the resume address."""
+    iin = make_iin_for()
+    start(client, link, iin)
+    other = type(client)(client.application, client.response_wrapper, use_cookies=True)
+    other.get("/lang/ru")
+    data = {"csrf_token": csrf(other.get(f"/q/{link.token}/start")), "iin": f" {iin[:6]} {iin[6:]}",
+            "last_name": "Ким", "first_name": "Анна", "consent": "y", "nonce": "n", "confirmed": "yes"}
+    reply = other.post(f"/q/{link.token}/start", data=data)
+    page = reply.get_data(as_text=True)
+    assert reply.status_code == 200 and reply.headers["Cache-Control"] == "no-store"
+    assert f'data-page-url="/q/{link.token}/resume"' in page
+    assert f'action="/q/{link.token}/resume"' in page
+    assert f'name="iin" type="text" value=" {iin[:6]} {iin[6:]}"' in page  # as typed
+    assert 'name="code" type="text" value=""' in page
+    assert "Вы уже начали анкету в этой организации" in page
+    app = client.application
+    stored = app.session_interface.get_signing_serializer(app).loads(other.get_cookie("session").value)
+    assert iin not in str(stored) and iin[:6] not in str(stored)
+    resumed = post(other, f"/q/{link.token}/resume", {"iin": iin, "code": "WRONGCODE"})
+    assert resumed.status_code == 422  # the form posts on as usual
+
+
+def test_saved_to_finish_later_has_its_own_tab_title(client, link, make_iin_for):
+    """Issue 14 (12): "saved, finish later" showed the bare site name in the tab."""
+    start(client, link, make_iin_for(), lang="kk")
+    reply = post(client, f"/q/{link.token}/step/1", {**EMPLOYMENT, "action": "later"})
+    title = re.search(r"<title>([^<]*)</title>", reply.get_data(as_text=True)).group(1)
+    assert title.startswith("Жауаптарыңыз сақталды — ")
 
 
 def test_a_double_click_shows_a_working_code_and_makes_one_response(client, link, make_iin_for):
@@ -321,7 +353,7 @@ def test_a_form_without_its_nonce_is_never_taken_for_a_repeat(client, link, make
     intruder.get("/lang/en")
     reply = intruder.post(f"/q/{link.token}/start", data={**data, "csrf_token": csrf(intruder.get(
         f"/q/{link.token}/start"))})
-    assert reply.status_code == 302 and reply.headers["Location"].endswith("/resume")
+    assert reply.status_code == 200 and f'data-page-url="/q/{link.token}/resume"' in reply.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 1
 
 
@@ -386,6 +418,36 @@ def test_pages_for_closed_not_open_and_locked(client, link, make_iin_for, make_u
     assert services.load_link(link.token)[1]  # locked
     reply = client.get(f"/q/{link.token}/step/1", headers={"Accept-Language": "kk"})
     assert reply.status_code == 403 and "бұғатталған" in reply.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("lang", "who"), [("en", "an administrator of the district, region or country can reopen"),
+                                           ("ru", "может администратор района, области или республики"),
+                                           ("kk", "аудан, облыс немесе республика әкімшісі")])
+def test_the_lock_page_says_who_can_reopen(client, link, make_user, lang, who):
+    """Issue 14 (2): the page told teachers their director could reopen the data; only administrators can."""
+    director = make_user("director", organization=link.organization)
+    db.session.add(OrgReport(campaign_id=link.campaign_id, organization_id=link.organization_id,
+                             attested_at=utcnow(), attested_by_id=director.id))
+    client.get(f"/lang/{lang}")
+    page = client.get(f"/q/{link.token}/start").get_data(as_text=True)
+    assert who in page
+    assert "they can reopen" not in page and "они могут" not in page
+
+
+@pytest.mark.parametrize(("lang", "rate", "experience"), [("ru", "1,25", "16,5"), ("kk", "1,25", "16,5"),
+                                                          ("en", "1.25", "16.5")])
+def test_saved_decimals_come_back_as_they_are_typed(client, link, make_iin_for, lang, rate, experience):
+    """Issue 14 (11): a saved rate came back into its field as "1.25" on a Kazakh or Russian page."""
+    start(client, link, make_iin_for(BIRTH, "f"), lang=lang)
+    post(client, f"/q/{link.token}/step/1", {**EMPLOYMENT, "rate": "1,25", "action": "next"})
+    post(client, f"/q/{link.token}/step/2", {**OTHER_JOBS, "action": "next"})
+    post(client, f"/q/{link.token}/step/3", {**EDUCATION, "experience_total": "16.50", "action": "next"})
+    assert the_response().rate == Decimal("1.25") and the_response().experience_total == Decimal("16.5")
+    assert f'name="rate" type="text" value="{rate}"' in client.get(f"/q/{link.token}/step/1").get_data(as_text=True)
+    assert f'value="{experience}"' in client.get(f"/q/{link.token}/step/3").get_data(as_text=True)
+    post(client, f"/q/{link.token}/step/4", {**WORK, "action": "next"})
+    review = re.sub(r"<[^>]+>", " ", client.get(f"/q/{link.token}/review").get_data(as_text=True))
+    assert f" {rate} " in review and f" {experience} " in review
 
 
 def test_an_idle_session_gets_the_expired_page(client, link, make_iin_for, app):

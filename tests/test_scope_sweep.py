@@ -117,8 +117,7 @@ SCOPED: dict[str, Route] = {
     "questionnaire.show_landing": Link(foreign=200),
     "questionnaire.show_access_sheet": Link(foreign=200),
     "questionnaire.show_qr": Link(foreign=200),
-    "questionnaire.start_response": Link(foreign={"GET": 200, "POST": 302}, location="/q/{token}/resume",
-                                         data=_identity),
+    "questionnaire.start_response": Link(foreign=200, data=_identity),  # POST: the resume page, IIN kept
     "questionnaire.resume_response": Link(foreign={"GET": 200, "POST": 422}, data=_proof_of_a),
     "questionnaire.show_code": Link(foreign=401),
     "questionnaire.edit_step": Link(foreign=401),

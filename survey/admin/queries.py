@@ -118,11 +118,14 @@ class UserRow:
     last_login_at: dt.datetime | None
 
 
-def list_users(user: User) -> list[UserRow]:
-    """The users the administrator may manage, with the name of each one's place."""
+def list_users(user: User, lang: str = "ru") -> list[UserRow]:
+    """The users the administrator may manage, with the name of each one's place (an organization's in ``lang``
+    when the registry has it)."""
+    name = sa.func.coalesce(*((Organization.name_kk, Organization.name_ru) if lang == "kk" else
+                              (Organization.name_ru, Organization.name_kk)))
     rows = db.session.execute(
         sa.select(User.id, User.email, User.full_name, User.role, Region.name, District.name, Organization.bin,
-                  Organization.name_ru, User.is_active, User.password_hash.is_not(None), User.last_login_at)
+                  name, User.is_active, User.password_hash.is_not(None), User.last_login_at)
         .outerjoin(Region, User.region_id == Region.id)
         .outerjoin(District, User.district_id == District.id)
         .outerjoin(Organization, User.organization_id == Organization.id)

@@ -226,7 +226,7 @@ def _scope_form(form_class, **kwargs):
 @bp.get("/users")
 @roles_required(*ADMIN_ROLES)
 def list_users():
-    return render_template("admin/users.html", users=queries.list_users(current_user))
+    return render_template("admin/users.html", users=queries.list_users(current_user, _lang()))
 
 
 @bp.route("/users/invite", methods=["GET", "POST"])

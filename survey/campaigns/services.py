@@ -8,6 +8,7 @@ import secrets
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
 
 from ..codebook import CampaignStatus, Level
 from ..domain import CODE_ALPHABET
@@ -83,6 +84,26 @@ def close_campaign(campaign: Campaign) -> None:
     if campaign.status != CampaignStatus.OPEN:
         raise CampaignError(_l("The campaign %(code)s is not open.", code=campaign.code))
     campaign.status = CampaignStatus.CLOSED
+
+
+def current_campaign_id() -> int | None:
+    """The campaign a page opens on when none is chosen: the most recent open one (by census date), else the last
+    closed one; never a draft, which nobody answers yet."""
+    return db.session.scalar(
+        sa.select(Campaign.id).where(Campaign.status != CampaignStatus.DRAFT)
+        .order_by(sa.case((Campaign.status == CampaignStatus.OPEN, 0), else_=1), Campaign.census_date.desc(),
+                  Campaign.id.desc())
+        .limit(1))
+
+
+def campaigns_for(organization: Organization) -> list[Campaign]:
+    """Campaigns this organization takes part in (by level and region), newest first; drafts are not shown to
+    directors."""
+    campaigns = db.session.scalars(
+        sa.select(Campaign).where(Campaign.status != CampaignStatus.DRAFT).options(selectinload(Campaign.regions))
+        .order_by(Campaign.census_date.desc(), Campaign.id.desc())
+    ).all()
+    return [c for c in campaigns if takes_part(c, organization)]
 
 
 def new_access_code() -> str:

@@ -11,6 +11,7 @@ from wtforms.widgets import TextInput
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from .. import codebook as cb
+from ..formatting import number_input
 from ..forms import SurveyForm
 
 BLANK_ROWS = 3
@@ -28,6 +29,12 @@ class LocalizedDecimalField(DecimalField):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
         super().__init__(*args, **kwargs)
+
+    def _value(self) -> str:
+        """What the input shows: the text as typed, else the stored number as the language writes it ("38,5")."""
+        if self.raw_data:
+            return str(self.raw_data[0])
+        return number_input(self.data)
 
     def process_formdata(self, valuelist):
         if valuelist:

@@ -6,14 +6,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask_babel import format_percent
-from sqlalchemy.orm import selectinload
 
 from .. import codebook as cb
-from ..campaigns.services import takes_part
 from ..charts import Bar, bar_chart, pyramid
 from ..codebook import ResponseStatus
 from ..extensions import db
+from ..formatting import collation_key, percent
 from ..models import AccessLink, Campaign, Organization, Response, RosterEntry
 from ..integrity.queries import FlagCounts, flag_counts
 from ..reports.labels import metric_label
@@ -103,16 +101,6 @@ def staff_responses(campaign: Campaign, organization: Organization) -> list[Pers
     ]
 
 
-def campaigns_for(organization: Organization) -> list[Campaign]:
-    """Campaigns this organization takes part in (by level and region), newest first; drafts are not shown to
-    directors."""
-    campaigns = db.session.scalars(
-        sa.select(Campaign).where(Campaign.status != "draft").options(selectinload(Campaign.regions))
-        .order_by(Campaign.census_date.desc(), Campaign.id.desc())
-    ).all()
-    return [c for c in campaigns if takes_part(c, organization)]
-
-
 @dataclass(frozen=True)
 class MetricRow:
     code: str
@@ -158,14 +146,13 @@ def dashboard(campaign: Campaign, organization: Organization, lang: str, titles:
     district = total(by_org.values())
     rows = [MetricRow(code, metric_label(code, lang), mine.value(code), district.value(code), code in PERCENT_CODES)
             for code in DASHBOARD_CODES]
-    subjects = [
+    subjects = sorted((
         SubjectRow(cb.label("subject", code, lang), cover.required, cover.covered, cover.coverage, cover.shortage_fte)
-        for code, cover in mine.subjects.items()
-    ]
+        for code, cover in mine.subjects.items()), key=lambda row: collation_key(row.label))  # as the reader reads
     ages = [(cb.label("age_band", band, lang), men, women)
             for band, men, women in age_sex_counts(campaign, [organization.id])]
     categories = [
-        Bar(cb.label("category", code, lang), count, f"{count} ({_percent(mine.share(count))})")
+        Bar(cb.label("category", code, lang), count, f"{count} ({percent(mine.share(count))})")
         for code, count in mine.categories.items() if count or code in ("none", "pedagogue", "moderator", "expert",
                                                                           "researcher", "master")
     ]
@@ -179,10 +166,6 @@ def dashboard(campaign: Campaign, organization: Organization, lang: str, titles:
         category_chart=bar_chart(titles["categories"], categories),
         coverage_chart=bar_chart(titles["coverage"], coverage, maximum=top or None),
     )
-
-
-def _percent(value) -> str:
-    return "—" if value is None else format_percent(value)
 
 
 def access_link(campaign: Campaign, organization: Organization) -> AccessLink | None:

@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from .. import codebook as cb
 from ..auth.scope import ADMIN_ROLES, get_organization_or_404, roles_required
-from ..campaigns.services import takes_part
+from ..campaigns.services import campaigns_for, takes_part
 from ..codebook import Role
 from ..extensions import db
 from ..models import Campaign, Organization, Response, RosterEntry
@@ -63,7 +63,7 @@ def _locked_page(report):
 @bp.get("/")
 @roles_required(Role.DIRECTOR)
 def show_start():
-    campaigns = queries.campaigns_for(current_user.organization)
+    campaigns = campaigns_for(current_user.organization)
     if campaigns:
         return redirect(url_for("directors.show_dashboard", code=campaigns[0].code))
     return render_template("directors/no_campaign.html", organization=current_user.organization)
@@ -237,6 +237,8 @@ def show_staff(code: str):
 def reset_code(code: str, response_id: int):
     organization, campaign, report = _director_context(code)
     response = _own_row_or_404(Response, response_id, organization, campaign)
+    if report.is_attested:  # the answers are locked: a new code would open nothing
+        return _locked_page(report)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     new_code = services.reset_personal_code(response, current_user)

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..auth.scope import visible_organization_ids
-from ..codebook import FlagStatus, Severity
+from ..codebook import CampaignStatus, FlagStatus, Severity
 from ..extensions import db
 from ..models import Campaign, District, Flag, Organization, Region, Response, RosterEntry, User
 from .rules import EVIDENCE_LABELS, RULES_BY_CODE
@@ -202,7 +202,9 @@ def flag_detail(user: User, flag: Flag, lang: str = "ru") -> FlagDetail:
 
 
 def campaigns_with_flags() -> list[Campaign]:
-    return list(db.session.scalars(sa.select(Campaign).order_by(Campaign.id.desc())))
+    """The campaigns a queue can show: every one but the drafts (nobody has answered those), newest first."""
+    return list(db.session.scalars(sa.select(Campaign).where(Campaign.status != CampaignStatus.DRAFT)
+                                   .order_by(Campaign.census_date.desc(), Campaign.id.desc())))
 
 
 def scope_places(user: User) -> tuple[list[tuple[int, str]], list[tuple[int, str, int]]]:

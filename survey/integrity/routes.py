@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -12,6 +11,7 @@ from flask_login import current_user
 
 from .. import audit
 from ..auth.scope import ADMIN_ROLES, get_organization_or_404, roles_required, visible_organization_ids
+from ..campaigns.services import current_campaign_id
 from ..codebook import FlagStatus, Role
 from ..extensions import db
 from ..models import Campaign
@@ -28,14 +28,10 @@ def _lang() -> str:
     return str(get_locale())
 
 
-def _default_campaign_id() -> int | None:
-    return db.session.scalar(sa.select(sa.func.max(Campaign.id)))
-
-
 @bp.get("/")
 @roles_required(*ADMIN_ROLES)
 def list_flags_queue():
-    campaign_id = _default_campaign_id()
+    campaign_id = current_campaign_id()
     if campaign_id is None:
         return render_template("integrity/queue.html", page=None, campaigns=[])
     filters = parse_filters(request.args, campaign_id)
@@ -51,7 +47,7 @@ def list_flags_queue():
 @roles_required(*ALL_ROLES)
 def list_organization_flags(organization_id: int):
     organization = get_organization_or_404(current_user, organization_id)
-    campaign_id = _default_campaign_id()
+    campaign_id = current_campaign_id()
     page = None
     filters = None
     if campaign_id is not None:

@@ -6,11 +6,11 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 from wtforms.fields.core import UnboundField
 
 from .. import codebook as cb
+from ..formatting import day, number
 from .forms import FORMS, IdentityForm
 
 SATISFACTION = {1: "Strongly disagree", 2: "Disagree", 3: "Agree", 4: "Strongly agree"}
@@ -42,9 +42,9 @@ def shown_values(values: dict[str, Any], lang: str) -> dict[str, str]:
         elif name == "satisfaction":
             shown[name] = _(SATISFACTION[value])
         elif isinstance(value, dt.date):
-            shown[name] = format_date(value, "long")
+            shown[name] = day(value)
         elif isinstance(value, Decimal):
-            shown[name] = format_decimal(value)
+            shown[name] = number(value)
         elif name in ("languages", "ai_purposes"):
             shown[name] = _codes("language" if name == "languages" else name, value, lang)
         elif name == "subjects":

@@ -212,5 +212,5 @@ def summary_entries(form: SurveyForm) -> list[tuple[str, str]]:
             continue
         for message in own_errors(field):
             entries.append((field.id if not isinstance(field, (RadioField, CheckboxesField)) else f"{field.id}-0",
-                            f"{field.label.text}: {message}"))
+                            f"{str(field.label.text).rstrip('.')}: {message}"))  # a sentence-label ("I agree….")
     return entries

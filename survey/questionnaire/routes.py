@@ -203,7 +203,10 @@ def start_response(token: str):
         db.session.rollback()
         flash(_("You have already started a questionnaire at this organization. Enter your personal code to "
                 "continue."), "info")
-        return redirect(url_for("questionnaire.resume_response", token=token))
+        # The resume page itself, with the IIN just typed: it lives only in this answer (never in the session
+        # cookie, which is signed, not encrypted, nor in an address).
+        return _render_at(url_for("questionnaire.resume_response", token=token), "questionnaire/resume.html",
+                          link=link, form=ResumeForm(formdata=None, data={"iin": form.iin.data}))
     if started.created:
         audit.record("response.start", actor="teacher", target=started.response,
                      details={"organization_id": link.organization_id})
@@ -232,7 +235,7 @@ def show_code(token: str):
     """The address of the personal code page. The code itself was shown once, in the answer to the confirmation:
     coming back here (reload, back) leads on to the questionnaire."""
     link, response = _link_and_response(token)
-    return redirect(url_for("questionnaire.edit_step", token=token, number=response.current_step))
+    return redirect(_step_url(token, response.current_step))  # the review once every step is saved
 
 
 def _render_at(url: str, template: str, **context):

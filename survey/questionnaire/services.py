@@ -22,6 +22,7 @@ from .. import rules
 from ..codebook import ResponseStatus
 from ..domain import Person, personal_code
 from ..extensions import db
+from ..formatting import number_input
 from ..models import AccessLink, Campaign, OrgReport, Response, ResponseOtherJob, ResponseSubject, ResponseVersion
 from ..models.base import utcnow
 from ..passwords import verify_password
@@ -181,6 +182,8 @@ def raw_from_values(values: Mapping[str, Any]) -> dict[str, Any]:
             raw[name] = "true" if value else "false"
         elif value is None:
             raw[name] = ""
+        elif isinstance(value, Decimal):
+            raw[name] = number_input(value)  # "1,25" in Kazakh and Russian, as the teacher typed it
         elif isinstance(value, list):
             raw[name] = [{k: "" if v is None else str(_plain(v)) for k, v in item.items()} if isinstance(item, dict)
                          else item for item in value]

@@ -12,11 +12,12 @@ from wtforms.fields.choices import SelectChoice
 
 from .. import audit
 from ..auth.scope import ADMIN_ROLES, get_organization_or_404, roles_required, visible_organization_ids
+from ..campaigns.services import campaigns_for
 from ..codebook import JobStatus, Role
 from ..extensions import db
 from ..models import Campaign, ExportJob
 from . import bp, jobs
-from .forms import ExportForm
+from .forms import KIND_LABELS, LANGUAGES, STATUS_LABELS, ExportForm
 from .services import ExportError, export_profiles, select_organizations
 from .staffing import ExportContext
 
@@ -25,9 +26,14 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _campaign_choices() -> list[SelectChoice]:
+    """The campaigns one may export: a director, those the organization takes part in (never a draft); an
+    administrator, every one."""
     lang = str(get_locale())
-    return [SelectChoice(c.code, f"{c.code} — {c.title(lang)}")
-            for c in db.session.scalars(sa.select(Campaign).order_by(Campaign.census_date.desc(), Campaign.code))]
+    if current_user.role == Role.DIRECTOR:
+        campaigns = campaigns_for(current_user.organization)
+    else:
+        campaigns = db.session.scalars(sa.select(Campaign).order_by(Campaign.census_date.desc(), Campaign.code))
+    return [SelectChoice(c.code, f"{c.code} — {c.title(lang)}") for c in campaigns]
 
 
 def _own_job_or_404(job_id: int) -> ExportJob:
@@ -53,7 +59,8 @@ def request_export():
         return redirect(url_for("reports.show_export", job_id=job.id))
     recent = db.session.scalars(sa.select(ExportJob).where(ExportJob.user_id == current_user.id)
                                 .order_by(ExportJob.id.desc()).limit(20)).all()
-    return render_template("reports/index.html", form=form, jobs=recent), 400 if form.errors else 200
+    return render_template("reports/index.html", form=form, jobs=recent, kinds=KIND_LABELS, statuses=STATUS_LABELS,
+                           languages=LANGUAGES), 400 if form.errors else 200
 
 
 @bp.get("/jobs/<int:job_id>")
