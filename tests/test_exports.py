@@ -50,7 +50,8 @@ def as_dict(sheet) -> dict:
 def test_organization_workbook(data, tmp_path):
     path = export("profiles", data, tmp_path, org_bin=data.s1.bin)
     book = load_workbook(path)
-    assert book.sheetnames == ["Profile", "Staff", "Subjects", "Vacancies", "About"]  # no flags yet
+    assert book.sheetnames == ["Profile", "Staff", "Subjects", "Vacancies", "Flags", "About"]
+    assert rows_of(book["Flags"]) == [("Rule", "Check", "Severity", "Status", "Person", "Evidence", "Note")]  # none yet
     profile = as_dict(book["Profile"])
     assert profile["Staff who answered"] == 4
     assert profile["FTE by contract (sum of rates)"] == 4
@@ -100,7 +101,7 @@ def test_sha256_is_stable_and_follows_the_data(data, tmp_path):
 def test_area_workbook(data, tmp_path):
     path = export("profiles", data, tmp_path, region="Алматы")
     book = load_workbook(path)
-    assert book.sheetnames == ["Organizations", "Subjects", "By level", "About"]
+    assert book.sheetnames == ["Organizations", "Subjects", "By level", "Flags", "About"]
     sheet = book["Organizations"]
     table = rows_of(sheet)
     header = table[0]
@@ -130,7 +131,7 @@ def test_area_workbook(data, tmp_path):
 
 def test_per_org_sheets_and_zip(data, tmp_path):
     book = load_workbook(export("profiles", data, tmp_path, per_org=True))
-    org_sheets = book.sheetnames[3:-1]
+    org_sheets = book.sheetnames[4:-1]
     assert len(org_sheets) == 4 and all(len(name) <= 31 for name in org_sheets)
     assert org_sheets[0].startswith(data.s1.bin) or data.s1.bin in "".join(org_sheets)
     path = export("profiles", data, tmp_path, "all.zip", as_zip=True)
