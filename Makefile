@@ -42,5 +42,5 @@ test: install-test translations
 # After adding or changing user-facing strings: refresh the template and the kk/ru/en catalogs, then fill in
 # the empty msgstr entries of kk and ru (tests/test_app.py fails while any is missing).
 catalogs: $(VENV)/.installed
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o survey/translations/messages.pot .
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 --no-location --sort-output -o survey/translations/messages.pot .
 	$(VENV)/bin/pybabel update -i survey/translations/messages.pot -d survey/translations --no-fuzzy-matching --ignore-obsolete

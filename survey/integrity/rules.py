@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from ..codebook import Severity
 
@@ -149,5 +150,5 @@ EVIDENCE_LABELS = {
 }
 
 SEVERITY_LABELS = {"high": _l("High"), "medium": _l("Medium"), "low": _l("Low")}
-STATUS_LABELS = {"open": _l("Open"), "explained": _l("Explained"), "confirmed": _l("Confirmed"),
+STATUS_LABELS = {"open": lazy_pgettext("flag status", "Open"), "explained": _l("Explained"), "confirmed": _l("Confirmed"),
                  "dismissed": _l("Dismissed")}
