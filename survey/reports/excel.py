@@ -301,11 +301,15 @@ class _Line:
         if self.span:
             self.sheet.merged_cells.add(f"{get_column_letter(len(self.values))}{row}:"
                                         f"{get_column_letter(self.columns)}{row}")
-        several = self.bold or self.height is not None
-        self.sheet.append([self.writer._cell(self.sheet, value, fmt, font, (WRAP if lines > 1 or self.bold else TOP)
-                                             if several else None)
+        self.sheet.append([self.writer._cell(self.sheet, value, fmt, font, self._alignment(lines))
                            for value, fmt, font, lines in zip(self.values, formats, fonts, self.lines)])
         pages.advance(self.height)
+
+    def _alignment(self, lines: int) -> Alignment | None:
+        """Headers and text of several lines wrap; in a row of several lines every cell starts at the top."""
+        if self.bold or lines > 1:
+            return WRAP
+        return TOP if self.height else None
 
 
 def _block_widths(shaped: Sequence[tuple[Table, list[list]]], minimum: Sequence[float]) -> list[float]:
@@ -314,15 +318,15 @@ def _block_widths(shaped: Sequence[tuple[Table, list[list]]], minimum: Sequence[
     count = max((len(block.columns) for block, _ in shaped), default=1)
     widths = [float(w) for w in minimum][:count] + [printing.MIN_WIDTH] * max(0, count - len(minimum))
     for block, rows in shaped:
-        last = len(block.columns) - 1
+        runs_on = len(block.columns) - 1 if len(block.columns) < count else None  # its text may span to the right
         for index, column in enumerate(block.columns):
-            widths[index] = max(widths[index], printing.column_width(column.header) if index else
-                                min(printing.text_width(column.header, bold=True) + printing.PADDING, printing.LABEL_WIDTH))
+            if index == runs_on:
+                continue
+            widths[index] = max(widths[index], printing.column_width(column.header) if index else min(
+                printing.text_width(column.header, bold=True) + printing.PADDING, printing.LABEL_WIDTH))
         for values in rows:
             for index, value in enumerate(values):
-                if isinstance(value, str):
-                    if index == last and last < count - 1:
-                        continue  # runs on over the columns to its right
+                if isinstance(value, str) and index != runs_on:
                     wanted = min(printing.text_width(value) + printing.PADDING, printing.LABEL_WIDTH)
                     widths[index] = max(widths[index], wanted, printing.longest_word(value) + printing.PADDING)
                 elif isinstance(value, (int, float)):

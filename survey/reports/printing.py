@@ -90,17 +90,17 @@ def setup(sheet, widths: Sequence[float], *, title_rows: int = 0, key_columns: i
     the header and the page number in the footer. A table too wide to read on one page spreads over as many pages
     as keep it at MIN_SCALE or larger, its first ``key_columns`` repeated on each."""
     wide = sum(widths) * POINTS_PER_UNIT
-    setup_ = sheet.page_setup
-    setup_.paperSize = A4_PAPER
-    setup_.orientation = "landscape" if wide > LANDSCAPE_FROM * _printable_width("portrait") else "portrait"
-    setup_.fitToPage = True
-    setup_.fitToWidth = max(1, math.ceil(wide * MIN_SCALE / _printable_width("landscape")))
-    setup_.fitToHeight = 0  # as many pages down as the rows need
-    setup_.pageOrder = "overThenDown"  # a wide table's rows stay together: their continuation comes next
+    page = sheet.page_setup
+    page.paperSize = A4_PAPER
+    page.orientation = "landscape" if wide > LANDSCAPE_FROM * _printable_width("portrait") else "portrait"
+    page.fitToPage = True
+    page.fitToWidth = max(1, math.ceil(wide * MIN_SCALE / _printable_width("landscape")))
+    page.fitToHeight = 0  # as many pages down as the rows need
+    page.pageOrder = "overThenDown"  # a wide table's rows stay together: their continuation comes next
     sheet.page_margins = PageMargins(**MARGINS)
     if title_rows:
         sheet.print_title_rows = f"1:{title_rows}"
-    if key_columns and setup_.fitToWidth > 1:
+    if key_columns and page.fitToWidth > 1:
         sheet.print_title_cols = f"A:{get_column_letter(key_columns)}"
     sheet.oddHeader.center.text = "&A"
     sheet.oddFooter.center.text = "&P / &N"
@@ -112,10 +112,9 @@ def page_height(sheet, widths: Sequence[float]) -> float:
     Fitting to width scales the sheet by its printable width over the columns' width, or less (never more than
     100 %). Excel draws columns narrowest (POINTS_PER_UNIT); LibreOffice without Calibri's metrics draws them
     wider and so scales further down: its pages hold more, never less."""
-    setup_ = sheet.page_setup
-    size = A4_POINTS[0] if setup_.orientation == "landscape" else A4_POINTS[1]
-    scale = min(1.0, setup_.fitToWidth * _printable_width(setup_.orientation)
-                / max(1.0, sum(widths) * POINTS_PER_UNIT))
+    page = sheet.page_setup
+    size = A4_POINTS[0] if page.orientation == "landscape" else A4_POINTS[1]
+    scale = min(1.0, page.fitToWidth * _printable_width(page.orientation) / max(1.0, sum(widths) * POINTS_PER_UNIT))
     return 0.95 * (size - 72 * (MARGINS["top"] + MARGINS["bottom"])) / scale
 
 

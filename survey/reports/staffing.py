@@ -92,10 +92,12 @@ def organization_sheets(ctx: ExportContext, org: OrgMetrics) -> list[Sheet]:
 def flags_table(ctx: ExportContext, orgs: dict[int, OrgMetrics], with_organization: bool = True,
                 organization_ids: sa.Select | None = None) -> Table:
     """The integrity module's active flags of these organizations (by organization, most severe first), severity
-    and status in the workbook's language; streamed. An empty sheet says that no check found anything."""
+    and status in the workbook's language (codes in a workbook of codes); streamed. An empty sheet says that no
+    check found anything."""
     severity = SEVERITY_LABELS if ctx.headers == "labels" else {}
     status = STATUS_LABELS if ctx.headers == "labels" else {}
-    lead = [Column(ctx.field("bin"), width=14), Column(ctx.field("organization"), width=40)] if with_organization else []
+    lead = [Column(ctx.field("bin"), width=14), Column(ctx.field("organization"), width=40, wrap=True)]
+    lead = lead if with_organization else []
 
     def rows():
         ids = organization_ids if organization_ids is not None else list(orgs)
