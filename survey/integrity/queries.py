@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -170,20 +170,12 @@ def export_rows(campaign: Campaign | int, organization_ids, lang: str = "ru") ->
     """Every active flag of the organizations (a list or a SELECT of ids), for a workbook's "Flags" sheet:
     by organization, then most severe first. The caller has already limited ``organization_ids`` to the
     reader's scope."""
-    return list(iter_export_rows(campaign, organization_ids, lang))
-
-
-def iter_export_rows(campaign: Campaign | int, organization_ids, lang: str = "ru",
-                     batch: int = 1000) -> Iterator[FlagRow]:
-    """``export_rows`` read ``batch`` rows at a time (a national workbook's Flags sheet in flat memory)."""
     campaign_id = campaign if isinstance(campaign, int) else campaign.id
     if not isinstance(organization_ids, sa.Select):
         organization_ids = list(organization_ids)
     results = db.session.execute(_rows_query(organization_ids).where(Flag.campaign_id == campaign_id, ACTIVE)
-                                 .order_by(Flag.organization_id, SEVERITY_ORDER, Flag.rule, Flag.id)
-                                 .execution_options(yield_per=batch))
-    for result in results:
-        yield _row(result, lang)
+                                 .order_by(Flag.organization_id, SEVERITY_ORDER, Flag.rule, Flag.id))
+    return [_row(result, lang) for result in results]
 
 
 def get_flag(user: User, flag_id: int) -> Flag | None:

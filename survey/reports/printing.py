@@ -35,13 +35,24 @@ _NARROW = frozenset(" .,:;'!|()[]{}ilIjtfr-іїј")
 _WIDE = frozenset("mwMWшщжыюфМШЩЖЫЮФ%@№")
 _BOLD = 1.12
 _SAFETY = 1.05
+_WIDEST = 1.45 * _BOLD * _SAFETY  # no character is wider than this
+
+
+class _Widths(dict):
+    """The width of each character, worked out the first time it is seen."""
+
+    def __missing__(self, ch: str) -> float:
+        self[ch] = width = (0.6 if ch in _NARROW else 1.45 if ch in _WIDE else 1.3 if ch.isupper()
+                            else 1.0 if ch.isdigit() else 0.95)
+        return width
+
+
+_WIDTHS = _Widths()
 
 
 def text_width(text: str, bold: bool = False) -> float:
     """The width of ``text`` on one line, in width units, a little more rather than less."""
-    units = sum(0.6 if ch in _NARROW else 1.45 if ch in _WIDE else 1.3 if ch.isupper() else 1.0 if ch.isdigit()
-                else 0.95 for ch in text)
-    return units * (_BOLD if bold else 1.0) * _SAFETY
+    return sum(map(_WIDTHS.__getitem__, text)) * (_BOLD if bold else 1.0) * _SAFETY
 
 
 def longest_word(text: str, bold: bool = False) -> float:
@@ -52,6 +63,8 @@ def lines(text: str, width: float, bold: bool = False) -> int:
     """How many lines ``text`` takes when wrapped at spaces in a column ``width`` wide (a word wider than the
     column is broken: it takes as many lines as it needs)."""
     room = max(1.0, width - PADDING)
+    if len(text) * _WIDEST <= room and "\n" not in text:
+        return 1  # short enough whatever its letters (most cells)
     space = text_width(" ", bold)
     count = 0
     for paragraph in text.split("\n"):

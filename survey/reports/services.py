@@ -117,8 +117,7 @@ def export_profiles(ctx: ExportContext, selection: Selection, target: str | Path
                 excel.render(organization_sheets(ctx, org), stream)
         else:
             with _open(target) as stream:
-                excel.render(area_sheets(ctx, metrics, per_org=per_org,
-                                         organization_ids=selection.organization_ids), stream)
+                excel.render(area_sheets(ctx, metrics, per_org=per_org), stream)
         progress(100)
     return len(metrics)
 

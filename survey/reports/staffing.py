@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 
 from .. import codebook as cb
 from ..extensions import db
-from ..integrity.queries import iter_export_rows
+from ..integrity.queries import export_rows
 from ..integrity.rules import SEVERITY_LABELS, STATUS_LABELS
 from ..models import Campaign, OrgReport, Vacancy
 from ..staffing import METRIC_CODES, Metrics, OrgMetrics, rollup, total
@@ -22,6 +22,7 @@ from .labels import field_label, header
 from .rows import staff_rows
 from .sheets import Blocks, Chart, Column, Highlight, Pairs, Sheet, Table
 
+FLAG_BATCH = 500  # organizations whose flags are read at a time (a national workbook's Flags sheet in flat memory)
 COUNT_CODES = tuple(code for code in METRIC_CODES if code not in PERCENT_CODES)
 SHARE_CODES = tuple(code for code in METRIC_CODES if code in PERCENT_CODES and not code.startswith("share_"))
 LOW_RESPONSE_RATE = 0.8
@@ -89,23 +90,23 @@ def organization_sheets(ctx: ExportContext, org: OrgMetrics) -> list[Sheet]:
     return sheets
 
 
-def flags_table(ctx: ExportContext, orgs: dict[int, OrgMetrics], with_organization: bool = True,
-                organization_ids: sa.Select | None = None) -> Table:
+def flags_table(ctx: ExportContext, orgs: dict[int, OrgMetrics], with_organization: bool = True) -> Table:
     """The integrity module's active flags of these organizations (by organization, most severe first), severity
-    and status in the workbook's language (codes in a workbook of codes); streamed. An empty sheet says that no
-    check found anything."""
+    and status in the workbook's language (codes in a workbook of codes); streamed, FLAG_BATCH organizations at a
+    time. An empty sheet says that no check found anything."""
     severity = SEVERITY_LABELS if ctx.headers == "labels" else {}
     status = STATUS_LABELS if ctx.headers == "labels" else {}
     lead = [Column(ctx.field("bin"), width=14), Column(ctx.field("organization"), width=40, wrap=True)]
     lead = lead if with_organization else []
 
     def rows():
-        ids = organization_ids if organization_ids is not None else list(orgs)
-        for flag in iter_export_rows(ctx.campaign, ids, ctx.lang):
-            org = orgs[flag.organization_id]
-            yield [*([org.bin, org.name(ctx.lang)] if with_organization else []), flag.rule, str(flag.title),
-                   str(severity.get(flag.severity, flag.severity)), str(status.get(flag.status, flag.status)),
-                   flag.person_name, "; ".join(f"{label}: {value}" for label, value in flag.evidence), flag.note]
+        ids = sorted(orgs)  # the flags come by organization id
+        for start in range(0, len(ids), FLAG_BATCH):
+            for flag in export_rows(ctx.campaign, ids[start:start + FLAG_BATCH], ctx.lang):
+                org = orgs[flag.organization_id]
+                yield [*([org.bin, org.name(ctx.lang)] if with_organization else []), flag.rule, str(flag.title),
+                       str(severity.get(flag.severity, flag.severity)), str(status.get(flag.status, flag.status)),
+                       flag.person_name, "; ".join(f"{label}: {value}" for label, value in flag.evidence), flag.note]
 
     return Table(_("Flags"), lead + [
         Column(_("Rule")), Column(_("Check"), width=40, wrap=True), Column(_("Severity")), Column(_("Status")),
@@ -195,11 +196,9 @@ def about_sheet(ctx: ExportContext, extra: Iterable[tuple[str, Any]] = ()) -> Pa
 
 
 # district / region / national workbook ---------------------------------------------------------------------------
-def area_sheets(ctx: ExportContext, metrics: dict[int, OrgMetrics], per_org: bool = False,
-                organization_ids: sa.Select | None = None) -> list[Sheet]:
+def area_sheets(ctx: ExportContext, metrics: dict[int, OrgMetrics], per_org: bool = False) -> list[Sheet]:
     """Organizations (totals row, autofilter, frozen header, highlights), Subjects matrix, By level, Flags, About;
-    with ``per_org`` one more sheet per organization (before About). ``organization_ids``: the SELECT that chose
-    ``metrics``, to read their flags with (default: the ids themselves)."""
+    with ``per_org`` one more sheet per organization (before About)."""
     orgs = list(metrics.values())
     codes = METRIC_CODES + ("shortage_fte",)
     lead = [Column(ctx.field("bin"), width=14), Column(ctx.field("organization"), width=40, wrap=True),
@@ -239,7 +238,7 @@ def area_sheets(ctx: ExportContext, metrics: dict[int, OrgMetrics], per_org: boo
         totals=[_("Total"), "", overall.organizations, *(number(_value(overall, c)) for c in codes)],
         key_columns=2,
     ))
-    sheets.append(flags_table(ctx, metrics, organization_ids=organization_ids))
+    sheets.append(flags_table(ctx, metrics))
     if per_org:
         for org in orgs:
             sheets.append(Blocks(f"{org.bin} {org.name(ctx.lang)}", profile_blocks(ctx, org, charts=False)))
