@@ -31,10 +31,9 @@ from openpyxl.chart import BarChart, PieChart, Reference
 from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.units import cm_to_EMU
 
 from . import printing
-from .sheets import Chart, Column, Table
+from .sheets import Chart, Table
 
 EXCEL_MAX_ROWS = 1_048_576
 MAX_CELL_CHARS = 32_767
@@ -216,6 +215,7 @@ class WorkbookWriter:
         widths = _block_widths(shaped, widths)
         sheet = self.new_sheet(title, widths)
         pages = printing.Pages(sheet, widths)
+        written = 0  # rows of the tables and the blank rows between them (not the rows under the charts)
         for block, rows in shaped:
             formats = [c.fmt for c in block.columns]
             laid = [_Line(self, sheet, [c.header for c in block.columns], widths, bold=True)]
@@ -229,10 +229,11 @@ class WorkbookWriter:
             last = pages.row
             sheet.append([])
             pages.advance()
+            written += len(laid) + 1
             for spec in block.charts:
                 if last > first:
                     self._place_chart(sheet, pages, _chart(sheet, spec, first, last), spec, last - first, widths)
-        self.row_counts[sheet.title] = pages.row
+        self.row_counts[sheet.title] = written
         return sheet.title
 
     def _place_chart(self, sheet, pages: printing.Pages, chart, spec: Chart, categories: int,
