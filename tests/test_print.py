@@ -120,7 +120,7 @@ def test_charts_go_to_the_next_page_rather_than_across_the_edge(tmp_path):
     for chart in sheet._charts:
         assert_chart_whole_on_a_page(sheet, chart)
     breaks = [0] + [brk.id for brk in sheet.row_breaks.brk]
-    for top, bottom in zip(breaks, breaks[1:]):  # every page holds its rows at 100 %
+    for top, bottom in zip(breaks, breaks[1:]):  # every page holds its rows
         assert sum(_row_height(sheet, row) for row in range(top + 1, bottom + 1)) <= _page_holds(sheet)
 
 
