@@ -52,7 +52,8 @@ def as_dict(sheet) -> dict:
 def test_organization_workbook(data, tmp_path):
     path = export("profiles", data, tmp_path, org_bin=data.s1.bin)
     book = load_workbook(path)
-    assert book.sheetnames == ["Profile", "Staff", "Subjects", "Vacancies", "About"]  # no flags yet
+    assert book.sheetnames == ["Profile", "Staff", "Subjects", "Vacancies", "Flags", "About"]
+    assert rows_of(book["Flags"]) == [("Rule", "Check", "Severity", "Status", "Person", "Evidence", "Note")]  # none yet
     profile = as_dict(book["Profile"])
     assert profile["Staff who answered"] == 4
     assert profile["FTE by contract (sum of rates)"] == 4
@@ -102,7 +103,7 @@ def test_sha256_is_stable_and_follows_the_data(data, tmp_path):
 def test_area_workbook(data, tmp_path):
     path = export("profiles", data, tmp_path, region="Алматы")
     book = load_workbook(path)
-    assert book.sheetnames == ["Organizations", "Subjects", "By level", "About"]
+    assert book.sheetnames == ["Organizations", "Subjects", "By level", "Flags", "About"]
     sheet = book["Organizations"]
     table = rows_of(sheet)
     header = table[0]
@@ -132,7 +133,7 @@ def test_area_workbook(data, tmp_path):
 
 def test_per_org_sheets_and_zip(data, tmp_path):
     book = load_workbook(export("profiles", data, tmp_path, per_org=True))
-    org_sheets = book.sheetnames[3:-1]
+    org_sheets = book.sheetnames[4:-1]
     assert len(org_sheets) == 4 and all(len(name) <= 31 for name in org_sheets)
     assert org_sheets[0].startswith(data.s1.bin) or data.s1.bin in "".join(org_sheets)
     path = export("profiles", data, tmp_path, "all.zip", as_zip=True)
@@ -296,6 +297,70 @@ def test_flags_sheet_and_code_headers(data, tmp_path):
     area = load_workbook(export("profiles", data, tmp_path, "area.xlsx", headers="codes"))
     header = rows_of(area["Organizations"])[0]
     assert header[:2] == ("bin", "organization") and "near_retirement_share" in header and "share_age_60_plus" in header
+
+
+def _flags(data) -> None:
+    """Active flags at S1 (P3, who gave a middle name) and K1, one in Астана, and a dismissed one (never shown)."""
+    from survey.models import Flag
+
+    p3 = db.session.scalar(db.select(staffing_data.Response).where(
+        staffing_data.Response.person_key == "key-P3", staffing_data.Response.organization_id == data.s1.id))
+    p3.middle_name = "Сергеевна"
+    for org, rule, key, severity, status in [(data.s1, "G5", "key-P3", "high", "open"),
+                                             (data.k1, "G13", "key-P7", "medium", "explained"),
+                                             (data.c1, "G2", "key-P9", "medium", "open"),
+                                             (data.s1, "G6", "key-P1", "medium", "dismissed")]:
+        db.session.add(Flag(campaign_id=data.campaign.id, organization_id=org.id, rule=rule, subject_key=key,
+                            severity=severity, status=status, evidence={"week_hours": 72}))
+    db.session.commit()
+
+
+@pytest.mark.parametrize("lang, sheet, high, medium, open_, explained", [
+    ("ru", "Замечания", "Высокая", "Средняя", "Не рассмотрено", "Объяснён"),
+    ("kk", "Ескертулер", "Жоғары", "Орташа", "Қаралмаған", "Түсіндірілді"),
+    ("en", "Flags", "High", "Medium", "Open", "Explained"),
+])
+def test_flags_sheet_in_every_profiles_workbook(data, tmp_path, monkeypatch, lang, sheet, high, medium, open_,
+                                               explained):
+    """District, region and national workbooks list their organizations' flags too (read a few organizations at a
+    time: here one); severity and status in the workbook's language; the person's full name."""
+    from flask_babel import force_locale
+
+    from survey.integrity.rules import RULES_BY_CODE
+
+    monkeypatch.setattr("survey.reports.staffing.FLAG_BATCH", 1)
+    _flags(data)
+    with force_locale(lang):
+        titles = {code: str(RULES_BY_CODE[code].title) for code in ("G5", "G13", "G2")}
+    s1 = (data.s1.bin, data.s1.name(lang), "G5", titles["G5"], high, open_, "Ким Мадина Сергеевна")
+    k1 = (data.k1.bin, data.k1.name(lang), "G13", titles["G13"], medium, explained, "Искакова Әсел")
+    c1 = (data.c1.bin, data.c1.name(lang), "G2", titles["G2"], medium, open_, "Петров Андрей")
+    for name, options, expected in [("district.xlsx", {"district": "Медеуский"}, [k1]),
+                                    ("region.xlsx", {"region": "Алматы"}, [s1, k1]),
+                                    ("national.xlsx", {}, [s1, k1, c1]),
+                                    ("per-org.xlsx", {"per_org": True}, [s1, k1, c1])]:
+        book = load_workbook(export("profiles", data, tmp_path, name, lang=lang, **options))
+        flags = rows_of(book[sheet])
+        assert len(flags[0]) == 9 and [row[:7] for row in flags[1:]] == expected, name
+    organization = rows_of(load_workbook(export("profiles", data, tmp_path, lang=lang, org_bin=data.s1.bin))[sheet])
+    assert [row[:5] for row in organization[1:]] == [s1[2:]]
+    with zipfile.ZipFile(export("profiles", data, tmp_path, "all.zip", lang=lang, as_zip=True)) as archive:
+        member = load_workbook(io.BytesIO(archive.read(f"{data.k1.bin}.xlsx")))
+        assert [row[:5] for row in rows_of(member[sheet])[1:]] == [k1[2:]]
+        assert rows_of(load_workbook(io.BytesIO(archive.read(f"{data.s2.bin}.xlsx")))[sheet])[1:] == []
+
+
+def test_profile_opens_with_one_organization_heading_and_counts_whole(data, tmp_path):
+    for name, options in [("org.xlsx", {"org_bin": data.s1.bin}), ("per-org.xlsx", {"per_org": True})]:
+        book = load_workbook(export("profiles", data, tmp_path, name, **options))
+        sheet = book["Profile"] if "Profile" in book.sheetnames else book[f"{data.s1.bin} Школа № 1"]
+        labels = [row[0] for row in rows_of(sheet)]
+        assert rows_of(sheet)[0][:2] == ("Organization", "Школа № 1") and labels.count("Organization") == 1
+        cells = {row[0].value: row[1] for row in sheet.iter_rows() if row[0].value}
+        assert cells["Staff who answered"].value == 4 and cells["Staff who answered"].number_format == "0"
+        assert cells["Staff at their main job"].number_format == "0"
+        assert cells["FTE by contract (sum of rates)"].number_format == "0.00"
+        assert cells["Pupils per teacher FTE"].number_format == "0.00"
 
 
 # background jobs ---------------------------------------------------------------------------------------------------

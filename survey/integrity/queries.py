@@ -72,7 +72,7 @@ class FlagRow:
     organization_name: str
     district_name: str
     region_name: str
-    person_name: str | None
+    person_name: str | None  # last, first and middle name, as the person answered (or as the roster lists them)
     evidence: list[tuple[Any, Any]]
     note: str | None
     created_at: dt.datetime
@@ -118,7 +118,9 @@ def _rows_query(organization_ids) -> sa.Select:
     listed = sa.orm.aliased(RosterEntry)
     last = sa.func.coalesce(here.last_name, listed.last_name)
     first = sa.func.coalesce(here.first_name, listed.first_name)
-    return (sa.select(Flag, Organization.name_ru, Organization.name_kk, District.name, Region.name, last, first)
+    middle = sa.case((here.id.is_not(None), here.middle_name), else_=listed.middle_name)
+    return (sa.select(Flag, Organization.name_ru, Organization.name_kk, District.name, Region.name, last, first,
+                      middle)
             .join(Organization, Organization.id == Flag.organization_id)
             .join(District, District.id == Organization.district_id)
             .join(Region, Region.id == District.region_id)
@@ -131,13 +133,13 @@ def _rows_query(organization_ids) -> sa.Select:
 
 
 def _row(result, lang: str) -> FlagRow:
-    flag, name_ru, name_kk, district, region, last, first = result
+    flag, name_ru, name_kk, district, region, last, first, middle = result
     rule = RULES_BY_CODE.get(flag.rule)
     return FlagRow(
         id=flag.id, rule=flag.rule, title=rule.title if rule else flag.rule, severity=flag.severity.value,
         status=flag.status.value, organization_id=flag.organization_id,
         organization_name=(name_kk or name_ru) if lang == "kk" else (name_ru or name_kk), district_name=district,
-        region_name=region, person_name=" ".join(part for part in (last, first) if part) or None,
+        region_name=region, person_name=" ".join(part for part in (last, first, middle) if part) or None,
         evidence=evidence_items(flag.evidence or {}), note=flag.note, created_at=flag.created_at,
         closed_at=flag.closed_at)
 

@@ -8,6 +8,9 @@ Safety rules for every cell (issue 6 §6):
 - characters XML cannot carry (control characters other than tab, LF, CR) become U+FFFD;
 - sheet names are unique (case-insensitively, as Excel compares them), without ``[]:*?/\\``, at most 31 characters;
 - a table longer than Excel's 1,048,576 rows continues on a new sheet, header repeated: nothing is dropped.
+
+Every sheet prints (survey.reports.printing): A4, fit to width, header row repeated, columns wide enough for their
+headers, charts and small tables never cut by a page edge.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import math
 import re
 from decimal import Decimal
 from typing import IO, Any, Iterable, Sequence
@@ -28,7 +32,8 @@ from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from .sheets import Chart, Column, Table
+from . import printing
+from .sheets import Chart, Table
 
 EXCEL_MAX_ROWS = 1_048_576
 MAX_CELL_CHARS = 32_767
@@ -47,6 +52,9 @@ FORMATS = {
 }
 BOLD = Font(bold=True)
 WRAP = Alignment(wrap_text=True, vertical="top")
+TOP = Alignment(vertical="top")  # the other cells of a row of several lines
+CHART_WIDTH_CM = 16.0
+POINTS_PER_CM = 72 / 2.54
 FILLS = {"red": PatternFill("solid", fgColor="F8CBAD"), "amber": PatternFill("solid", fgColor="FFE699")}
 
 
@@ -95,61 +103,87 @@ class WorkbookWriter:
         self.row_counts: dict[str, int] = {}
 
     # cells ------------------------------------------------------------------------------------------------------
-    def _cell(self, sheet, value: Any, fmt: str | None = None, font: Font | None = None):
-        if isinstance(value, str):
+    def _cell(self, sheet, value: Any, fmt: str | None = None, font: Font | None = None,
+              alignment: Alignment | None = None):
+        text = isinstance(value, str)
+        if text:
             value = clip_text(value)
-            if value.startswith("=") or value in _ERROR_CODES:
-                cell = WriteOnlyCell(sheet, value)
-                cell.data_type = "s"
-                if font:
-                    cell.font = font
-                return cell
-        if fmt is None and font is None:
+        formula_like = text and (value.startswith("=") or value in _ERROR_CODES)
+        if not formula_like and fmt is None and font is None and alignment is None:
             return value
         cell = WriteOnlyCell(sheet, value)
-        if fmt and value is not None:
+        if formula_like:
+            cell.data_type = "s"
+        elif fmt and value is not None:
+            if fmt == "number":  # whole numbers (counts) without decimals, the others with two
+                fmt = "int" if isinstance(value, int) else "decimal"
             cell.number_format = FORMATS.get(fmt, fmt)
         if font:
             cell.font = font
+        if alignment:
+            cell.alignment = alignment
         return cell
 
-    def _row(self, sheet, values: Sequence[Any], formats: Sequence[str | None], font: Font | None = None) -> list:
-        return [self._cell(sheet, value, fmt, font) for value, fmt in zip(values, formats)]
+    def _row(self, sheet, values: Sequence[Any], formats: Sequence[str | None], font: Font | None = None,
+             alignments: Sequence[Alignment | None] = ()) -> list:
+        alignments = alignments or [None] * len(formats)
+        return [self._cell(sheet, value, fmt, font, alignment)
+                for value, fmt, alignment in zip(values, formats, alignments)]
+
+    def _header(self, sheet, headers: Sequence[str]) -> list:
+        return [self._cell(sheet, header, font=BOLD, alignment=WRAP) for header in headers]
 
     def _hash(self, values: Sequence[Any]) -> None:
         self.digest.update(("\t".join("" if v is None else str(v) for v in values) + "\n").encode("utf-8"))
 
     # sheets -----------------------------------------------------------------------------------------------------
-    def new_sheet(self, title: str, columns: Sequence[Column] = (), freeze: bool = False):
+    def new_sheet(self, title: str, widths: Sequence[float] = (), freeze: bool = False, *, title_rows: int = 0,
+                  key_columns: int = 0):
+        """A sheet with these column widths, set up for print (survey.reports.printing.setup)."""
         sheet = self.book.create_sheet(self.names.make(title))
-        for index, column in enumerate(columns, start=1):
-            if column.width:
-                sheet.column_dimensions[get_column_letter(index)].width = column.width
+        for index, width in enumerate(widths, start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = width
         if freeze:
             sheet.freeze_panes = "A2"
+        printing.setup(sheet, widths, title_rows=title_rows, key_columns=key_columns)
         self.row_counts[sheet.title] = 0
         return sheet
 
     def write_table(self, table: Table) -> list[str]:
         """Write ``table`` on its own sheet(s); returns the sheet names (more than one past Excel's row limit)."""
-        sheet = self.new_sheet(table.title, table.columns, table.freeze)
+        headers = [c.header for c in table.columns]
+        widths = [printing.column_width(c.header, c.width) for c in table.columns]
+        header_height = printing.row_height(max((printing.lines(h, w, bold=True) for h, w in zip(headers, widths)),
+                                                default=1))
+
+        def start(title: str):
+            sheet = self.new_sheet(title, widths, table.freeze, title_rows=1, key_columns=table.key_columns)
+            if header_height:
+                sheet.row_dimensions[1].height = header_height
+            sheet.append(self._header(sheet, headers))
+            return sheet
+
+        sheet = start(table.title)
         names = [sheet.title]
         formats = [c.fmt for c in table.columns]
-        headers = [c.header for c in table.columns]
-        sheet.append(self._row(sheet, headers, [None] * len(headers), BOLD))
+        wrapped = [index for index, column in enumerate(table.columns) if column.wrap]
+        alignments = [WRAP if column.wrap else TOP for column in table.columns]
         used = 1
-        fast = all(fmt is None for fmt in formats)
+        fast = all(fmt is None for fmt in formats) and not wrapped
         for values in table.rows:
             if used >= self.max_rows:
                 self._finish(sheet, table, used)
-                sheet = self.new_sheet(f"{table.title} ({len(names) + 1})", table.columns, table.freeze)
+                sheet = start(f"{table.title} ({len(names) + 1})")
                 names.append(sheet.title)
-                sheet.append(self._row(sheet, headers, [None] * len(headers), BOLD))
                 used = 1
             if table.hashed:
                 self._hash(values)
             if fast:
                 sheet.append([self._cell(sheet, v) if v.__class__ is str else v for v in values])
+            elif wrapped and (height := printing.row_height(max(
+                    printing.lines(values[i], widths[i]) if isinstance(values[i], str) else 1 for i in wrapped))):
+                sheet.row_dimensions[used + 1].height = height
+                sheet.append(self._row(sheet, values, formats, alignments=alignments))
             else:
                 sheet.append(self._row(sheet, values, formats))
             used += 1
@@ -174,35 +208,59 @@ class WorkbookWriter:
                     CellIsRule(operator=rule.operator, formula=[repr(rule.value)], fill=FILLS[rule.fill]))
 
     def write_blocks(self, title: str, blocks: Sequence[Table], widths: Sequence[float] = ()) -> str:
-        """Several small tables one under another on one sheet, each with its charts to the right."""
-        sheet = self.new_sheet(title, [Column("", width=w) for w in widths])
-        row = 0
-        chart_row = 1
-        for block in blocks:
+        """Several small tables one under another on one sheet, each followed by its charts. Columns are as wide
+        as their headers and values (``widths`` at least); the text of a narrower table's last column may run
+        on over the columns to its right. A page break keeps each table and each chart whole on a page."""
+        shaped = [(block, [list(values) for values in block.rows]) for block in blocks]
+        widths = _block_widths(shaped, widths)
+        sheet = self.new_sheet(title, widths)
+        pages = printing.Pages(sheet, widths)
+        written = 0  # rows of the tables and the blank rows between them (not the rows under the charts)
+        for block, rows in shaped:
             formats = [c.fmt for c in block.columns]
-            sheet.append(self._row(sheet, [c.header for c in block.columns], [None] * len(formats), BOLD))
-            row += 1
-            first = row
-            for values in block.rows:
-                if block.hashed:
-                    self._hash(values)
-                sheet.append(self._row(sheet, values, formats))
-                row += 1
-            for chart in block.charts:
-                if row > first:
-                    sheet.add_chart(_chart(sheet, chart, first, row), block.chart_anchor or f"F{chart_row}")
-                    chart_row += 18
+            laid = [_Line(self, sheet, [c.header for c in block.columns], widths, bold=True)]
+            laid += [_Line(self, sheet, values, widths) for values in rows]
+            pages.keep(sum(line.height or printing.ROW_POINTS for line in laid))
+            first = pages.row + 1
+            for number, line in enumerate(laid):
+                if number and block.hashed:
+                    self._hash(line.values)
+                line.write(pages, formats, [BOLD if number == 0 else None] * len(formats))
+            last = pages.row
             sheet.append([])
-            row += 1
-        self.row_counts[sheet.title] = row
+            pages.advance()
+            written += len(laid) + 1
+            for spec in block.charts:
+                if last > first:
+                    self._place_chart(sheet, pages, _chart(sheet, spec, first, last), spec, last - first, widths)
+        self.row_counts[sheet.title] = written
         return sheet.title
+
+    def _place_chart(self, sheet, pages: printing.Pages, chart, spec: Chart, categories: int,
+                     widths: Sequence[float]) -> None:
+        """Under the table it draws, as wide as the columns allow, on rows left empty for it, never across a
+        page edge."""
+        chart.width = min(CHART_WIDTH_CM, sum(widths) * printing.POINTS_PER_UNIT / POINTS_PER_CM)
+        if spec.kind == "pie":
+            chart.height = 7.5
+        else:  # room for every bar and its label
+            chart.height = max(6.0, 3.0 + 0.3 * categories * len(spec.value_columns))
+        chart.height = min(chart.height, pages.height / POINTS_PER_CM - 1)
+        rows = math.ceil(chart.height * POINTS_PER_CM / printing.ROW_POINTS) + 1
+        pages.keep(rows * printing.ROW_POINTS)
+        sheet.add_chart(chart, f"A{pages.row + 1}")
+        for _ in range(rows):
+            sheet.append([])
+            pages.advance()
 
     def write_pairs(self, title: str, pairs: Iterable[tuple[str, Any]]) -> str:
         """A two-column sheet of labels and values (the About sheet)."""
-        sheet = self.new_sheet(title, [Column("", width=34), Column("", width=70)])
+        widths = (34, 70)
+        sheet = self.new_sheet(title, widths)
+        pages = printing.Pages(sheet, widths)
         count = 0
         for label, value in pairs:
-            sheet.append([self._cell(sheet, label, font=BOLD), self._cell(sheet, value)])
+            _Line(self, sheet, [label, value], widths).write(pages, (None, None), (BOLD, None))
             count += 1
         self.row_counts[sheet.title] = count
         return sheet.title
@@ -221,13 +279,69 @@ class WorkbookWriter:
         return buffer.getvalue()
 
 
+class _Line:
+    """One row of a small sheet (Profile, About): its text wraps, and the row is as tall as its lines, where a
+    column is too narrow; text in the last column of a row narrower than the sheet runs on over the empty
+    columns to its right (merged cells)."""
+
+    def __init__(self, writer: WorkbookWriter, sheet, values: Sequence[Any], widths: Sequence[float],
+                 bold: bool = False):
+        self.writer, self.sheet, self.values, self.bold = writer, sheet, list(values), bold
+        self.columns = len(widths)
+        last = len(self.values) - 1
+        self.span = last < len(widths) - 1 and isinstance(self.values[last], str) and \
+            printing.text_width(self.values[last], bold) + printing.PADDING > widths[last]
+        room = [*widths[:last], sum(widths[last:]) if self.span else widths[last]]
+        self.lines = [printing.lines(v, w, bold) if isinstance(v, str) else 1 for v, w in zip(self.values, room)]
+        self.height = printing.row_height(max(self.lines, default=1))
+
+    def write(self, pages: printing.Pages, formats: Sequence[str | None], fonts: Sequence[Font | None]) -> None:
+        row = pages.row + 1
+        if self.height:
+            self.sheet.row_dimensions[row].height = self.height
+        if self.span:
+            self.sheet.merged_cells.add(f"{get_column_letter(len(self.values))}{row}:"
+                                        f"{get_column_letter(self.columns)}{row}")
+        self.sheet.append([self.writer._cell(self.sheet, value, fmt, font, self._alignment(lines))
+                           for value, fmt, font, lines in zip(self.values, formats, fonts, self.lines)])
+        pages.advance(self.height)
+
+    def _alignment(self, lines: int) -> Alignment | None:
+        """Headers and text of several lines wrap; in a row of several lines every cell starts at the top."""
+        if self.bold or lines > 1:
+            return WRAP
+        return TOP if self.height else None
+
+
+def _block_widths(shaped: Sequence[tuple[Table, list[list]]], minimum: Sequence[float]) -> list[float]:
+    """Column widths of a Blocks sheet: every header whole (wrapped between words where long), every value,
+    labels in the first column up to LABEL_WIDTH (longer ones wrap)."""
+    count = max((len(block.columns) for block, _ in shaped), default=1)
+    widths = [float(w) for w in minimum][:count] + [printing.MIN_WIDTH] * max(0, count - len(minimum))
+    for block, rows in shaped:
+        runs_on = len(block.columns) - 1 if len(block.columns) < count else None  # its text may span to the right
+        for index, column in enumerate(block.columns):
+            if index == runs_on:
+                continue
+            widths[index] = max(widths[index], printing.column_width(column.header) if index else min(
+                printing.text_width(column.header, bold=True) + printing.PADDING, printing.LABEL_WIDTH))
+        for values in rows:
+            for index, value in enumerate(values):
+                if isinstance(value, str) and index != runs_on:
+                    wanted = min(printing.text_width(value) + printing.PADDING, printing.LABEL_WIDTH)
+                    widths[index] = max(widths[index], wanted, printing.longest_word(value) + printing.PADDING)
+                elif isinstance(value, (int, float)):
+                    widths[index] = max(widths[index], printing.text_width(f"{value:,.2f}") + printing.PADDING)
+    return [round(w, 1) for w in widths]
+
+
 def _chart(sheet, spec: Chart, header_row: int, last_row: int):
     chart = PieChart() if spec.kind == "pie" else BarChart()
     if spec.kind != "pie":
         chart.type = "bar"
+        chart.x_axis.scaling.orientation = "maxMin"  # the first row's bar on top, as in the table
         chart.y_axis.numFmt = "0%" if spec.percent else "General"
         chart.legend.position = "b"
-        chart.height, chart.width = 8, 14
     chart.title = spec.title
     for column in spec.value_columns:
         data = Reference(sheet, min_col=column + 1, min_row=header_row, max_row=last_row)

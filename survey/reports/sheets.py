@@ -9,8 +9,9 @@ from typing import Any, Iterable, Sequence
 @dataclass
 class Column:
     header: str
-    fmt: str | None = None  # "percent", "decimal", "int", "date" or None
-    width: float | None = None
+    fmt: str | None = None  # "percent", "decimal", "int", "number" (int for whole numbers, else decimal), "date"
+    width: float | None = None  # at least; the renderer widens a column to show its header (wrapped if long)
+    wrap: bool = False  # long text wraps within the width, the row grows
 
 
 @dataclass
@@ -46,8 +47,8 @@ class Table:
     autofilter: bool = False
     hashed: bool = True
     highlights: list[Highlight] = field(default_factory=list)
-    charts: list[Chart] = field(default_factory=list)
-    chart_anchor: str | None = None
+    charts: list[Chart] = field(default_factory=list)  # in a Blocks sheet: drawn under the table
+    key_columns: int = 1  # repeated on every page when the table prints more than one page wide
 
 
 @dataclass
@@ -56,7 +57,7 @@ class Blocks:
 
     title: str
     tables: list[Table]
-    widths: Sequence[float] = ()
+    widths: Sequence[float] = ()  # at least; the renderer sizes the columns to what they hold
 
 
 @dataclass

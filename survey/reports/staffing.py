@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from .. import codebook as cb
 from ..extensions import db
 from ..integrity.queries import export_rows
+from ..integrity.rules import SEVERITY_LABELS, STATUS_LABELS
 from ..models import Campaign, OrgReport, Vacancy
 from ..staffing import METRIC_CODES, Metrics, OrgMetrics, rollup, total
 from ..staffing.metrics import PERCENT_CODES
@@ -21,6 +22,7 @@ from .labels import field_label, header
 from .rows import staff_rows
 from .sheets import Blocks, Chart, Column, Highlight, Pairs, Sheet, Table
 
+FLAG_BATCH = 500  # organizations whose flags are read at a time (a national workbook's Flags sheet in flat memory)
 COUNT_CODES = tuple(code for code in METRIC_CODES if code not in PERCENT_CODES)
 SHARE_CODES = tuple(code for code in METRIC_CODES if code in PERCENT_CODES and not code.startswith("share_"))
 LOW_RESPONSE_RATE = 0.8
@@ -67,14 +69,14 @@ def number(value: Any) -> Any:
 
 # organization workbook -------------------------------------------------------------------------------------------
 def organization_sheets(ctx: ExportContext, org: OrgMetrics) -> list[Sheet]:
-    """Profile (with charts), Staff, Subjects, Vacancies, Flags (when any), About."""
-    sheets: list[Sheet] = [Blocks(_("Profile"), profile_blocks(ctx, org, charts=True), widths=(44, 16, 14, 14, 14))]
+    """Profile (with charts), Staff, Subjects, Vacancies, Flags, About."""
+    sheets: list[Sheet] = [Blocks(_("Profile"), profile_blocks(ctx, org, charts=True))]
     staff = staff_rows(ctx.campaign, org.organization_id, ctx.headers, ctx.lang)
     sheets.append(Table(_("Staff"), [
         Column(ctx.field("response_id"), width=12), Column(ctx.field("name"), width=36),
         Column(ctx.field("post"), width=24), Column(ctx.field("basis"), width=22),
         Column(ctx.field("rate"), "decimal"), Column(ctx.field("teaching_hours"), "int"),
-        Column(ctx.field("subjects"), width=40), Column(ctx.field("category"), width=22),
+        Column(ctx.field("subjects"), width=40, wrap=True), Column(ctx.field("category"), width=22),
         Column(ctx.field("experience_total"), "decimal"), Column(ctx.field("age_band"), width=14),
     ], [[r.response_id, r.name, r.post, r.basis, r.rate, r.teaching_hours, r.subjects, r.category,
          r.experience_total, r.age_band] for r in staff], autofilter=True))
@@ -83,31 +85,49 @@ def organization_sheets(ctx: ExportContext, org: OrgMetrics) -> list[Sheet]:
         Column(ctx.field("post"), width=30), Column(ctx.field("subject"), width=30), Column(ctx.field("rate"), "decimal"),
     ], [[ctx.code("post", post), ctx.code("subject", subject), rate]
         for post, subject, rate in _vacancies(ctx.campaign, org.organization_id)]))
-    flags = export_rows(ctx.campaign, [org.organization_id], ctx.lang)  # the integrity module's active flags
-    if flags:
-        sheets.append(Table(_("Flags"), [
-            Column(_("Rule")), Column(_("Check"), width=40), Column(_("Severity")), Column(_("Status")),
-            Column(_("Person"), width=30), Column(_("Evidence"), width=60), Column(_("Note"), width=40),
-        ], [[flag.rule, str(flag.title), flag.severity, flag.status, flag.person_name,
-             "; ".join(f"{label}: {value}" for label, value in flag.evidence), flag.note] for flag in flags]))
+    sheets.append(flags_table(ctx, {org.organization_id: org}, with_organization=False))
     sheets.append(about_sheet(ctx, [(_("Organization"), org.name(ctx.lang)), (field_label("bin"), org.bin)]))
     return sheets
+
+
+def flags_table(ctx: ExportContext, orgs: dict[int, OrgMetrics], with_organization: bool = True) -> Table:
+    """The integrity module's active flags of these organizations (by organization, most severe first), severity
+    and status in the workbook's language (codes in a workbook of codes); streamed, FLAG_BATCH organizations at a
+    time. An empty sheet says that no check found anything."""
+    severity = SEVERITY_LABELS if ctx.headers == "labels" else {}
+    status = STATUS_LABELS if ctx.headers == "labels" else {}
+    lead = [Column(ctx.field("bin"), width=14), Column(ctx.field("organization"), width=40, wrap=True)]
+    lead = lead if with_organization else []
+
+    def rows():
+        ids = sorted(orgs)  # the flags come by organization id
+        for start in range(0, len(ids), FLAG_BATCH):
+            for flag in export_rows(ctx.campaign, ids[start:start + FLAG_BATCH], ctx.lang):
+                org = orgs[flag.organization_id]
+                yield [*([org.bin, org.name(ctx.lang)] if with_organization else []), flag.rule, str(flag.title),
+                       str(severity.get(flag.severity, flag.severity)), str(status.get(flag.status, flag.status)),
+                       flag.person_name, "; ".join(f"{label}: {value}" for label, value in flag.evidence), flag.note]
+
+    return Table(_("Flags"), lead + [
+        Column(_("Rule")), Column(_("Check"), width=40, wrap=True), Column(_("Severity")), Column(_("Status")),
+        Column(_("Person"), width=30, wrap=True), Column(_("Evidence"), width=60, wrap=True),
+        Column(_("Note"), width=40, wrap=True),
+    ], rows(), autofilter=True, key_columns=2 if with_organization else 1)
 
 
 def profile_blocks(ctx: ExportContext, org: Metrics, charts: bool) -> list[Table]:
     """The Profile: every §7 metric with its label, then category mix, age bands and subject coverage."""
     first = _("Metric") if ctx.headers == "labels" else "code"
     blocks = []
-    if isinstance(org, OrgMetrics):
-        blocks.append(Table("", [Column(_("Organization")), Column("")], [
-            [field_label("organization") if ctx.headers == "labels" else "name", org.name(ctx.lang)],
+    if isinstance(org, OrgMetrics):  # headed by the organization's name
+        blocks.append(Table("", [Column(ctx.field("organization")), Column(org.name(ctx.lang))], [
             [ctx.field("bin"), org.bin],
             [ctx.field("level"), ctx.code("level", org.level)],
             [ctx.field("ownership"), ctx.code("ownership", org.ownership)],
             [ctx.field("district"), org.district],
             [ctx.field("region"), org.region],
         ], hashed=False))
-    blocks.append(Table("", [Column(first), Column(_("Value"), "decimal")],
+    blocks.append(Table("", [Column(first), Column(_("Value"), "number")],  # counts whole, FTE with decimals
                         [[ctx.metric(code), number(org.value(code))] for code in COUNT_CODES]))
     blocks.append(Table("", [Column(first), Column(_("Share"), "percent")],
                         [[ctx.metric(code), number(org.value(code))] for code in SHARE_CODES]))
@@ -177,13 +197,13 @@ def about_sheet(ctx: ExportContext, extra: Iterable[tuple[str, Any]] = ()) -> Pa
 
 # district / region / national workbook ---------------------------------------------------------------------------
 def area_sheets(ctx: ExportContext, metrics: dict[int, OrgMetrics], per_org: bool = False) -> list[Sheet]:
-    """Organizations (totals row, autofilter, frozen header, highlights), Subjects matrix, By level, About;
-    with ``per_org`` one more sheet per organization."""
+    """Organizations (totals row, autofilter, frozen header, highlights), Subjects matrix, By level, Flags, About;
+    with ``per_org`` one more sheet per organization (before About)."""
     orgs = list(metrics.values())
     codes = METRIC_CODES + ("shortage_fte",)
-    lead = [Column(ctx.field("bin"), width=14), Column(ctx.field("organization"), width=40),
-            Column(ctx.field("district"), width=22), Column(ctx.field("region"), width=22),
-            Column(ctx.field("level"), width=16), Column(ctx.field("ownership"), width=16)]
+    lead = [Column(ctx.field("bin"), width=14), Column(ctx.field("organization"), width=40, wrap=True),
+            Column(ctx.field("district"), width=22, wrap=True), Column(ctx.field("region"), width=22, wrap=True),
+            Column(ctx.field("level"), width=16, wrap=True), Column(ctx.field("ownership"), width=16, wrap=True)]
     columns = lead + [Column(ctx.metric(code), fmt_of(code), width=12) for code in codes]
     overall = total(orgs)
     sheets: list[Sheet] = [Table(
@@ -194,6 +214,7 @@ def area_sheets(ctx: ExportContext, metrics: dict[int, OrgMetrics], per_org: boo
         autofilter=True,
         highlights=[Highlight(len(lead) + codes.index("shortage_fte"), "greaterThan", 0, "red"),
                     Highlight(len(lead) + codes.index("response_rate"), "lessThan", LOW_RESPONSE_RATE, "amber")],
+        key_columns=2,
     )]
     subjects = [s for s in cb.SUBJECTS if any(s in o.subjects for o in orgs)]
     sheets.append(Table(
@@ -204,6 +225,7 @@ def area_sheets(ctx: ExportContext, metrics: dict[int, OrgMetrics], per_org: boo
         totals=[_("Total"), "", *(number(overall.value(f"shortage_fte_{s}")) for s in subjects)],
         autofilter=True,
         highlights=[Highlight(2 + i, "greaterThan", 0, "red") for i in range(len(subjects))],
+        key_columns=2,
     ))
     groups = rollup(orgs, "level_ownership")
     order = [(lv, ow) for lv in cb.Level for ow in cb.Ownership if (lv.value, ow.value) in groups]
@@ -214,11 +236,12 @@ def area_sheets(ctx: ExportContext, metrics: dict[int, OrgMetrics], per_org: boo
         ([ctx.code("level", lv), ctx.code("ownership", ow), groups[(lv, ow)].organizations,
           *(number(_value(groups[(lv, ow)], c)) for c in codes)] for lv, ow in order),
         totals=[_("Total"), "", overall.organizations, *(number(_value(overall, c)) for c in codes)],
+        key_columns=2,
     ))
+    sheets.append(flags_table(ctx, metrics))
     if per_org:
         for org in orgs:
-            sheets.append(Blocks(f"{org.bin} {org.name(ctx.lang)}", profile_blocks(ctx, org, charts=False),
-                                 widths=(44, 16, 14, 14, 14)))
+            sheets.append(Blocks(f"{org.bin} {org.name(ctx.lang)}", profile_blocks(ctx, org, charts=False)))
     sheets.append(about_sheet(ctx, [(_("Organizations"), len(orgs))]))
     return sheets
 
