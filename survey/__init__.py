@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 
 from .config import defaults, from_environment
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .files import create_private, private_dir
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,7 +40,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     else:
         app.config.update(defaults())
         app.config.update(config)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    private_dir(app.instance_path)
+    _create_sqlite_file(app)
 
     db.init_app(app)
     from . import transactions
@@ -80,6 +82,21 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _register_error_pages(app)
     _register_template_helpers(app)
     return app
+
+
+def _create_sqlite_file(app: Flask) -> None:
+    """A SQLite database file is created readable by its owner only (SQLite gives its -wal and -shm files the same
+    mode); a relative path is in the instance folder, as Flask-SQLAlchemy reads it."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(app.config.get("SQLALCHEMY_DATABASE_URI") or "sqlite://")
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:") or url.database.startswith("file:"):
+        return
+    path = Path(url.database)
+    if not path.is_absolute():
+        path = Path(app.instance_path) / path
+    if path.parent.is_dir():
+        create_private(path)
 
 
 @event.listens_for(Engine, "connect")

@@ -15,7 +15,7 @@ from ..auth.scope import ADMIN_ROLES, get_organization_or_404, roles_required, v
 from ..codebook import JobStatus, Role
 from ..extensions import db
 from ..models import Campaign, ExportJob
-from . import bp, jobs
+from . import bp, jobs, storage
 from .forms import ExportForm
 from .services import ExportError, export_profiles, select_organizations
 from .staffing import ExportContext
@@ -78,7 +78,11 @@ def download_export(job_id: int):
     job = _own_job_or_404(job_id)
     if not jobs.is_downloadable(job):
         abort(404)
-    return send_file(job.file_path, as_attachment=True, download_name=jobs.file_name(job.kind, job.params))
+    stream, size = storage.open_file(job)
+    answer = send_file(stream, as_attachment=True, download_name=jobs.file_name(job.kind, job.params),
+                       conditional=False, etag=False)
+    answer.content_length = size
+    return answer
 
 
 @bp.post("/jobs/<int:job_id>/retry")
