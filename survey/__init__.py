@@ -128,13 +128,19 @@ def _register_error_pages(app: Flask) -> None:
     @app.errorhandler(DisconnectionError)
     def render_database_unavailable(error):
         """The database failed mid-request: nothing was half-written (the transaction is rolled back), and what
-        the visitor typed comes back in a form that sends it again."""
+        the visitor typed comes back in a form that sends it again, except secrets (passwords, IINs, codes): the
+        form asks for those again rather than writing them into the page."""
+        from flask import g
+
+        from .forms import split_secrets
+
         db.session.rollback()
+        g._login_user = login_manager.anonymous_user()  # the page must not ask the database for the account again
         app.logger.error("database error on %s %s: %s", request.method, request.path, type(error).__name__)
-        resend = []
+        resend, retype = [], []
         if request.method == "POST" and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-            resend = [(key, value) for key, values in request.form.lists() if key != "csrf_token" for value in values]
-        return render_template("database_error.html", resend=resend), 503
+            resend, retype = split_secrets(request.form)
+        return render_template("database_error.html", resend=resend, retype=retype), 503
 
     @app.errorhandler(CSRFError)
     def render_csrf_error(error):

@@ -25,6 +25,7 @@ from ..files import private_dir
 from ..models import ExportJob
 
 CHUNK = 1024 * 1024  # bytes per statement, in and out
+READ = sa.text("SELECT lo_get(CAST(:oid AS oid), :offset, :length)")
 UNLINK = sa.text("SELECT lo_unlink(oid) FROM pg_largeobject_metadata WHERE oid = CAST(:oid AS oid)")  # if still there
 
 
@@ -89,14 +90,18 @@ class LargeObjectReader:
         self.connection.begin()
 
     def read(self, length: int = -1) -> bytes:
+        """Up to ``length`` bytes (all that is left when negative), fetched ``CHUNK`` bytes per statement."""
         left = self.size - self.offset
         length = left if length is None or length < 0 else min(length, left)
-        if length <= 0:
-            return b""
-        data = self.connection.scalar(sa.text("SELECT lo_get(CAST(:oid AS oid), :offset, :length)"),
-                                      {"oid": self.oid, "offset": self.offset, "length": min(length, CHUNK)})
-        self.offset += len(data)
-        return bytes(data)
+        parts = []
+        while length > 0:
+            data = self.connection.scalar(READ, {"oid": self.oid, "offset": self.offset, "length": min(length, CHUNK)})
+            if not data:
+                break
+            parts.append(bytes(data))
+            self.offset += len(data)
+            length -= len(data)
+        return b"".join(parts)
 
     def close(self) -> None:
         if not self.connection.closed:
