@@ -17,6 +17,7 @@ from survey.codebook import JobStatus
 from survey.extensions import db
 from survey.models import ExportJob
 from survey.reports import jobs, storage, worker
+from tests.deployment import delete_redis_keys
 from tests.test_questionnaire import link  # noqa: F401  (a fixture)
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -43,8 +44,7 @@ def with_redis(app):
     app.config.update(REDIS_URL=REDIS_URL, REDIS_PREFIX=prefix)
     yield server, prefix
     app.config.update(saved)
-    for key in server.scan_iter(f"*{prefix}*"):
-        server.delete(key)
+    delete_redis_keys(server, prefix)
 
 
 @pytest.fixture
