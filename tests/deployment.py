@@ -172,7 +172,9 @@ class Browser:
         """The same browser (same cookies), its next requests landing on another server."""
         return Browser(base, self.jar, self.address)
 
-    def request(self, method: str, path: str, data: dict | None = None, timeout: float = 120) -> Answer:
+    def request(self, method: str, path: str, data: dict | None = None, timeout: float = 120,
+                into: Path | None = None) -> Answer:
+        """One request; the answer's body is kept in memory, or written to ``into`` as it arrives."""
         parts = urlsplit(self.base)
         connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
         # a browser sends the page's address as the referrer of a same-site form (Flask-WTF checks it over HTTPS)
@@ -187,7 +189,13 @@ class Browser:
         try:
             connection.request(method, path, body=body, headers=headers)
             response = connection.getresponse()
-            answer = Answer(response.status, response.headers, response.read())
+            if into is None:
+                answer = Answer(response.status, response.headers, response.read())
+            else:
+                with open(into, "wb") as target:
+                    while chunk := response.read(1024 * 1024):
+                        target.write(chunk)
+                answer = Answer(response.status, response.headers, b"")
         finally:
             connection.close()
         for header in answer.headers.get_all("Set-Cookie") or []:
@@ -245,10 +253,15 @@ class Browser:
 
 
 def delete_redis_keys(server, prefix: str) -> None:
-    """Everything a run put in the shared Redis under its own prefix, and the RQ jobs its queues name (RQ keeps a
-    failed job for a year); never another run's keys."""
+    """Everything a run put in the shared Redis under its own prefix, the RQ jobs its queues name (RQ keeps a failed
+    job for a year) and the workers that served them (a killed one stays registered for hours); never another run's
+    keys."""
     for key in list(server.scan_iter(f"*{prefix}*")):
         kind = server.type(key)
+        if kind == b"set":  # rq:workers:<queue>: its workers' keys
+            for worker in server.smembers(key):
+                server.delete(worker, worker + b":executions")
+                server.srem("rq:workers", worker)
         members = server.lrange(key, 0, -1) if kind == b"list" else server.zrange(key, 0, -1) if kind == b"zset" else []
         for member in members:
             job_id = member.decode().split(":")[0]  # registries hold job_id:execution_id
