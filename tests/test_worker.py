@@ -118,9 +118,12 @@ def test_the_worker_runs_queued_exports_and_leaves_its_presence(app, runner, wit
     assert load_workbook(io.BytesIO(kept_bytes(job))).sheetnames[0] == "Организации"  # the national workbook
 
 
-def test_the_worker_command_needs_redis(app, runner):
+def test_the_worker_command_needs_redis(app, runner, monkeypatch):
     result = runner.invoke(args=["survey", "worker", "--burst"])
     assert result.exit_code != 0 and "REDIS_URL is not set" in result.output
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:1/0")  # nothing listens there
+    result = runner.invoke(args=["survey", "worker", "--burst"])
+    assert result.exit_code == 1 and result.output.startswith("Error: Redis does not answer at REDIS_URL")
 
 
 def test_a_long_step_without_progress_is_not_taken_for_dead(app, make_user, link, export_dir, monkeypatch):

@@ -82,9 +82,14 @@ def export_responses_command(campaign_code, region, district, org_bin, lang, hea
 @click.option("--burst", is_flag=True, help="Run the jobs waiting now, then stop.")
 def worker_command(burst: bool) -> None:
     """Run the export queue (RQ on REDIS_URL) until stopped: one export at a time per worker."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
     from .worker import run_worker
 
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("REDIS_URL is not set: without Redis, exports run in a thread of the app server "
                                    "that took them, and no worker is needed.")
-    run_worker(current_app._get_current_object(), burst=burst)
+    try:
+        run_worker(current_app._get_current_object(), burst=burst)
+    except RedisConnectionError as exc:
+        raise click.ClickException(f"Redis does not answer at REDIS_URL: {exc}") from exc
