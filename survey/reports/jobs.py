@@ -35,7 +35,6 @@ log = logging.getLogger(__name__)
 
 KEEP_FILES = dt.timedelta(days=1)
 ABANDONED_AFTER = dt.timedelta(minutes=3)  # default of EXPORT_ABANDONED_SECONDS: no sign of life for this long = dead
-HEARTBEAT = ABANDONED_AFTER / 12  # … and a running job gives one at least this often (see heartbeat_interval)
 KINDS = ("profiles", "responses")
 QUEUE_NAME = "exports"
 
@@ -154,8 +153,9 @@ def run_job(job_id: int) -> None:
             last[0] = max(last[0], min(percent, 99))
             _set(job_id, progress=last[0], heartbeat_at=utcnow())
 
-    path = storage.work_file(job_id, file_name(job.kind, params))
+    path = None
     try:
+        path = storage.work_file(job_id, file_name(job.kind, params))
         with _Heartbeat(job_id, heartbeat_interval()):
             count = _export(job.kind, params, job.user_id, path, progress)
             kept = storage.keep(path)
@@ -164,7 +164,8 @@ def run_job(job_id: int) -> None:
                  expires_at=now + KEEP_FILES, **kept)
     except Exception as exc:  # noqa: BLE001 — any failure must reach the job, not vanish with the thread
         db.session.rollback()
-        path.unlink(missing_ok=True)
+        if path is not None:
+            path.unlink(missing_ok=True)
         if isinstance(exc, ExportError):
             reason = exc.message
         else:
