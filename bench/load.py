@@ -169,12 +169,13 @@ def create_bare_table(app) -> None:
 RUN_TABLES = ("responses", "audit_events", "flags", "roster_entries", "vacancies", "export_jobs")
 
 
-def high_water_marks(app) -> dict[str, int]:
+def high_water_marks(app, tables: tuple[str, ...] = RUN_TABLES) -> dict[str, int]:
+    """The highest id of each table (``undo_rows`` deletes above it, in this order)."""
     from survey.extensions import db
 
     with app.app_context(), db.engine.connect() as connection:
         return {table: connection.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {table}").scalar()
-                for table in RUN_TABLES}
+                for table in tables}
 
 
 def undo_rows(app, marks: dict[str, int]) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 
 from .config import defaults, from_environment
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .files import create_private, private_dir
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,7 +40,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     else:
         app.config.update(defaults())
         app.config.update(config)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    private_dir(app.instance_path)
+    _create_sqlite_file(app)
 
     db.init_app(app)
     from . import transactions
@@ -82,6 +84,21 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
+def _create_sqlite_file(app: Flask) -> None:
+    """A SQLite database file is created readable by its owner only (SQLite gives its -wal and -shm files the same
+    mode); a relative path is in the instance folder, as Flask-SQLAlchemy reads it."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(app.config.get("SQLALCHEMY_DATABASE_URI") or "sqlite://")
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:") or url.database.startswith("file:"):
+        return
+    path = Path(url.database)
+    if not path.is_absolute():
+        path = Path(app.instance_path) / path
+    if path.parent.is_dir():
+        create_private(path)
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     """SQLite: WAL journal, foreign keys enforced, wait for locks instead of failing at once."""
@@ -111,13 +128,19 @@ def _register_error_pages(app: Flask) -> None:
     @app.errorhandler(DisconnectionError)
     def render_database_unavailable(error):
         """The database failed mid-request: nothing was half-written (the transaction is rolled back), and what
-        the visitor typed comes back in a form that sends it again."""
+        the visitor typed comes back in a form that sends it again, except secrets (passwords, IINs, codes): the
+        form asks for those again rather than writing them into the page."""
+        from flask import g
+
+        from .forms import split_secrets
+
         db.session.rollback()
+        g._login_user = login_manager.anonymous_user()  # the page must not ask the database for the account again
         app.logger.error("database error on %s %s: %s", request.method, request.path, type(error).__name__)
-        resend = []
+        resend, retype = [], []
         if request.method == "POST" and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-            resend = [(key, value) for key, values in request.form.lists() if key != "csrf_token" for value in values]
-        return render_template("database_error.html", resend=resend), 503
+            resend, retype = split_secrets(request.form)
+        return render_template("database_error.html", resend=resend, retype=retype), 503
 
     @app.errorhandler(CSRFError)
     def render_csrf_error(error):

@@ -219,9 +219,10 @@ def demo_command(orgs: int | None, teachers: int | None, seed: int, skip_if_load
 
 
 def _register_exports() -> None:
-    from .reports.cli import export_cli
+    from .reports.cli import export_cli, worker_command
 
     survey_cli.add_command(export_cli)
+    survey_cli.add_command(worker_command)
 
 
 _register_exports()

@@ -12,6 +12,8 @@ import os
 import secrets
 from pathlib import Path
 
+from .files import private_dir, write_private
+
 DEV_SECRETS_FILE = "secrets.json"
 
 
@@ -41,9 +43,8 @@ def _dev_secrets(instance_path: Path) -> dict[str, str]:
             stored[key] = secrets.token_hex(32)
             changed = True
     if changed:
-        instance_path.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(stored, indent=2), encoding="utf-8")
-        path.chmod(0o600)
+        private_dir(instance_path)
+        write_private(path, json.dumps(stored, indent=2).encode("utf-8"))
     return stored
 
 
@@ -74,6 +75,8 @@ def from_environment(instance_path: str | os.PathLike) -> dict:
         database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
 
     redis_url = os.environ.get("REDIS_URL") or None
+    # Every key the app puts in Redis starts with this: two installations (or test runs) can share one Redis.
+    redis_prefix = os.environ.get("REDIS_PREFIX") or "survey"
     is_production = env == "production"
     settings = defaults()
     settings.update({
@@ -83,6 +86,9 @@ def from_environment(instance_path: str | os.PathLike) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "REDIS_PREFIX": redis_prefix,
+        "RATELIMIT_KEY_PREFIX": redis_prefix,
+        "INTEGRITY_QUEUE_KEY": f"{redis_prefix}:integrity",
         "SESSION_COOKIE_SECURE": is_production,
         "REMEMBER_COOKIE_SECURE": is_production,
         "MAX_CONTENT_LENGTH": _env_int("MAX_UPLOAD_MB", 20) * 1024 * 1024,
@@ -110,8 +116,11 @@ def from_environment(instance_path: str | os.PathLike) -> dict:
         # Person-level integrity rules after a submission: "background" (batched every half minute) or "sync".
         "INTEGRITY_ON_SUBMIT": os.environ.get("INTEGRITY_ON_SUBMIT") or "background",
         "INTEGRITY_BATCH_SECONDS": _env_int("INTEGRITY_BATCH_SECONDS", 30),
-        # Where finished export files are kept for a day (default: instance/exports).
+        # Where finished export files are kept for a day on SQLite (default: instance/exports); on PostgreSQL they
+        # are kept in the database (large objects) and this is only where a job writes its file first.
         "EXPORT_DIR": os.environ.get("EXPORT_DIR") or None,
+        # A running export that gave no sign of life for this long is failed (its process died) and can be retried.
+        "EXPORT_ABANDONED_SECONDS": _env_int("EXPORT_ABANDONED_SECONDS", 180),
         "BABEL_DEFAULT_LOCALE": os.environ.get("DEFAULT_LANGUAGE", "kk"),
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("TIMEZONE", "Asia/Almaty"),
     })
@@ -124,7 +133,9 @@ def defaults() -> dict:
         "SURVEY_ENV": "development",
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": None,
+        "REDIS_PREFIX": "survey",
         "RATELIMIT_STORAGE_URI": "memory://",
+        "EXPORT_ABANDONED_SECONDS": 180,
         "SIGN_IN_RATE_LIMIT": "10 per minute;50 per hour",
         "SMTP_HOST": None,
         "SESSION_COOKIE_HTTPONLY": True,

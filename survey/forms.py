@@ -10,9 +10,11 @@ list, and attributes with an f-string: the same markup.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 from babel import support
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import StringField
@@ -87,3 +89,25 @@ class CodeSelect(Select):
             parts.append(selected if value == field.data else plain)  # as WTForms: coerce(value) == data
         parts.append("</select>")
         return Markup("".join(parts))
+
+
+# Posted fields a page never writes back (the database-error page's "send again" form): passwords, IINs, personal and
+# access codes, one-time nonces. A field named here that was posted comes back as an empty input with its label, to be
+# typed again; ``None``: dropped without asking (the page makes a new CSRF token; a stale nonce only restarts a step).
+SECRET_FIELDS = {
+    "password": (_l("Password"), "password"), "confirm": (_l("Repeat the new password"), "password"),
+    "current": (_l("Current password"), "password"), "iin": (_l("IIN (12 digits)"), "text"),
+    "code": (_l("Code"), "text"), "nonce": None, "csrf_token": None,
+}
+
+
+def split_secrets(posted) -> tuple[list[tuple[str, str]], list[tuple[str, Any, str]]]:
+    """A posted form (a MultiDict) as (the name/value pairs that may be written back into a page, and the
+    (name, label, input type) of each secret field that was posted and must be typed again)."""
+    kept, retype = [], {}
+    for name, values in posted.lists():
+        if name not in SECRET_FIELDS:
+            kept.extend((name, value) for value in values)
+        elif SECRET_FIELDS[name] is not None and any(values):
+            retype[name] = (name, *SECRET_FIELDS[name])
+    return kept, list(retype.values())

@@ -404,9 +404,22 @@ def test_job_goes_queued_running_done(data, make_user, export_dir, monkeypatch):
     assert ("running", 10) in seen and ("running", 40) in seen and ("running", 12) not in seen
     assert seen[-1] == ("done", 100)
     job = db.session.get(ExportJob, job.id)
-    assert job.row_count == 9 and job.file_path.endswith(".xlsx") and jobs.is_downloadable(job)
+    assert job.row_count == 9 and jobs.is_downloadable(job)
     assert job.expires_at - job.finished_at == jobs.KEEP_FILES
-    assert load_workbook(job.file_path).sheetnames[0] == "Ответы"
+    assert load_workbook(io.BytesIO(read_kept_file(job))).sheetnames[0] == "Ответы"
+
+
+def read_kept_file(job) -> bytes:
+    """The finished file of ``job``, wherever it is kept (EXPORT_DIR on SQLite, a large object on PostgreSQL)."""
+    from survey.reports import storage
+
+    stream, size = storage.open_file(job)
+    try:
+        data = stream.read()
+    finally:
+        stream.close()
+    assert len(data) == size == job.file_size
+    return data
 
 
 def test_failed_job_says_why_and_can_be_retried(data, make_user, export_dir, monkeypatch):
@@ -468,7 +481,10 @@ def test_redis_queue_is_used_when_configured(app, monkeypatch):
     monkeypatch.setattr(redis.Redis, "from_url", classmethod(lambda cls, url: object()))
     monkeypatch.setitem(app.config, "REDIS_URL", "redis://localhost:6379/0")
     jobs.dispatch(42)
-    assert enqueued == [("exports", jobs.run_job_in_worker, (42,))]
+    assert enqueued == [("survey:exports", jobs.run_job_in_worker, (42,))]  # under the default REDIS_PREFIX
+    monkeypatch.setitem(app.config, "REDIS_PREFIX", "staging")
+    jobs.dispatch(43)
+    assert enqueued[-1] == ("staging:exports", jobs.run_job_in_worker, (43,))
 
 
 # web -----------------------------------------------------------------------------------------------------------------
@@ -560,7 +576,8 @@ def test_pages_need_sign_in(app, client, data):
 
 def test_starting_a_new_export_removes_files_past_their_day(app, data, make_user, export_dir, monkeypatch):
     import datetime as dt
-    from pathlib import Path
+
+    from survey.reports import storage
 
     user = make_user()
     old = jobs.create_job("profiles", {"campaign": "STAFF-2026", "org_bin": data.s1.bin}, user)
@@ -569,13 +586,14 @@ def test_starting_a_new_export_removes_files_past_their_day(app, data, make_user
     db.session.expire_all()
     old.expires_at = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1)  # its day has passed
     db.session.commit()
-    assert Path(old.file_path).exists()
+    assert storage.exists(old)
     monkeypatch.setattr(jobs.threading.Thread, "start", lambda self: None)  # the new job itself is not run here
     new = jobs.create_job("profiles", {"campaign": "STAFF-2026", "org_bin": data.s1.bin}, user)
     db.session.commit()
     app.config["REDIS_URL"] = None
     jobs.dispatch(new.id)
-    assert not Path(old.file_path).exists()
+    db.session.expire_all()
+    assert not storage.exists(old)
 
 
 # --- the export page (issue 14: 4, 23) --------------------------------------------------------------------------
@@ -605,7 +623,8 @@ def test_recent_exports_speak_the_page_language(client, login, data, make_user):
     db.session.add_all([
         ExportJob(kind="responses", params={"campaign": "STAFF-2026", "lang": "ru", "format": "xlsx"},
                   status=JobStatus.DONE, progress=100, user_id=user.id, file_path="/nonexistent.xlsx",
-                  finished_at=dt.datetime.now(dt.timezone.utc)),
+                  finished_at=dt.datetime.now(dt.timezone.utc),
+                  expires_at=dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=1)),
         ExportJob(kind="profiles", params={"campaign": "STAFF-2026", "lang": "kk", "org_bin": data.s1.bin},
                   status=JobStatus.FAILED, user_id=user.id)])
     login(user)

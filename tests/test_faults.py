@@ -179,4 +179,4 @@ def test_a_worker_killed_during_an_export_leaves_a_failed_job_that_can_be_retrie
     db.session.expire_all()
     job = db.session.get(ExportJob, job.id)
     assert job.status == JobStatus.DONE and job.row_count and job.row_count >= 12000
-    assert os.path.exists(job.file_path)
+    assert jobs.is_downloadable(job)

@@ -3,7 +3,7 @@ client address behind a reverse proxy (the sign-in rate limit and the audit log 
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 CONTENT_SECURITY_POLICY = "; ".join((
@@ -29,8 +29,19 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
+def forbid_storing(response: Response) -> Response:
+    """Pages and downloads carry personal data (answers, staff lists, workbooks): no browser or proxy cache may
+    keep them, for the back button on a shared computer after sign-out to find. Every answer of the app is
+    ``no-store`` rather than a chosen few, so that a page added later cannot be forgotten; only static files and
+    an answer that sets its own lifetime (the access sheet's QR code, no personal data) may be cached."""
+    if request.endpoint != "static" and response.cache_control.max_age is None:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def init_app(app: Flask) -> None:
     app.after_request(add_security_headers)
+    app.after_request(forbid_storing)
     proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
     if proxies:
         # Without this, every visitor behind the proxy shares its address: one rate limit for all, no real IPs.

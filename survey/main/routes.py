@@ -7,8 +7,10 @@ from urllib.parse import urlsplit
 from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
+from ..reports.worker import queue_health
 from . import bp
 
 
@@ -58,5 +60,14 @@ def switch_language(code: str):
 
 @bp.get("/healthz")
 def check_health():
-    db.session.execute(text("SELECT 1"))
-    return {"status": "ok"}
+    """For a monitor, in JSON: 200 when the database answers and the export queue is served, else 503."""
+    try:
+        db.session.execute(text("SELECT 1"))
+        database = True
+    except SQLAlchemyError:
+        db.session.rollback()
+        database = False
+    served, exports = queue_health(database)
+    healthy = database and served
+    return {"status": "ok" if healthy else "unavailable", "database": "ok" if database else "unavailable",
+            "exports": exports}, 200 if healthy else 503

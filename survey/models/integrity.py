@@ -45,7 +45,9 @@ class ExportJob(db.Model):
     __tablename__ = "export_jobs"
     __table_args__ = (
         sa.CheckConstraint("progress >= 0 AND progress <= 100", name="progress_range"),
-        sa.CheckConstraint("status <> 'done' OR file_path IS NOT NULL", name="done_has_file"),
+        # a finished job says until when its file is kept (in file_path on SQLite, file_oid on PostgreSQL; removed
+        # once that time has passed, the row staying)
+        sa.CheckConstraint("status <> 'done' OR expires_at IS NOT NULL", name="done_has_expiry"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -54,10 +56,13 @@ class ExportJob(db.Model):
     status: Mapped[JobStatus] = mapped_column(enum_column(JobStatus, "job_status"), default=JobStatus.QUEUED)
     progress: Mapped[int] = mapped_column(default=0)
     error: Mapped[str | None] = mapped_column(sa.Text)
-    file_path: Mapped[str | None] = mapped_column(sa.String(500))
+    file_path: Mapped[str | None] = mapped_column(sa.String(500))  # the file in EXPORT_DIR (SQLite)
+    file_oid: Mapped[int | None] = mapped_column(sa.BigInteger)  # … or its large object (PostgreSQL), any server reads
+    file_size: Mapped[int | None] = mapped_column(sa.BigInteger)  # bytes
     row_count: Mapped[int | None]
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    queued_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=utcnow)  # … again when retried
     started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

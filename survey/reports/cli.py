@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from ..extensions import db
@@ -75,3 +76,20 @@ def export_responses_command(campaign_code, region, district, org_bin, lang, hea
     count = export_responses(ctx, selection, out, fmt=fmt, layout=layout)
     _audit("export.responses", ctx, out, count)
     click.echo(f"wrote {out} ({count} responses)")
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Run the jobs waiting now, then stop.")
+def worker_command(burst: bool) -> None:
+    """Run the export queue (RQ on REDIS_URL) until stopped: one export at a time per worker."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from .worker import run_worker
+
+    if not current_app.config.get("REDIS_URL"):
+        raise click.ClickException("REDIS_URL is not set: without Redis, exports run in a thread of the app server "
+                                   "that took them, and no worker is needed.")
+    try:
+        run_worker(current_app._get_current_object(), burst=burst)
+    except RedisConnectionError as exc:
+        raise click.ClickException(f"Redis does not answer at REDIS_URL: {exc}") from exc

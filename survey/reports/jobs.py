@@ -1,10 +1,12 @@
 """Background export jobs on the ``ExportJob`` model.
 
 ``create_job`` records a queued job (the caller commits); ``dispatch`` then hands it to RQ on Redis when
-``REDIS_URL`` is set, or to a background thread in the embedded default. Either way ``run_job`` does the work:
-running → progress (0–100, committed as it goes, so a reloaded page shows it) → done with a file kept for a day,
-or failed with the reason. A failed job can be retried (``retry_job``); expired files are removed
-(``purge_expired``).
+``REDIS_URL`` is set (``flask survey worker`` runs it: ``survey.reports.worker``), or to a background thread in the
+embedded default. Either way ``run_job`` does the work: running → progress (0–100, committed as it goes, so a
+reloaded page shows it) → done with a file kept for a day where every app server can read it (``storage``), or
+failed with the reason. While it runs, a thread says every ``heartbeat_interval`` that its process is alive; a job
+that stopped saying so for ``EXPORT_ABANDONED_SECONDS`` is failed by ``fail_abandoned`` (its process was killed).
+A failed job can be retried (``retry_job``); expired files are removed (``purge_expired``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import Flask, current_app, has_app_context
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
@@ -25,29 +27,39 @@ from ..codebook import JobStatus
 from ..extensions import db
 from ..models import ExportJob, User
 from ..models.base import utcnow
+from . import storage
 from .services import ExportError, export_profiles, export_responses, get_campaign, select_organizations
 from .staffing import ExportContext
 
 log = logging.getLogger(__name__)
 
 KEEP_FILES = dt.timedelta(days=1)
-HEARTBEAT = dt.timedelta(seconds=15)  # a running job says it is alive at least this often
-ABANDONED_AFTER = dt.timedelta(minutes=3)  # … and is taken for dead (worker killed, server restarted) after this
+ABANDONED_AFTER = dt.timedelta(minutes=3)  # default of EXPORT_ABANDONED_SECONDS: no sign of life for this long = dead
 KINDS = ("profiles", "responses")
 QUEUE_NAME = "exports"
 
 
-def export_dir(app: Flask) -> Path:
-    path = Path(app.config.get("EXPORT_DIR") or Path(app.instance_path) / "exports")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def queue_name(app: Flask | None = None) -> str:
+    """The RQ queue of exports, under the installation's Redis prefix (``survey:exports`` by default)."""
+    return f"{(app or current_app).config.get('REDIS_PREFIX') or 'survey'}:{QUEUE_NAME}"
+
+
+def abandoned_after(app: Flask | None = None) -> dt.timedelta:
+    seconds = (app or current_app).config.get("EXPORT_ABANDONED_SECONDS")
+    return dt.timedelta(seconds=seconds) if seconds else ABANDONED_AFTER
+
+
+def heartbeat_interval(app: Flask | None = None) -> dt.timedelta:
+    """Twelve signs of life in the time after which a job is taken for dead: a busy database may delay a few."""
+    return abandoned_after(app) / 12
 
 
 def create_job(kind: str, params: dict[str, Any], user: User | None) -> ExportJob:
     """A queued job (added and flushed; the caller commits, then calls ``dispatch``)."""
     if kind not in KINDS:
         raise ValueError(kind)
-    job = ExportJob(kind=kind, params=dict(params), user_id=user.id if user else None, status=JobStatus.QUEUED)
+    job = ExportJob(kind=kind, params=dict(params), user_id=user.id if user else None, status=JobStatus.QUEUED,
+                    queued_at=utcnow())
     db.session.add(job)
     db.session.flush()
     return job
@@ -57,8 +69,8 @@ def retry_job(job: ExportJob) -> None:
     """Put a failed job back in the queue (the caller commits, then calls ``dispatch``)."""
     if job.status != JobStatus.FAILED:
         raise ValueError("only a failed job can be retried")
-    job.status, job.progress, job.error = JobStatus.QUEUED, 0, None
-    job.started_at = job.finished_at = job.expires_at = None
+    job.status, job.progress, job.error, job.queued_at = JobStatus.QUEUED, 0, None, utcnow()
+    job.started_at = job.finished_at = job.expires_at = job.heartbeat_at = None
     db.session.flush()
 
 
@@ -72,7 +84,7 @@ def dispatch(job_id: int) -> None:
         from redis import Redis
         from rq import Queue
 
-        Queue(QUEUE_NAME, connection=Redis.from_url(app.config["REDIS_URL"])).enqueue(
+        Queue(queue_name(app), connection=Redis.from_url(app.config["REDIS_URL"])).enqueue(
             run_job_in_worker, job_id, job_timeout=3 * 3600)
         return
     thread = threading.Thread(target=_run_in_app, args=(app, job_id), name=f"export-{job_id}", daemon=True)
@@ -95,7 +107,7 @@ def fail_abandoned(now: dt.datetime | None = None) -> int:
     Returns how many jobs were failed. Flushes; the caller commits.
     """
     now = now or utcnow()
-    cutoff = now - ABANDONED_AFTER
+    cutoff = now - abandoned_after()
     stale = db.session.scalars(sa.select(ExportJob).where(
         ExportJob.status == JobStatus.RUNNING,
         sa.func.coalesce(ExportJob.heartbeat_at, ExportJob.started_at, ExportJob.created_at) < cutoff)).all()
@@ -108,7 +120,14 @@ def fail_abandoned(now: dt.datetime | None = None) -> int:
 
 
 def run_job_in_worker(job_id: int) -> None:
-    """The RQ entry point: builds the app from the environment, like ``wsgi.py``."""
+    """The RQ entry point. ``flask survey worker`` runs it inside its app; any other RQ worker builds the app from
+    the environment, like ``wsgi.py``."""
+    if has_app_context():
+        try:
+            run_job(job_id)
+        finally:
+            db.session.remove()
+        return
     from .. import create_app
 
     _run_in_app(create_app(), job_id)
@@ -127,18 +146,26 @@ def run_job(job_id: int) -> None:
     params = dict(job.params)
     started = utcnow()
     _set(job_id, status=JobStatus.RUNNING, started_at=started, progress=0, heartbeat_at=started)
-    last = [0, started]
+    last = [0]
 
     def progress(percent: int) -> None:
-        now = utcnow()
-        if (percent - last[0] >= 5 and percent < 100) or now - last[1] >= HEARTBEAT:
-            last[0], last[1] = max(last[0], min(percent, 99)), now
-            _set(job_id, progress=last[0], heartbeat_at=now)
+        if percent - last[0] >= 5 and percent < 100:
+            last[0] = max(last[0], min(percent, 99))
+            _set(job_id, progress=last[0], heartbeat_at=utcnow())
 
+    path = None
     try:
-        path, count = _export(job_id, job.kind, params, job.user_id, progress)
+        path = storage.work_file(job_id, file_name(job.kind, params))
+        with _Heartbeat(job_id, heartbeat_interval()):
+            count = _export(job.kind, params, job.user_id, path, progress)
+            kept = storage.keep(path)
+            now = utcnow()
+            _set(job_id, status=JobStatus.DONE, progress=100, row_count=count, finished_at=now,
+                 expires_at=now + KEEP_FILES, **kept)
     except Exception as exc:  # noqa: BLE001 — any failure must reach the job, not vanish with the thread
         db.session.rollback()
+        if path is not None:
+            path.unlink(missing_ok=True)
         if isinstance(exc, ExportError):
             reason = exc.message
         else:
@@ -147,12 +174,40 @@ def run_job(job_id: int) -> None:
                 reason = _("The export failed: %(error)s", error=f"{type(exc).__name__}: {exc}")
         _set(job_id, status=JobStatus.FAILED, error=str(reason)[:2000], finished_at=utcnow())
         return
-    now = utcnow()
-    _set(job_id, status=JobStatus.DONE, progress=100, file_path=str(path), row_count=count, finished_at=now,
-         expires_at=now + KEEP_FILES)
+    storage.discard_work_file(path)
 
 
-def _export(job_id: int, kind: str, params: dict[str, Any], user_id: int | None, progress) -> tuple[Path, int]:
+class _Heartbeat:
+    """While a job runs, a thread writes its ``heartbeat_at`` every ``interval`` over a connection of its own,
+    however long the export goes without reporting progress (the last sheets, the zip, the copy into the database);
+    it stops with the job. A killed process stops beating, which is how ``fail_abandoned`` tells it from a slow
+    one."""
+
+    def __init__(self, job_id: int, interval: dt.timedelta):
+        self.job_id, self.interval = job_id, interval.total_seconds()
+        self.engine = db.engine
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._beat, name=f"export-{job_id}-heartbeat", daemon=True)
+
+    def __enter__(self) -> None:
+        self.thread.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stopped.set()
+        self.thread.join()
+
+    def _beat(self) -> None:
+        while not self.stopped.wait(self.interval):
+            try:
+                with self.engine.begin() as connection:
+                    connection.execute(sa.update(ExportJob).where(
+                        ExportJob.id == self.job_id, ExportJob.status == JobStatus.RUNNING,
+                    ).values(heartbeat_at=utcnow()))
+            except sa.exc.SQLAlchemyError:  # the database is away for a moment: the next beat tries again
+                log.warning("export job %s: heartbeat not written", self.job_id, exc_info=True)
+
+
+def _export(kind: str, params: dict[str, Any], user_id: int | None, path: Path, progress) -> int:
     user = db.session.get(User, user_id) if user_id else None
     scope = visible_organization_ids(user) if user is not None else None
     lang = params.get("lang", "ru")
@@ -162,14 +217,11 @@ def _export(job_id: int, kind: str, params: dict[str, Any], user_id: int | None,
                                          org_bin=params.get("org_bin"))
     ctx = ExportContext(campaign, lang=lang, headers=params.get("headers", "labels"),
                         exported_by=user.email if user else "system")
-    path = export_dir(current_app) / f"{job_id}-{file_name(kind, params)}"
     if kind == "profiles":
-        count = export_profiles(ctx, selection, path, per_org=bool(params.get("per_org")),
-                                as_zip=bool(params.get("zip")), progress=progress)
-    else:
-        count = export_responses(ctx, selection, path, fmt=params.get("format", "xlsx"),
-                                 layout=params.get("layout", "tables"), progress=progress)
-    return path, count
+        return export_profiles(ctx, selection, path, per_org=bool(params.get("per_org")),
+                               as_zip=bool(params.get("zip")), progress=progress)
+    return export_responses(ctx, selection, path, fmt=params.get("format", "xlsx"),
+                            layout=params.get("layout", "tables"), progress=progress)
 
 
 def file_name(kind: str, params: dict[str, Any]) -> str:
@@ -187,18 +239,10 @@ def file_name(kind: str, params: dict[str, Any]) -> str:
 
 def purge_expired(now: dt.datetime | None = None) -> int:
     """Delete the files of jobs past their day (the rows stay, marked by ``expires_at``). Returns files removed."""
-    now = now or utcnow()
-    removed = 0
-    for job in db.session.scalars(sa.select(ExportJob).where(ExportJob.expires_at < now,
-                                                             ExportJob.file_path.is_not(None))):
-        path = Path(job.file_path)
-        if path.exists():
-            path.unlink()
-            removed += 1
-    return removed
+    return storage.purge(now or utcnow(), KEEP_FILES)
 
 
 def is_downloadable(job: ExportJob, now: dt.datetime | None = None) -> bool:
     now = now or utcnow()
-    return (job.status == JobStatus.DONE and job.file_path is not None and job.expires_at is not None
-            and job.expires_at > now and Path(job.file_path).exists())
+    return (job.status == JobStatus.DONE and job.expires_at is not None and job.expires_at > now
+            and storage.exists(job))

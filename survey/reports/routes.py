@@ -16,7 +16,7 @@ from ..campaigns.services import campaigns_for
 from ..codebook import JobStatus, Role
 from ..extensions import db
 from ..models import Campaign, ExportJob
-from . import bp, jobs
+from . import bp, jobs, storage
 from .forms import KIND_LABELS, LANGUAGES, STATUS_LABELS, ExportForm
 from .services import ExportError, export_profiles, select_organizations
 from .staffing import ExportContext
@@ -85,7 +85,11 @@ def download_export(job_id: int):
     job = _own_job_or_404(job_id)
     if not jobs.is_downloadable(job):
         abort(404)
-    return send_file(job.file_path, as_attachment=True, download_name=jobs.file_name(job.kind, job.params))
+    stream, size = storage.open_file(job)
+    answer = send_file(stream, as_attachment=True, download_name=jobs.file_name(job.kind, job.params),
+                       conditional=False, etag=False)
+    answer.content_length = size
+    return answer
 
 
 @bp.post("/jobs/<int:job_id>/retry")

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from .. import codebook as cb
 from ..codebook import ResponseStatus
 from ..extensions import db
+from ..files import open_private
 from ..models import Campaign, District, Organization, Region, Response
 from ..staffing import org_metrics
 from . import excel, rows
@@ -123,7 +124,8 @@ def export_profiles(ctx: ExportContext, selection: Selection, target: str | Path
 
 
 class _open:
-    """A path opened for writing, or a stream used as it is."""
+    """A path opened for writing (a new file readable by its owner only: it holds personal data), or a stream used
+    as it is."""
 
     def __init__(self, target):
         self.target = target
@@ -131,7 +133,7 @@ class _open:
 
     def __enter__(self) -> IO[bytes]:
         if isinstance(self.target, (str, Path)):
-            self.stream = open(self.target, "wb")
+            self.stream = open_private(self.target)
             return self.stream
         return self.target
 
