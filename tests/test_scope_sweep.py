@@ -238,7 +238,7 @@ def _submitted_response(campaign, org, iin: str, last_name: str) -> Response:
         submitted_at=dt.datetime.now(dt.timezone.utc), post="teacher", basis="main", contract="permanent",
         start_date=dt.date(2015, 9, 1), rate=Decimal(1), teaching_hours=16, education_level="bachelor",
         ped_education="ped_higher", category="expert", category_year=2022, graduation_year=2007,
-        experience_total=Decimal(10), experience_org=Decimal(5))
+        experience_total=Decimal(10), experience_org=Decimal(5), languages="kk")
     db.session.add(response)
     db.session.flush()
     return response
