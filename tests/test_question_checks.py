@@ -131,3 +131,29 @@ def test_the_migrations_create_the_models_check_constraints(app):
         scratch.dispose()
     migrated = {row for row in migrated if row[0] in tables}
     assert sorted(modelled - migrated) == [] and sorted(migrated - modelled) == []
+
+
+def test_migration_0008_keeps_every_answer_both_ways(app, response_id):
+    """On SQLite the migration builds ``responses`` anew; the rows that reference it survive, both ways."""
+    from flask_migrate import downgrade, upgrade
+
+    from survey.models import ResponseOtherJob, ResponseSubject, ResponseVersion
+
+    db.session.add_all([
+        ResponseSubject(response_id=response_id, subject="mathematics", hours=12, language="kk"),
+        ResponseOtherJob(response_id=response_id, org_bin="940140000385", basis="hourly", hours=4),
+        ResponseVersion(response_id=response_id, version=1, source="web", snapshot={"post": "teacher"},
+                        changes={"post": ["teacher", "educator"]}),
+    ])
+    db.session.commit()
+    tables = ("responses", "response_subjects", "response_other_jobs", "response_versions")
+
+    def counts() -> list[int]:
+        with db.engine.connect() as connection:
+            return [connection.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar() for table in tables]
+
+    db.session.remove()
+    downgrade(revision="0005_birth_name_index")
+    assert counts() == [1, 1, 1, 1]
+    upgrade()
+    assert counts() == [1, 1, 1, 1]

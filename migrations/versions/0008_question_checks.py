@@ -82,25 +82,47 @@ def _replace(table: str, old: dict[str, str], new: dict[str, str]) -> None:
             batch_op.drop_constraint(batch_op.f(f"ck_{table}_{name}"), type_="check")
         for name, condition in new.items():
             batch_op.create_check_constraint(batch_op.f(f"ck_{table}_{name}"), condition)
-    if table == "responses":  # SQLite rebuilds the table without the index on an expression, which it cannot reflect
-        op.create_index("ix_responses_campaign_birth_name", "responses",
-                        ["campaign_id", "birth_date", sa.text("lower(trim(last_name))")], unique=False,
-                        if_not_exists=True)
+    if table == "responses":
+        _birth_name_index()
+
+
+def _birth_name_index() -> None:
+    """SQLite rebuilds a table without its index on an expression, which it cannot reflect: made again."""
+    op.create_index("ix_responses_campaign_birth_name", "responses",
+                    ["campaign_id", "birth_date", sa.text("lower(trim(last_name))")], unique=False, if_not_exists=True)
+
+
+# SQLite changes a table's CHECK constraints by building the table anew and dropping the old one; dropping
+# ``responses`` deletes the rows that reference it (foreign keys are on, and cannot be turned off inside the
+# migrations' transaction), so those rows are copied aside and put back.
+REFERENCING = ("response_subjects", "response_other_jobs", "response_versions")
+
+
+def _rebuild_responses(old: dict[str, str], new: dict[str, str], *, drop_answers: bool = False) -> None:
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    if sqlite:
+        for table in REFERENCING:
+            op.execute(f"CREATE TEMPORARY TABLE kept_{table} AS SELECT * FROM {table}")
+    _replace("responses", old, new)
+    if drop_answers:
+        with op.batch_alter_table("responses", schema=None) as batch_op:
+            batch_op.drop_column("answers")
+        _birth_name_index()
+    if sqlite:
+        for table in REFERENCING:
+            op.execute(f"INSERT INTO {table} SELECT * FROM kept_{table} WHERE id NOT IN (SELECT id FROM {table})")
+            op.execute(f"DROP TABLE kept_{table}")
 
 
 def upgrade():
     with op.batch_alter_table("responses", schema=None) as batch_op:
         batch_op.add_column(sa.Column("answers", sa.JSON(), nullable=True))
-    _replace("responses", RESPONSES_OLD, RESPONSES_NEW)
     _replace("response_subjects", SUBJECTS_OLD, SUBJECTS_NEW)
     _replace("response_other_jobs", OTHER_JOBS_OLD, OTHER_JOBS_NEW)
+    _rebuild_responses(RESPONSES_OLD, RESPONSES_NEW)
 
 
 def downgrade():
     _replace("response_other_jobs", OTHER_JOBS_NEW, OTHER_JOBS_OLD)
     _replace("response_subjects", SUBJECTS_NEW, SUBJECTS_OLD)
-    _replace("responses", RESPONSES_NEW, RESPONSES_OLD)
-    with op.batch_alter_table("responses", schema=None) as batch_op:
-        batch_op.drop_column("answers")
-    op.create_index("ix_responses_campaign_birth_name", "responses",
-                    ["campaign_id", "birth_date", sa.text("lower(trim(last_name))")], unique=False, if_not_exists=True)
+    _rebuild_responses(RESPONSES_NEW, RESPONSES_OLD, drop_answers=True)
