@@ -44,8 +44,10 @@ CODEBOOK_SHEETS = {"Codebook", "Кодтар анықтамалығы", "Спр�
 def flask(checkout: Path, database: Path, *args: str) -> None:
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "SECRET_KEY": "compare-exports",
            "IIN_HASH_KEY": "compare-exports", "SURVEY_ENV": "development"}
-    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=checkout, env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+    done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=checkout, env=env,
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"flask {' '.join(args)} failed in {checkout}:\n{done.stderr}")
 
 
 def sheets(path: Path) -> dict[str, list[tuple]]:
@@ -58,7 +60,7 @@ def sheets(path: Path) -> dict[str, list[tuple]]:
         with zipfile.ZipFile(path) as archive:
             return {name: list(map(tuple, csv.reader(io.TextIOWrapper(archive.open(name), encoding="utf-8-sig"))))
                     for name in archive.namelist()}
-    return {path.name: list(map(tuple, csv.reader(path.open(encoding="utf-8-sig"))))}
+    return {"csv": list(map(tuple, csv.reader(path.open(encoding="utf-8-sig"))))}
 
 
 def compare(name: str, before: dict[str, list[tuple]], after: dict[str, list[tuple]]) -> bool:

@@ -87,6 +87,8 @@ SCOPED: dict[str, Route] = {
     # campaigns belong to the national administrators alone: everyone else is refused whatever the id
     "admin.change_campaign_status": Route(("region_admin",), {"campaign_id": "campaign"}, foreign=403,
                                           own_caller="national_admin"),
+    "admin.download_questionnaire": Route(("region_admin",), {"campaign_id": "campaign"}, foreign=403,
+                                          own_caller="national_admin"),
     "admin.edit_user": Route(ADMINS, USER),
     "admin.change_user_status": Route(ADMINS, USER),
     "admin.make_reset_link": Route(ADMINS, USER),
