@@ -18,7 +18,7 @@ from .. import questions
 from ..codebook import ResponseStatus
 from ..domain.people import age_band, age_on
 from ..extensions import db
-from ..models import Campaign, Organization, Response, ResponseOtherJob, ResponseSubject
+from ..models import Campaign, Organization, Response, ResponseSubject
 from ..models.responses import answer_value, has_own_column, row_model
 from ..questions import CORE, Kind, Question, Questionnaire
 
