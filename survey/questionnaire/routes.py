@@ -126,8 +126,7 @@ def _current_response(link: AccessLink, *, for_update: bool = False) -> Response
 def _nav(response: Response) -> list[dict]:
     """The progress indicator: every step, whether it can be opened yet, and which is current."""
     questionnaire = questions.current()
-    review = questionnaire.review_step
-    reachable = review if response.status == ResponseStatus.SUBMITTED else response.current_step
+    review, reachable = questionnaire.review_step, _reachable(response)
     items = [{"number": s.number, "title": s.title, "reachable": s.number <= reachable} for s in questionnaire.steps]
     items.append({"number": review, "title": _("Check and submit"), "reachable": reachable >= review})
     return items

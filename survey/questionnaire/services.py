@@ -152,7 +152,8 @@ COLUMN, CODES, ROWS, DOCUMENT = "column", "codes", "rows", "document"
 
 
 @cache
-def _storage(questionnaire: Questionnaire) -> tuple[tuple[str, str, Question], ...]:
+def _storage(questionnaire: Questionnaire) -> dict[str, tuple[str, Question]]:
+    """Each stored answer's code → (where it is kept, its question), in the codebook's order."""
     def where(q: Question) -> str:
         if q.kind is Kind.ROWS:
             return ROWS
@@ -160,14 +161,14 @@ def _storage(questionnaire: Questionnaire) -> tuple[tuple[str, str, Question], .
             return DOCUMENT
         return CODES if q.kind is Kind.MANY else COLUMN
 
-    return tuple((q.code, where(q), q) for q in questionnaire.columns)
+    return {q.code: (where(q), q) for q in questionnaire.columns}
 
 
 def stored_values(response: Response, questionnaire: Questionnaire | None = None) -> dict[str, Any]:
     """The response's answers as typed values, the shape ``rules.check`` returns."""
     values: dict[str, Any] = {}
     document = response.answers or {}
-    for code, where, q in _storage(questionnaire or questions.current()):
+    for code, (where, q) in _storage(questionnaire or questions.current()).items():
         if where == COLUMN:
             values[code] = getattr(response, code)
         elif where == CODES:
@@ -227,10 +228,10 @@ def apply_values(response: Response, values: Mapping[str, Any], *, source: str, 
         db.session.add(ResponseVersion(response=response, version=response.version, source=source, user_id=user_id,
                                        snapshot=_plain(before), changes=changes))
         response.version += 1
-    storage = {code: where for code, where, _q in _storage(questions.current())}
+    storage = _storage(questions.current())
     document = dict(response.answers or {})
     for name, value in values.items():
-        where = storage[name]
+        where = storage[name][0]
         if where == CODES:
             setattr(response, name, ";".join(value) or None)
         elif where == ROWS:
