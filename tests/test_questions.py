@@ -65,7 +65,8 @@ def test_a_question_added_as_one_record_is_asked_checked_shown_exported_imported
         app, client, link, definition, make_iin_for):
     start(client, link, make_iin_for(BIRTH, "f"))
     for number in (1, 2, 3):
-        assert post(client, f"/q/{link.token}/step/{number}", {**STEP_DATA[number], "action": "next"}).status_code == 200
+        reply = post(client, f"/q/{link.token}/step/{number}", {**STEP_DATA[number], "action": "next"})
+        assert reply.status_code == 200
     url = f"/q/{link.token}/step/4"
 
     # the step form asks it, with its label, as a number

@@ -237,7 +237,8 @@ def xlsform_tables(questionnaire: Questionnaire, campaign: Campaign,
     used = [column for column in TEXT_COLUMNS if any(column in row.texts for row in rows)]
     text_headers = [f"{column}::{name}" for column in used for _lang, name in LANGUAGES]
     headers = ["type", "name", *text_headers, "required", "relevant", "constraint", "appearance"]
-    survey = [[row.type, row.name, *(row.texts.get(column, {}).get(lang, "") for column in used for lang, _ in LANGUAGES),
+    survey = [[row.type, row.name,
+               *(row.texts.get(column, {}).get(lang, "") for column in used for lang, _name in LANGUAGES),
                row.required, row.relevant, row.constraint, row.appearance] for row in rows]
     choices = choice_rows(questionnaire, organizations)
     digest = hashlib.sha256(repr((survey, choices)).encode()).hexdigest()[:8]
@@ -245,8 +246,7 @@ def xlsform_tables(questionnaire: Questionnaire, campaign: Campaign,
                  LANGUAGES[0][1]]]
     return [
         Table("survey", [Column(header) for header in headers], survey, hashed=False, freeze=False),
-        Table("choices", [Column(header) for header in ["list_name", "name", *(f"label::{name}" for _lang, name
-                                                                                in LANGUAGES)]],
+        Table("choices", [Column(h) for h in ("list_name", "name", *(f"label::{name}" for _lang, name in LANGUAGES))],
               choices, hashed=False, freeze=False),
         Table("settings", [Column(h) for h in ("form_title", "form_id", "version", "default_language")], settings,
               hashed=False, freeze=False),
