@@ -194,6 +194,24 @@ def campaign_command(action: str, code: str) -> None:
     click.echo(message)
 
 
+@survey_cli.command("questionnaire")
+@click.option("--campaign", "campaign_code", required=True, help="Code of the campaign.")
+@click.option("--out", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True,
+              help="The .xlsx file to write.")
+def questionnaire_command(campaign_code: str, out: Path) -> None:
+    """Write the campaign's questionnaire as an XLSForm (ODK Collect, KoboToolbox), in kk, ru and en."""
+    from . import questions
+    from .campaigns.services import CampaignError, get_campaign
+    from .questionnaire.xlsform import XLSFormError, write_xlsform
+
+    try:
+        campaign = get_campaign(campaign_code)
+        write_xlsform(questions.current(), campaign, out)
+    except (CampaignError, XLSFormError) as exc:
+        raise click.ClickException(str(exc.message)) from exc
+    click.echo(f"wrote {out}")
+
+
 @survey_cli.command("demo")
 @click.option("--orgs", type=click.IntRange(1, 100_000), default=None, help="Synthetic national data: organizations.")
 @click.option("--teachers", type=click.IntRange(0, 5_000_000), default=None, help="Synthetic: responses.")

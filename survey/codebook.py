@@ -71,8 +71,9 @@ class JobStatus(enum.StrEnum):
     FAILED = "failed"
 
 
-# Extensible lists are plain tuples of codes: the database stores them as text without a CHECK,
-# so adding a code needs no migration.
+# Lists are plain tuples of codes. Extensible ones may gain codes; where a question chooses from a list, the
+# database checks its answers against it (survey.questions → the models' CHECK constraints), so a new code needs a
+# migration too: tests/test_question_checks.py fails until one recreates the constraint.
 ORG_TYPES = (
     "nursery", "nursery_kindergarten", "kindergarten", "mini_centre", "primary_school", "basic_school",
     "general_school", "gymnasium", "lyceum", "small_school", "special_school", "boarding_school",
@@ -97,6 +98,7 @@ AI_PURPOSES = (
 )
 AI_TRAINING = ("none", "short", "long")
 PLANS = ("stay", "move_education", "leave_profession", "retire", "unsure")
+SATISFACTION = ("1", "2", "3", "4")  # "all in all, I am satisfied with my job": strongly disagree … strongly agree
 SUBJECTS = (
     "primary_classes", "kazakh_language", "kazakh_literature", "russian_language", "russian_literature", "english",
     "other_foreign_language", "mathematics", "algebra", "geometry", "informatics", "physics", "chemistry", "biology",
@@ -220,6 +222,12 @@ LABELS: dict[str, dict[str, tuple[str, str, str]]] = {
         "retire": ("Зейнеткерлікке шығамын", "Выйду на пенсию", "Retire"),
         "unsure": ("Әлі шешкен жоқпын", "Пока не решил(а)", "Not sure"),
     },
+    "satisfaction": {
+        "1": ("Мүлдем келіспеймін", "Совершенно не согласен(на)", "Strongly disagree"),
+        "2": ("Келіспеймін", "Не согласен(на)", "Disagree"),
+        "3": ("Келісемін", "Согласен(на)", "Agree"),
+        "4": ("Толық келісемін", "Полностью согласен(на)", "Strongly agree"),
+    },
     "subject": {
         "primary_classes": ("Бастауыш сыныптар", "Начальные классы", "Primary classes"),
         "kazakh_language": ("Қазақ тілі", "Казахский язык", "Kazakh language"),
@@ -297,6 +305,7 @@ CODES: dict[str, tuple[str, ...]] = {
     "ai_purposes": AI_PURPOSES,
     "ai_training": AI_TRAINING,
     "plans": PLANS,
+    "satisfaction": SATISFACTION,
     "subject": SUBJECTS,
     "language": LANGUAGES,
     "languages": LANGUAGES,

@@ -286,7 +286,8 @@ def _responses(campaign, org, submitted: int, drafts: int = 0) -> list[str]:
     done = {"status": "submitted", "consent": True, "submitted_at": dt.datetime(2026, 11, 2, tzinfo=dt.timezone.utc),
             "post": "teacher", "basis": "main", "contract": "permanent", "start_date": dt.date(2010, 9, 1),
             "rate": 1, "teaching_hours": 16, "education_level": "bachelor", "ped_education": "ped_higher",
-            "category": "none", "graduation_year": 2002, "experience_total": 10, "experience_org": 5}
+            "category": "none", "graduation_year": 2002, "experience_total": 10, "experience_org": 5,
+            "languages": "kk"}
     rows = [{**base, **done, "person_key": f"k{next(_keys)}"} for _ in range(submitted)]
     rows += [{**base, "status": "draft", "consent": False, "person_key": f"k{next(_keys)}"} for _ in range(drafts)]
     if rows:

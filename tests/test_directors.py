@@ -43,7 +43,7 @@ def add_response(app):
                                     rate=Decimal(1), teaching_hours=16, education_level="bachelor",
                                     ped_education="ped_higher", category="expert", category_year=2022,
                                     graduation_year=2010, experience_total=Decimal(10),
-                                    experience_org=Decimal(5)).items():
+                                    experience_org=Decimal(5), languages="kk").items():
                 setattr(response, name, fields.get(name, value))
         for name, value in fields.items():
             setattr(response, name, value)

@@ -44,7 +44,7 @@ def answer(app):
             start_date=dt.date(2015, 9, 1), rate=Decimal("1"), teaching_hours=16, total_hours_week=30,
             education_level="bachelor", ped_education="ped_higher", specialty="Математика", graduation_year=2007,
             category="moderator", category_year=2022, experience_total=Decimal("15"), experience_org=Decimal("10"),
-            pd_hours_3y=number, submitted_at=utcnow(),
+            pd_hours_3y=number, submitted_at=utcnow(), languages="kk",
         )
         values.update(fields)
         response = Response(**values)

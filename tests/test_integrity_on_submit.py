@@ -24,7 +24,7 @@ def test_main_job_at_two_organizations_is_flagged_on_submission(client, link, ma
         submitted_at=dt.datetime.now(dt.timezone.utc), post="teacher", basis="main", contract="permanent",
         start_date=dt.date(2010, 9, 1), rate=Decimal(1), teaching_hours=16, education_level="bachelor",
         ped_education="ped_higher", category="none", graduation_year=2007, experience_total=Decimal(16),
-        experience_org=Decimal(10)))
+        experience_org=Decimal(10), languages="kk"))
     start(client, link, iin)
     assert fill_all(client, link).status_code == 302
     flags = db.session.scalars(sa.select(Flag).where(Flag.rule == "G4")).all()
@@ -49,7 +49,7 @@ def _two_schools_with_one_main_job_each(link, make_org, make_iin_for):
             submitted_at=dt.datetime.now(dt.timezone.utc), post="teacher", basis="main", contract="permanent",
             start_date=dt.date(2010, 9, 1), rate=Decimal(1), teaching_hours=16, education_level="bachelor",
             ped_education="ped_higher", category="none", graduation_year=2003, experience_total=Decimal(16),
-            experience_org=Decimal(10)))
+            experience_org=Decimal(10), languages="kk"))
     db.session.commit()
     return campaign, first, second
 

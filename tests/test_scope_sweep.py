@@ -87,6 +87,8 @@ SCOPED: dict[str, Route] = {
     # campaigns belong to the national administrators alone: everyone else is refused whatever the id
     "admin.change_campaign_status": Route(("region_admin",), {"campaign_id": "campaign"}, foreign=403,
                                           own_caller="national_admin"),
+    "admin.download_questionnaire": Route(("region_admin",), {"campaign_id": "campaign"}, foreign=403,
+                                          own_caller="national_admin"),
     "admin.edit_user": Route(ADMINS, USER),
     "admin.change_user_status": Route(ADMINS, USER),
     "admin.make_reset_link": Route(ADMINS, USER),
@@ -237,7 +239,7 @@ def _submitted_response(campaign, org, iin: str, last_name: str) -> Response:
         submitted_at=dt.datetime.now(dt.timezone.utc), post="teacher", basis="main", contract="permanent",
         start_date=dt.date(2015, 9, 1), rate=Decimal(1), teaching_hours=16, education_level="bachelor",
         ped_education="ped_higher", category="expert", category_year=2022, graduation_year=2007,
-        experience_total=Decimal(10), experience_org=Decimal(5))
+        experience_total=Decimal(10), experience_org=Decimal(5), languages="kk")
     db.session.add(response)
     db.session.flush()
     return response

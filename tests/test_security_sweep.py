@@ -93,7 +93,7 @@ def hostile_data(app, make_org, make_campaign, make_user, make_iin_for):
         submitted_at=dt.datetime.now(dt.timezone.utc), post="teacher", basis="main", contract="permanent",
         start_date=dt.date(2015, 9, 1), rate=Decimal(1), teaching_hours=16, education_level="bachelor",
         ped_education="ped_higher", specialty=PAYLOAD, category="none", graduation_year=2007,
-        experience_total=Decimal(10), experience_org=Decimal(5))
+        experience_total=Decimal(10), experience_org=Decimal(5), languages="kk")
     db.session.add(response)
     db.session.add(RosterEntry(campaign_id=campaign.id, organization_id=org.id, person_key=key,
                                birth_date=dt.date(1985, 1, 1), sex="f", last_name=PAYLOAD, first_name=PAYLOAD))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -12,7 +13,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import audit
+from .. import audit, questions
 from ..auth.scope import (ADMIN_ROLES, GRANTABLE_ROLES, get_managed_user_or_404, get_organization_or_404,
                           roles_required, visible_district_ids)
 from ..auth.services import AccountError
@@ -20,6 +21,7 @@ from ..campaigns.services import CampaignError, close_campaign, create_campaign,
 from ..codebook import CampaignStatus, Level, Ownership, Role
 from ..extensions import db
 from ..models import Campaign, District, Region
+from ..questionnaire.xlsform import XLSFormError, write_xlsform
 from ..registry.services import ImportRejected, import_organizations
 from ..registry.template import build_registry_template
 from ..staffing.progress import SORTS, progress_board
@@ -162,6 +164,21 @@ def download_registry_template():
 def list_campaigns():
     campaigns = db.session.scalars(sa.select(Campaign).order_by(Campaign.created_at.desc(), Campaign.id.desc())).all()
     return render_template("admin/campaigns.html", campaigns=campaigns)
+
+
+@bp.get("/campaigns/<int:campaign_id>/questionnaire.xlsx")
+@roles_required(*NATIONAL)
+def download_questionnaire(campaign_id: int):
+    """The campaign's questionnaire as an XLSForm (ODK, KoboToolbox)."""
+    campaign = db.get_or_404(Campaign, campaign_id)
+    workbook = io.BytesIO()
+    try:
+        write_xlsform(questions.current(), campaign, workbook)
+    except XLSFormError as exc:
+        flash(str(exc.message), "error")
+        return redirect(url_for("admin.list_campaigns"))
+    return Response(workbook.getvalue(), mimetype=XLSX,
+                    headers={"Content-Disposition": f"attachment; filename={campaign.code}-questionnaire.xlsx"})
 
 
 def _utc(moment: dt.datetime | None) -> dt.datetime | None:

@@ -14,9 +14,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from .. import codebook as cb
+from .. import questions
 from ..codebook import ResponseStatus, Severity
 from ..domain.identity import WEIGHTS_1, WEIGHTS_2
 from ..models import OrgReport, Organization, RequiredHours, Response, ResponseOtherJob, RosterEntry
+from ..models.responses import answer_column
 from .rules import CATEGORY_MIN_EXPERIENCE, HIGHER_EDUCATION
 from .sql import bytewise, days_after, json_array_agg, json_object, json_value, rounded, seconds_between, whole_years
 
@@ -357,16 +359,10 @@ def network_burst(ctx: Context) -> sa.Select:
             .group_by(senders.c.organization_id))
 
 
-PERSONAL_SECTIONS = (
-    "education_level", "ped_education", "specialty", "graduation_year", "category", "category_year",
-    "experience_total", "experience_org", "pd_hours_3y", "total_hours_week", "ai_use", "ai_purposes", "ai_training",
-    "ai_training_wanted", "satisfaction", "plans",
-)
-
-
 def identical_answers(ctx: Context) -> sa.Select:
-    """G12: ``identical_responses`` or more respondents of one organization with identical personal sections."""
-    vector = [getattr(Response, name) for name in PERSONAL_SECTIONS]
+    """G12: ``identical_responses`` or more respondents of one organization with identical personal sections (the
+    answers whose question records say ``personal``)."""
+    vector = [answer_column(name) for name in questions.current().personal]
     groups = (sa.select(Response.organization_id.label("organization_id"), sa.func.count().label("size"))
               .where(_submitted(ctx), _org_scope(ctx, Response.organization_id))
               .group_by(Response.organization_id, *vector)

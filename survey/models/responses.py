@@ -12,49 +12,51 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .. import codebook as cb
 from ..codebook import ResponseStatus, Sex
 from ..extensions import db
+from ..questions import CORE, Format, Kind, Question
 from .base import UTCDateTime, code_in, enum_column, utcnow
 
-REQUIRED_WHEN_SUBMITTED = (
-    "post", "basis", "contract", "start_date", "rate", "teaching_hours", "education_level", "ped_education",
-    "category", "graduation_year", "experience_total", "experience_org",
-)
+
+def answer_checks(answers: tuple[Question, ...]) -> list[sa.CheckConstraint]:
+    """The database's own guard on answers, derived from their records: a choice is one of its codebook list, a
+    number within its range (and its steps), a BIN 12 characters. ``tests/test_question_checks.py`` holds the
+    migrations to the same constraints."""
+    checks = []
+    for q in answers:
+        column = q.code
+        if q.kind is Kind.ONE:
+            checks.append(sa.CheckConstraint(code_in(column, cb.CODES[q.choices]), name=f"{column}_code"))
+        if q.low is not None:
+            condition = f"{column} BETWEEN {q.low} AND {q.high}"
+            if q.step is not None:
+                per_unit = 1 / q.step
+                condition = f"({condition} AND {column} * {per_unit} = CAST({column} * {per_unit} AS INTEGER))"
+            checks.append(sa.CheckConstraint(f"{column} IS NULL OR {condition}", name=f"{column}_range"))
+        if q.format is Format.BIN:
+            checks.append(sa.CheckConstraint(f"{column} IS NULL OR length({column}) = 12", name=f"{column}_length"))
+    return checks
+
+
+def _complete(questions: tuple[str, ...]) -> str:
+    """A submitted response has every mandatory answer (CODEBOOK §2), consent given."""
+    given = [name if CORE[name].kind is Kind.CONSENT else f"{name} IS NOT NULL" for name in questions
+             if CORE[name].kind is not Kind.ROWS]
+    return "status <> 'submitted' OR (submitted_at IS NOT NULL AND " + " AND ".join(given) + ")"
+
+
+_ANSWERS = tuple(q for q in CORE.columns if q.kind is not Kind.ROWS)
 
 
 class Response(db.Model):
     __tablename__ = "responses"
     __table_args__ = (
         sa.UniqueConstraint("campaign_id", "organization_id", "person_key"),
-        sa.CheckConstraint(
-            "rate IS NULL OR (rate >= 0.25 AND rate <= 2 AND rate * 4 = CAST(rate * 4 AS INTEGER))", name="rate_steps"
-        ),
-        sa.CheckConstraint("teaching_hours IS NULL OR teaching_hours BETWEEN 0 AND 40", name="teaching_hours_range"),
-        sa.CheckConstraint(
-            "total_hours_week IS NULL OR (total_hours_week <= 80 AND total_hours_week >= COALESCE(teaching_hours, 0))",
-            name="total_hours_range",
-        ),
-        sa.CheckConstraint("pd_hours_3y IS NULL OR pd_hours_3y BETWEEN 0 AND 1000", name="pd_hours_range"),
-        sa.CheckConstraint("satisfaction IS NULL OR satisfaction BETWEEN 1 AND 4", name="satisfaction_range"),
-        sa.CheckConstraint("experience_total IS NULL OR experience_total BETWEEN 0 AND 70", name="experience_range"),
-        sa.CheckConstraint(
-            "experience_org IS NULL OR (experience_org >= 0 AND experience_org <= COALESCE(experience_total, 70))",
-            name="experience_org_range",
-        ),
-        sa.CheckConstraint("graduation_year IS NULL OR graduation_year BETWEEN 1900 AND 2100", name="graduation_year"),
-        sa.CheckConstraint("category_year IS NULL OR category_year BETWEEN 1950 AND 2100", name="category_year"),
-        sa.CheckConstraint(code_in("post", cb.POSTS), name="post_code"),
-        sa.CheckConstraint(code_in("basis", cb.BASES), name="basis_code"),
-        sa.CheckConstraint(code_in("contract", cb.CONTRACTS), name="contract_code"),
-        sa.CheckConstraint(code_in("education_level", cb.EDUCATION_LEVELS), name="education_level_code"),
-        sa.CheckConstraint(code_in("ped_education", cb.PED_EDUCATION), name="ped_education_code"),
-        sa.CheckConstraint(code_in("category", cb.CATEGORIES), name="category_code"),
-        sa.CheckConstraint(code_in("ai_training", cb.AI_TRAINING), name="ai_training_code"),
-        sa.CheckConstraint(code_in("plans", cb.PLANS), name="plans_code"),
-        sa.CheckConstraint(
-            "status <> 'submitted' OR (consent AND submitted_at IS NOT NULL AND "
-            + " AND ".join(f"{name} IS NOT NULL" for name in REQUIRED_WHEN_SUBMITTED)
-            + ")",
-            name="submitted_complete",
-        ),
+        *answer_checks(_ANSWERS),
+        sa.CheckConstraint(_complete(CORE.mandatory), name="submitted_complete"),
+        # cross-field rules of survey.rules that the database holds too
+        sa.CheckConstraint("total_hours_week IS NULL OR teaching_hours IS NULL OR total_hours_week >= teaching_hours",
+                           name="total_hours_cover_teaching"),
+        sa.CheckConstraint("experience_org IS NULL OR experience_total IS NULL OR experience_org <= experience_total",
+                           name="experience_org_within_total"),
         sa.Index("ix_responses_campaign_person", "campaign_id", "person_key"),
         # integrity rule G3 (same name and birth date under two IINs) finds a person's namesakes through it
         sa.Index("ix_responses_campaign_birth_name", "campaign_id", "birth_date", sa.text("lower(trim(last_name))")),
@@ -78,6 +80,9 @@ class Response(db.Model):
     # Keyed hash of the network address the response was submitted from (integrity rule G11); never the address.
     network_key: Mapped[str | None] = mapped_column(sa.String(64))
     version: Mapped[int] = mapped_column(default=1)
+    # Answers to questions without a column of their own, by question code, in JSON form (dates ISO, decimals as
+    # text); the core questions of CODEBOOK §2 each have a column below.
+    answers: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
 
     # A: identity
     last_name: Mapped[str] = mapped_column(sa.String(60))
@@ -133,10 +138,7 @@ class Response(db.Model):
 
 class ResponseSubject(db.Model):
     __tablename__ = "response_subjects"
-    __table_args__ = (
-        sa.CheckConstraint("hours BETWEEN 1 AND 40", name="hours_range"),
-        sa.CheckConstraint(code_in("language", cb.LANGUAGES), name="language_code"),
-    )
+    __table_args__ = tuple(answer_checks(CORE["subjects"].parts))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     response_id: Mapped[int] = mapped_column(sa.ForeignKey("responses.id", ondelete="CASCADE"), index=True)
@@ -149,11 +151,7 @@ class ResponseSubject(db.Model):
 
 class ResponseOtherJob(db.Model):
     __tablename__ = "response_other_jobs"
-    __table_args__ = (
-        sa.CheckConstraint("hours BETWEEN 1 AND 40", name="hours_range"),
-        sa.CheckConstraint(code_in("basis", cb.BASES), name="basis_code"),
-        sa.CheckConstraint("org_bin IS NULL OR length(org_bin) = 12", name="org_bin_length"),
-    )
+    __table_args__ = tuple(answer_checks(CORE["other_jobs"].parts))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     response_id: Mapped[int] = mapped_column(sa.ForeignKey("responses.id", ondelete="CASCADE"), index=True)
@@ -185,3 +183,24 @@ class ResponseVersion(db.Model):
 
 # The progress board counts responses by (campaign, organization, status): this index answers it without the table.
 sa.Index("ix_responses_campaign_organization_status", Response.campaign_id, Response.organization_id, Response.status)
+
+
+def has_own_column(code: str) -> bool:
+    """Whether a question's answer has a column of ``responses`` (else it is kept in ``answers``)."""
+    return code in Response.__table__.c
+
+
+def answer_column(code: str) -> sa.ColumnElement[Any]:
+    """The SQL expression of a question's stored answer: its column, or its key in ``answers`` as text (to compare
+    and group by)."""
+    return getattr(Response, code) if has_own_column(code) else Response.answers[code].as_string()
+
+
+def answer_value(code: str) -> sa.ColumnElement[Any]:
+    """A question's stored answer to read: its column, or its key in ``answers`` in JSON form (``Question.typed``)."""
+    return getattr(Response, code) if has_own_column(code) else Response.answers[code]
+
+
+def row_model(code: str) -> type[db.Model]:
+    """The table of a repeated question's rows (``subjects`` → ResponseSubject)."""
+    return Response.__mapper__.relationships[code].mapper.class_

@@ -1,66 +1,59 @@
-"""Answers as the teacher reads them on the summary page: labels in their language, dates and numbers per locale."""
+"""Answers as the teacher reads them on the summary page: labels in their language, dates and numbers per locale.
+Every answer is shown the way its question record says (``survey.questions``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from flask_babel import gettext as _
-from wtforms.fields.core import UnboundField
 
 from .. import codebook as cb
 from ..formatting import day, number
-from .forms import FORMS, IdentityForm
-
-SATISFACTION = {1: "Strongly disagree", 2: "Disagree", 3: "Agree", 4: "Strongly agree"}
+from ..questions import Kind, Question, Questionnaire
 
 
-def field_labels() -> dict[str, Any]:
-    """Each answer's question text, taken from the forms (a list's label is its second argument)."""
-    labels: dict[str, Any] = {}
-    for form_class in (IdentityForm, *FORMS.values()):
-        for name in dir(form_class):
-            unbound = getattr(form_class, name, None)
-            if isinstance(unbound, UnboundField) and unbound.args:
-                first = unbound.args[0]
-                labels[name] = unbound.args[1] if isinstance(first, UnboundField) else first
-    return labels
+@cache
+def field_labels(questionnaire: Questionnaire) -> dict[str, Any]:
+    """Each answer's question text (shown in the reader's language)."""
+    return {q.code: q.lazy("label") for q in questionnaire.questions}
 
 
-def _codes(field: str, codes: list[str], lang: str) -> str:
-    return ", ".join(cb.label(field, code, lang) for code in codes)
+def shown_value(q: Question, value: Any, lang: str) -> str:
+    """One answer in words."""
+    if value is None or value == [] or value == "":
+        return ""
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if q.kind is Kind.ROWS:
+        return "; ".join(_row(q, row, lang) for row in value)
+    if q.choices is not None:
+        if isinstance(value, list):
+            return ", ".join(cb.label(q.choices, code, lang) for code in value)
+        return cb.label(q.choices, str(value), lang)
+    if isinstance(value, dt.date):
+        return day(value)
+    if isinstance(value, Decimal):
+        return number(value)
+    return str(value)
 
 
-def shown_values(values: dict[str, Any], lang: str) -> dict[str, str]:
-    shown: dict[str, str] = {}
-    for name, value in values.items():
-        if value is None or value == []:
-            shown[name] = ""
-        elif isinstance(value, bool):
-            shown[name] = _("Yes") if value else _("No")
-        elif name == "satisfaction":
-            shown[name] = _(SATISFACTION[value])
-        elif isinstance(value, dt.date):
-            shown[name] = day(value)
-        elif isinstance(value, Decimal):
-            shown[name] = number(value)
-        elif name in ("languages", "ai_purposes"):
-            shown[name] = _codes("language" if name == "languages" else name, value, lang)
-        elif name == "subjects":
-            shown[name] = "; ".join(
-                _("%(subject)s: %(hours)s h", subject=cb.label("subject", row["subject"], lang), hours=row["hours"])
-                + (f" ({cb.label('language', row['language'], lang)})" if row.get("language") else "")
-                for row in value
-            )
-        elif name == "other_jobs":
-            shown[name] = "; ".join(
-                _("%(organization)s, %(basis)s, %(hours)s h", organization=row.get("org_name") or row.get("org_bin"),
-                  basis=cb.label("basis", row["basis"], lang), hours=row["hours"])
-                for row in value
-            )
-        elif name in cb.CODES:
-            shown[name] = cb.label(name, value, lang)
-        else:
-            shown[name] = str(value)
-    return shown
+def _row(q: Question, row: dict[str, Any], lang: str) -> str:
+    """A row by the record's ``row_text``; a part that the text does not name is added in brackets when given."""
+    template = str(q.row_text)
+    stand_ins = {part.instead for part in q.parts if part.instead}
+    shown = {part.code: shown_value(part, row.get(part.code), lang) for part in q.parts}
+    for part in q.parts:
+        if part.instead and not shown[part.code]:
+            shown[part.code] = shown[part.instead]
+    text = template % shown
+    extra = [shown[part.code] for part in q.parts
+             if f"%({part.code})s" not in template and part.code not in stand_ins and shown[part.code]]
+    return text + "".join(f" ({value})" for value in extra)
+
+
+def shown_values(values: dict[str, Any], lang: str, questionnaire: Questionnaire) -> dict[str, str]:
+    by_code = questionnaire.by_code
+    return {name: shown_value(by_code[name], value, lang) for name, value in values.items() if name in by_code}

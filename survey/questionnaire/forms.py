@@ -1,12 +1,14 @@
-"""WTForms for the questionnaire. They render and carry what was typed; the rules in ``survey.rules`` judge it.
+"""WTForms for the questionnaire, built from the question records (``survey.questions``). They render and carry
+what was typed; the rules in ``survey.rules`` judge it.
 
 Fields are text, single or multiple choices without WTForms' own type checks, so that nothing typed is ever
-thrown away by a converter and every message comes from the one rule set, in the teacher's language.
+thrown away by a converter and every message comes from the one rule set, in the teacher's language. Each page's
+form class is built once per questionnaire, each list of choices once per language.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from flask_babel import get_locale, gettext
@@ -25,7 +27,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from .. import codebook as cb
 from ..forms import CodeSelect, SurveyForm, TextField
-from .steps import Step
+from ..questions import Format, Kind, Question, Questionnaire, Step
 
 NUMERIC = {"inputmode": "numeric", "autocomplete": "off"}
 DECIMAL = {"inputmode": "decimal", "autocomplete": "off"}
@@ -40,10 +42,6 @@ class CheckboxesField(SelectMultipleField):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("validate_choice", False)
         super().__init__(*args, **kwargs)
-
-
-def _choices(field: str, blank: bool = True) -> tuple[tuple[str, str], ...]:
-    return _choices_in(field, blank, str(get_locale() or "ru"))
 
 
 @lru_cache(maxsize=64)
@@ -65,107 +63,122 @@ class AccessCodeForm(SurveyForm):
     code = TextField(_l("Access code"), render_kw={"autocomplete": "off", "autocapitalize": "characters"})
 
 
-class NamesForm(SurveyForm):
-    last_name = TextField(_l("Last name"), render_kw={"autocomplete": "family-name", "maxlength": 60})
-    first_name = TextField(_l("First name"), render_kw={"autocomplete": "given-name", "maxlength": 60})
-    middle_name = TextField(_l("Middle name (if any)"), render_kw={"autocomplete": "additional-name",
-                                                                    "maxlength": 60})
-
-
-class IdentityForm(NamesForm):
-    iin = TextField(_l("IIN (12 digits)"), render_kw={**NUMERIC, "maxlength": 14})
-    consent = BooleanField(_l("I agree that my answers are processed for the staffing census."))
-    nonce = HiddenField()
-    confirmed = HiddenField()
-
-
-class ResumeForm(SurveyForm):
-    iin = TextField(_l("IIN (12 digits)"), render_kw={**NUMERIC, "maxlength": 14})
-    code = TextField(_l("Personal code"), render_kw={"autocomplete": "off", "autocapitalize": "characters",
-                                                     "maxlength": 12})
-
-
-class SubjectRowForm(Form):
-    subject = select(_l("Subject"))
-    hours = TextField(_l("Hours per week"), render_kw=NUMERIC)
-    language = select(_l("Language of teaching"))
-
-
-class OtherJobRowForm(Form):
-    org_bin = TextField(_l("BIN of the organization (if known)"), render_kw=NUMERIC)
-    org_name = TextField(_l("Name of the organization"))
-    basis = select(_l("Basis"))
-    hours = TextField(_l("Hours per week"), render_kw=NUMERIC)
-
-
-class EmploymentForm(SurveyForm):
-    post = select(_l("Post"))
-    basis = select(_l("Basis of employment"))
-    contract = select(_l("Employment contract"))
-    start_date = TextField(_l("Date you started work here"), render_kw={"type": "date"})
-    rate = TextField(_l("Rate (ставка), for example 1 or 1.25"), render_kw=DECIMAL)
-    teaching_hours = TextField(_l("Teaching hours per week at this organization"), render_kw=NUMERIC)
-    languages = CheckboxesField(_l("Languages you teach in"))
-    subjects = FieldList(FormField(SubjectRowForm), _l("Subjects you teach here"), min_entries=3)
-
-
-class OtherJobsForm(SurveyForm):
-    other_jobs = FieldList(FormField(OtherJobRowForm), _l("Other jobs"), min_entries=1)
-
-
-class EducationForm(SurveyForm):
-    education_level = select(_l("Level of education"))
-    ped_education = select(_l("Pedagogical education"))
-    specialty = TextField(_l("Specialty in the diploma"), render_kw={"maxlength": 200})
-    graduation_year = TextField(_l("Year of graduation"), render_kw=NUMERIC)
-    category = select(_l("Qualification category"))
-    category_year = TextField(_l("Year the category was awarded"), render_kw=NUMERIC)
-    experience_total = TextField(_l("Total pedagogical experience, years"), render_kw=DECIMAL)
-    experience_org = TextField(_l("Experience at this organization, years"), render_kw=DECIMAL)
-
-
-class WorkForm(SurveyForm):
-    pd_hours_3y = TextField(_l("Hours of professional development in the last 3 years"), render_kw=NUMERIC)
-    total_hours_week = TextField(_l("All your working hours here last full week"), render_kw=NUMERIC)
-    ai_use = RadioField(_l("Did you use AI tools for work in the last 12 months?"), validate_choice=False)
-    ai_purposes = CheckboxesField(_l("What for?"))
-    ai_training = select(_l("Training in using AI"))
-    ai_training_wanted = RadioField(_l("Would you like (more) training in using AI?"), validate_choice=False)
-    satisfaction = RadioField(_l("All in all, I am satisfied with my job"), validate_choice=False)
-    plans = select(_l("Your plans for the next school year"))
-
-
 class SubmitForm(SurveyForm):
     pass
 
 
-FORMS = {"employment": EmploymentForm, "other_jobs": OtherJobsForm, "education": EducationForm, "work": WorkForm}
-ROW_CHOICES = {"subject": "subject", "language": "language", "basis": "basis"}
+def _input_attributes(q: Question) -> dict[str, Any] | None:
+    """What the browser needs to offer the right keyboard and limits for a typed answer."""
+    if q.kind is Kind.IIN:
+        return {**NUMERIC, "maxlength": 14}  # 12 digits, with room for the spaces some people type between groups
+    if q.kind in (Kind.INTEGER, Kind.YEAR) or q.format is Format.BIN:
+        return NUMERIC
+    if q.kind is Kind.DECIMAL:
+        return DECIMAL
+    if q.kind is Kind.DATE:
+        return {"type": "date"}
+    attributes: dict[str, Any] = {"autocomplete": q.autocomplete} if q.autocomplete else {}
+    if q.limit:
+        attributes["maxlength"] = q.limit
+    return attributes or None
 
 
-def build_step_form(step: Step, data: dict[str, Any] | None = None, extra_rows: int = 0) -> SurveyForm:
+def _is_radio(q: Question) -> bool:
+    """Yes/no, and a choice that is not a drop-down list (a scale of agreement), are radio buttons."""
+    return q.kind is Kind.YES_NO or (q.kind in (Kind.ONE, Kind.INTEGER) and q.choices is not None
+                                     and q.appearance != "minimal")
+
+
+def _field(q: Question):
+    """The input of a question; its label is the record's, in the reader's language when shown."""
+    label = q.lazy("label")
+    if q.kind is Kind.ROWS:
+        return FieldList(FormField(_row_form(q)), label, min_entries=q.rows_shown)
+    if q.kind is Kind.CONSENT:
+        return BooleanField(label)
+    if q.kind is Kind.MANY:
+        return CheckboxesField(label)
+    if _is_radio(q):
+        return RadioField(label, validate_choice=False)
+    if q.kind is Kind.ONE:
+        return select(label)
+    return TextField(label, render_kw=_input_attributes(q))
+
+
+@cache
+def _row_form(q: Question) -> type[Form]:
+    return type(f"{q.code}_row", (Form,), {part.code: _field(part) for part in q.parts})
+
+
+@cache
+def _page_form(questionnaire: Questionnaire, key: str) -> type[SurveyForm]:
+    return type(f"{key}_form", (SurveyForm,), {q.code: _field(q) for q in questionnaire.on_page(key)})
+
+
+def name_codes(questionnaire: Questionnaire) -> tuple[str, ...]:
+    """The person's names: the typed answers of the identity page."""
+    return tuple(q.code for q in questionnaire.identity() if q.kind is Kind.TEXT)
+
+
+@cache
+def _names_form(questionnaire: Questionnaire) -> type[SurveyForm]:
+    names = {code: _field(questionnaire[code]) for code in name_codes(questionnaire)}
+    return type("NamesForm", (SurveyForm,), names)
+
+
+@cache
+def _identity_form(questionnaire: Questionnaire) -> type[SurveyForm]:
+    names = name_codes(questionnaire)
+    others = {q.code: _field(q) for q in questionnaire.identity() if q.code not in names}
+    return type("IdentityForm", (_names_form(questionnaire),),
+                {**others, "nonce": HiddenField(), "confirmed": HiddenField()})
+
+
+@cache
+def _resume_form(questionnaire: Questionnaire) -> type[SurveyForm]:
+    iin = next(q for q in questionnaire.identity() if q.kind is Kind.IIN)
+    code = TextField(_l("Personal code"), render_kw={"autocomplete": "off", "autocapitalize": "characters",
+                                                     "maxlength": 12})
+    return type("ResumeForm", (SurveyForm,), {iin.code: _field(iin), "code": code})
+
+
+def names_form(questionnaire: Questionnaire, **kwargs) -> SurveyForm:
+    """The names of the identity page alone (the page where they are corrected)."""
+    return _names_form(questionnaire)(**kwargs)
+
+
+def identity_form(questionnaire: Questionnaire) -> SurveyForm:
+    """The identity page: the names, then the IIN and the consent, with the page's nonce and confirmation."""
+    return _identity_form(questionnaire)()
+
+
+def resume_form(questionnaire: Questionnaire) -> SurveyForm:
+    return _resume_form(questionnaire)()
+
+
+def _choices_of(q: Question, lang: str) -> Any:
+    if q.kind is Kind.YES_NO:
+        return _yes_no()
+    return _choices_in(q.choices, q.kind is Kind.ONE and not _is_radio(q), lang)
+
+
+def build_step_form(step: Step, questionnaire: Questionnaire, data: dict[str, Any] | None = None,
+                    extra_rows: int = 0) -> SurveyForm:
     """The step's form, bound to the request's POST data, or filled from ``data`` for a GET."""
-    form_class = FORMS[step.key]
+    form_class = _page_form(questionnaire, step.key)
     form = form_class(data=data) if data is not None else form_class()
-    for name, field in form._fields.items():
-        if name == "languages":
-            field.choices = _choices("language", blank=False)
-        elif name == "ai_purposes":
-            field.choices = _choices("ai_purposes", blank=False)
-        elif name in ("ai_use", "ai_training_wanted"):
-            field.choices = _yes_no()
-        elif name == "satisfaction":
-            field.choices = [("1", _l("Strongly disagree")), ("2", _l("Disagree")), ("3", _l("Agree")),
-                             ("4", _l("Strongly agree"))]
-        elif isinstance(field, SelectField) and name in cb.CODES:
-            field.choices = _choices(name)
-        elif isinstance(field, FieldList):
+    lang = str(get_locale() or "ru")
+    for q in step.questions:
+        field = form._fields[q.code]
+        if q.kind is Kind.ROWS:
             for _ in range(extra_rows):
                 field.append_entry()
             for entry in field.entries:
-                for sub_name, sub_field in entry.form._fields.items():
-                    if sub_name in ROW_CHOICES:
-                        sub_field.choices = _choices(ROW_CHOICES[sub_name])
+                for part in q.parts:
+                    if part.choices:
+                        entry.form._fields[part.code].choices = _choices_of(part, lang)
+        elif q.choices or q.kind is Kind.YES_NO:
+            field.choices = _choices_of(q, lang)
     return form
 
 

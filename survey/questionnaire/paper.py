@@ -17,23 +17,46 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from .. import codebook as cb
-from .. import rules
+from .. import questions, rules
 from ..campaigns.services import takes_part
 from ..codebook import ResponseStatus
 from ..domain import hash_iin, normalize_id, parse_iin
 from ..extensions import db
 from ..models import Campaign, Organization, OrgReport, Response
 from ..models.base import utcnow
+from ..questions import Kind, Questionnaire
 from ..registry.services import ImportRejected, RowError
 from ..tabular import TableError, as_text, read_table
+from . import services
 from .services import apply_values
 
 PERSON_KEY_COLUMNS = ("person_key", "birth_date", "sex")  # CODEBOOK §0: an export's stand-in for the IIN
-COLUMNS = ("org_bin", "iin") + PERSON_KEY_COLUMNS + rules.ALL_FIELDS
-REQUIRED_COLUMNS = ("org_bin",) + rules.MANDATORY + ("subjects",)
 PERSON_KEY_PATTERN = re.compile(r"[0-9a-f]{64}")
 CHUNK = 900  # identifiers per IN (...) list
-ITEM_PARTS = {"subjects": ("subject", "hours", "language"), "other_jobs": ("org_bin", "basis", "hours")}
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The flat layout of a questionnaire: its columns, those a file must have, and each repeated question's items
+    (``subjects``: ``subject:hours:language``)."""
+
+    columns: tuple[str, ...]
+    required: tuple[str, ...]
+    items: dict[str, tuple[str, ...]]
+
+
+def layout(questionnaire: Questionnaire) -> Layout:
+    mandatory = questionnaire.mandatory
+    together = tuple(code for name in mandatory for code in rules.READ_WITH.get(name, ()))
+    items = {q.code: tuple(part.code for part in q.parts if part.in_flat)
+             for q in questionnaire.columns if q.kind is Kind.ROWS}
+    return Layout(("org_bin", "iin") + PERSON_KEY_COLUMNS + questionnaire.answers, ("org_bin",) + mandatory + together,
+                  items)
+
+
+@dataclass(frozen=True)
+class _Birth:
+    birth_date: Any
 
 
 @dataclass
@@ -54,9 +77,8 @@ class _Row:
     values: dict[str, Any]
 
 
-def _items(column: str, text: Any) -> list[dict[str, Any]] | None:
+def _items(parts: tuple[str, ...], text: Any) -> list[dict[str, Any]] | None:
     """'mathematics:12:kk; algebra:8:ru' → rows of parts; None when an item has too many parts."""
-    parts = ITEM_PARTS[column]
     rows = []
     for item in (as_text(text) or "").split(";"):
         if not item.strip():
@@ -107,8 +129,10 @@ def _person(number: int, raw: dict[str, Any], headers: list[str], key: str,
 
 
 def _validate(campaign: Campaign, table_rows: Iterable[tuple[int, dict[str, Any]]], headers: list[str],
-              errors: list[RowError]) -> list[_Row]:
-    fields = tuple(name for name in rules.ALL_FIELDS if name in headers)
+              errors: list[RowError], questionnaire: Questionnaire) -> list[_Row]:
+    fields = tuple(name for name in questionnaire.answers if name in headers)
+    items = layout(questionnaire).items
+    context = services.rule_context
     bins = sorted({normalize_id(raw.get("org_bin")) for _, raw in table_rows})
     organizations = {
         org.bin: org
@@ -134,15 +158,15 @@ def _validate(campaign: Campaign, table_rows: Iterable[tuple[int, dict[str, Any]
         person_key, birth, sex = _person(number, raw, headers, key, errors)
         answers = {name: raw.get(name) for name in fields}
         broken = []
-        for column in ITEM_PARTS:
+        for column, parts in items.items():
             if column in fields:
-                answers[column] = _items(column, raw.get(column))
+                answers[column] = _items(parts, raw.get(column))
                 if answers[column] is None:
                     errors.append(RowError(number, column, _l("write items as %(format)s, separated by ';'",
-                                                              format=":".join(ITEM_PARTS[column]))))
+                                                              format=":".join(parts))))
                     answers[column] = []
                     broken.append(column)
-        checked = rules.check(answers, rules.RuleContext(campaign.census_date, birth), fields, broken=broken)
+        checked = rules.check(answers, context(campaign, _Birth(birth)), fields, broken=broken)
         errors.extend(RowError(number, error.field, _where(error)) for error in checked.errors)
         if len(errors) > start or organization is None or person_key is None:
             continue
@@ -162,19 +186,21 @@ def import_responses(campaign: Campaign, data: bytes, filename: str = "") -> Pap
     except TableError as exc:
         raise ImportRejected([], [], exc.message) from exc
     warnings = list(table.warnings)
-    missing = [column for column in REQUIRED_COLUMNS if column not in table.headers]
+    questionnaire = questions.current()
+    columns = layout(questionnaire)
+    missing = [column for column in columns.required if column not in table.headers]
     if "iin" not in table.headers and not all(column in table.headers for column in PERSON_KEY_COLUMNS):
         missing.insert(1, "iin")
     if missing:
         raise ImportRejected([], warnings, _l("Required columns are missing from the header row: %(columns)s",
                                               columns=", ".join(missing)))
-    unknown = [h for h in table.headers if h not in COLUMNS]
+    unknown = [h for h in table.headers if h not in columns.columns]
     if unknown:
         warnings.append(_l("Unknown columns were ignored: %(columns)s", columns=", ".join(unknown)))
     if not table.rows:
         raise ImportRejected([], warnings, _l("The file has a header row but no responses."))
     errors: list[RowError] = []
-    rows = _validate(campaign, table.rows, table.headers, errors)
+    rows = _validate(campaign, table.rows, table.headers, errors, questionnaire)
     if errors:
         raise ImportRejected(errors, warnings)
 

@@ -24,7 +24,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit, rules
+from .. import audit, questions, rules
 from ..codebook import ResponseStatus
 from ..domain import hash_iin, normalize_id, person_from_iin
 from ..extensions import db, limiter
@@ -35,20 +35,21 @@ from ..models.base import utcnow
 from . import bp, services
 from .forms import (
     AccessCodeForm,
-    IdentityForm,
-    NamesForm,
-    ResumeForm,
     SubmitForm,
     attach_errors,
     build_step_form,
     form_raw,
+    identity_form,
+    name_codes,
+    names_form,
+    resume_form,
 )
 from .display import field_labels, shown_values
 from .qr import qr_svg
-from .steps import BY_NUMBER, REVIEW_STEP, STEPS, step_of_field
 
 SESSION_KEY = "questionnaire"
 IDLE_MINUTES = 180  # after this long without a save, the personal code is asked again (shared computers)
+ADD_ROW = ("add_row", "add_subject", "add_job")  # the last two from pages served before 30 November 2026
 
 
 # ---- loading and access checks --------------------------------------------------------------------------------
@@ -124,10 +125,18 @@ def _current_response(link: AccessLink, *, for_update: bool = False) -> Response
 
 def _nav(response: Response) -> list[dict]:
     """The progress indicator: every step, whether it can be opened yet, and which is current."""
-    reachable = REVIEW_STEP if response.status == ResponseStatus.SUBMITTED else response.current_step
-    items = [{"number": s.number, "title": s.title, "reachable": s.number <= reachable} for s in STEPS]
-    items.append({"number": REVIEW_STEP, "title": _("Check and submit"), "reachable": reachable >= REVIEW_STEP})
+    questionnaire = questions.current()
+    review, reachable = questionnaire.review_step, _reachable(response)
+    items = [{"number": s.number, "title": s.title, "reachable": s.number <= reachable} for s in questionnaire.steps]
+    items.append({"number": review, "title": _("Check and submit"), "reachable": reachable >= review})
     return items
+
+
+def _reachable(response: Response) -> int:
+    """The furthest step the response may open: the review once submitted, else the step it has come to."""
+    if response.status == ResponseStatus.SUBMITTED:
+        return questions.current().review_step
+    return response.current_step
 
 
 # ---- access -----------------------------------------------------------------------------------------------------
@@ -172,7 +181,8 @@ def show_qr(token: str):
                scope="questionnaire-start")
 def start_response(token: str):
     link = _load_link(token)
-    form = IdentityForm()
+    questionnaire = questions.current()
+    form = identity_form(questionnaire)
     if request.method == "GET":
         form.nonce.data = secrets.token_urlsafe(16)
         return render_template("questionnaire/identity.html", link=link, form=form)
@@ -181,10 +191,9 @@ def start_response(token: str):
         form.nonce.data = secrets.token_urlsafe(16)
         return render_template("questionnaire/identity.html", link=link, form=form), 400
     iin, iin_error = rules.check_iin(form.iin.data)
-    names = {"last_name": form.last_name.data, "first_name": form.first_name.data,
-             "middle_name": form.middle_name.data, "consent": "true" if form.consent.data else "false"}
-    checked = rules.check(names, services.rule_context(link.campaign, _NoBirth), rules.response.NAME_FIELDS
-                          + ("consent",))
+    raw = form_raw(form)
+    answers = {q.code: raw[q.code] for q in questionnaire.identity() if q.is_stored}  # the names and the consent
+    checked = rules.check(answers, services.rule_context(link.campaign, _NoBirth), answers)
     attach_errors(form, checked.errors)
     if iin_error is not None:
         form.iin.errors = [iin_error]
@@ -267,7 +276,7 @@ def _iin_limit_key() -> str:
                deduct_when=_resume_failed, scope="questionnaire-resume-address")
 def resume_response(token: str):
     link = _load_link(token)
-    form = ResumeForm()
+    form = resume_form(questions.current())
     if request.method == "GET" or not form.validate():
         return render_template("questionnaire/resume.html", link=link, form=form)
     iin, iin_error = rules.check_iin(form.iin.data)
@@ -286,12 +295,11 @@ def resume_response(token: str):
                               "Check both and try again, or ask your director to reset the code.")]
         return render_template("questionnaire/resume.html", link=link, form=form), 422
     _authorize(response.id)
-    target = REVIEW_STEP if response.status == ResponseStatus.SUBMITTED else response.current_step
-    return redirect(_step_url(token, target))
+    return redirect(_step_url(token, _reachable(response)))
 
 
 def _step_url(token: str, number: int) -> str:
-    if number >= REVIEW_STEP:
+    if number >= questions.current().review_step:
         return url_for("questionnaire.show_review", token=token)
     return url_for("questionnaire.edit_step", token=token, number=max(number, 1))
 
@@ -301,8 +309,9 @@ def _step_url(token: str, number: int) -> str:
 @bp.route("/<token>/step/<int:number>", methods=["GET", "POST"])
 def edit_step(token: str, number: int):
     link, response = _link_and_response(token, for_update=request.method == "POST")
-    step = BY_NUMBER.get(number) or abort(404)
-    reachable = REVIEW_STEP if response.status == ResponseStatus.SUBMITTED else response.current_step
+    questionnaire = questions.current()
+    step = questionnaire.step_by_number.get(number) or abort(404)
+    reachable = _reachable(response)
     if number > reachable:
         return redirect(_step_url(token, reachable))
     if request.method == "GET":
@@ -310,10 +319,12 @@ def edit_step(token: str, number: int):
 
     context = {"link": link, "response": response, "step": step, "nav": _nav(response)}  # for this step's errors
     action = request.form.get("action", "next")
-    if action not in ("next", "save", "later", "add_subject", "add_job"):
+    if action in ADD_ROW:
+        action = "add_row"
+    if action not in ("next", "save", "later", "add_row"):
         action = "next"
-    extra = 1 if action in ("add_subject", "add_job") else 0
-    form = build_step_form(step, extra_rows=extra)
+    extra = 1 if action == "add_row" else 0
+    form = build_step_form(step, questionnaire, extra_rows=extra)
     if not form.validate():
         flash(_("The page had expired. Your answers are below: please send them again."), "error")
         return render_template("questionnaire/step.html", form=form, **context), 400
@@ -332,7 +343,7 @@ def edit_step(token: str, number: int):
         flash(_("Your answers were changed in another window at the same moment. Check them and save again."),
               "error")
         return redirect(url_for("questionnaire.edit_step", token=token, number=number))
-    if action in ("add_subject", "add_job"):
+    if action == "add_row":
         return render_template("questionnaire/step.html", form=form, **context)
     if action == "later":
         return render_template("questionnaire/saved.html", link=link, response=response)
@@ -346,26 +357,28 @@ def edit_step(token: str, number: int):
 
 def _step_page(link: AccessLink, response: Response, step) -> dict:
     """What step.html shows of a step: the form filled from the stored answers."""
-    return {"form": build_step_form(step, services.step_raw(response, step)), "link": link, "response": response,
-            "step": step, "nav": _nav(response)}
+    form = build_step_form(step, questions.current(), services.step_raw(response, step))
+    return {"form": form, "link": link, "response": response, "step": step, "nav": _nav(response)}
 
 
 def _following_page(link: AccessLink, response: Response, number: int):
     """The page after a saved step (the next step, or the review after the last), sent as the answer."""
-    url = _step_url(link.token, number)
-    if number >= REVIEW_STEP:
+    url, questionnaire = _step_url(link.token, number), questions.current()
+    if number >= questionnaire.review_step:
         return _render_at(url, "questionnaire/review.html", **_review_page(link, response, []))
-    return _render_at(url, "questionnaire/step.html", **_step_page(link, response, BY_NUMBER[number]))
+    return _render_at(url, "questionnaire/step.html",
+                      **_step_page(link, response, questionnaire.step_by_number[number]))
 
 
 @bp.route("/<token>/about", methods=["GET", "POST"])
 def edit_names(token: str):
     link, response = _link_and_response(token, for_update=request.method == "POST")
-    names = rules.response.NAME_FIELDS
+    questionnaire = questions.current()
+    names = name_codes(questionnaire)
     if request.method == "GET":
-        form = NamesForm(data={name: getattr(response, name) or "" for name in names})
+        form = names_form(questionnaire, data={name: getattr(response, name) or "" for name in names})
         return render_template("questionnaire/names.html", link=link, form=form)
-    form = NamesForm()
+    form = names_form(questionnaire)
     if not form.validate():
         flash(_("The page had expired. Your answers are below: please send them again."), "error")
         return render_template("questionnaire/names.html", link=link, form=form), 400
@@ -376,14 +389,13 @@ def edit_names(token: str):
     services.apply_values(response, checked.values, source="web")
     db.session.commit()
     flash(_("Your changes are saved."), "info")
-    return redirect(_step_url(token, REVIEW_STEP if response.status == ResponseStatus.SUBMITTED
-                              else response.current_step))
+    return redirect(_step_url(token, _reachable(response)))
 
 
 @bp.get("/<token>/review")
 def show_review(token: str):
     link, response = _link_and_response(token)
-    if response.status != ResponseStatus.SUBMITTED and response.current_step < REVIEW_STEP:
+    if _reachable(response) < questions.current().review_step:
         return redirect(_step_url(token, response.current_step))
     return _render_review(link, response, [])
 
@@ -394,12 +406,14 @@ def _render_review(link: AccessLink, response: Response, errors: list, status: i
 
 def _review_page(link: AccessLink, response: Response, errors: list) -> dict:
     """What review.html shows: every answer in words, and the rules' errors grouped by step."""
+    questionnaire = questions.current()
     grouped = {}
     for error in errors:
-        grouped.setdefault(step_of_field(error.field), []).append(error)
-    shown = shown_values(services.stored_values(response), str(get_locale()))
-    return {"link": link, "response": response, "form": SubmitForm(), "shown": shown, "field_labels": field_labels(),
-            "steps": STEPS, "nav": _nav(response), "errors": grouped}
+        grouped.setdefault(questionnaire.step_of(error.field), []).append(error)
+    shown = shown_values(services.stored_values(response), str(get_locale()), questionnaire)
+    return {"link": link, "response": response, "form": SubmitForm(), "shown": shown,
+            "field_labels": field_labels(questionnaire), "steps": questionnaire.steps, "nav": _nav(response),
+            "errors": grouped}
 
 
 @bp.post("/<token>/review")

@@ -18,19 +18,16 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload
 
-from .. import rules
+from .. import questions, rules
 from ..codebook import ResponseStatus
 from ..domain import Person, personal_code
 from ..extensions import db
 from ..formatting import number_input
-from ..models import AccessLink, Campaign, OrgReport, Response, ResponseOtherJob, ResponseSubject, ResponseVersion
+from ..models import AccessLink, Campaign, OrgReport, Response, ResponseVersion
 from ..models.base import utcnow
+from ..models.responses import answer_column, has_own_column, row_model
 from ..passwords import verify_password
-from .steps import REVIEW_STEP, Step
-
-SCALAR_FIELDS = tuple(
-    name for name in rules.ALL_FIELDS if name not in ("languages", "ai_purposes", "subjects", "other_jobs")
-)
+from ..questions import Kind, Question, Questionnaire, Step
 
 
 # ---- access and state -----------------------------------------------------------------------------------------
@@ -95,7 +92,8 @@ def find_link_by_code(text: str) -> AccessLink | None:
 
 
 def rule_context(campaign: Campaign, response_or_person: Any) -> rules.RuleContext:
-    return rules.RuleContext(census_date=campaign.census_date, birth_date=response_or_person.birth_date)
+    return rules.RuleContext(census_date=campaign.census_date, birth_date=response_or_person.birth_date,
+                             questionnaire=questions.current())
 
 
 def is_response_of(response_id: int, campaign_id: int, person_key: str) -> bool:
@@ -149,15 +147,38 @@ def check_personal_code(response: Response | None, code: str) -> bool:
 
 # ---- typed values <-> stored rows ------------------------------------------------------------------------------
 
-def stored_values(response: Response) -> dict[str, Any]:
+# Where each answer is kept: its own column of ``responses`` (a list of codes ';'-separated), a table of rows, or,
+# for a question without a column of its own, its key in the ``answers`` document (typed values in JSON form).
+COLUMN, CODES, ROWS, DOCUMENT = "column", "codes", "rows", "document"
+
+
+@cache
+def _storage(questionnaire: Questionnaire) -> dict[str, tuple[str, Question]]:
+    """Each stored answer's code → (where it is kept, its question), in the codebook's order."""
+    def where(q: Question) -> str:
+        if q.kind is Kind.ROWS:
+            return ROWS
+        if not has_own_column(q.code):
+            return DOCUMENT
+        return CODES if q.kind is Kind.MANY else COLUMN
+
+    return {q.code: (where(q), q) for q in questionnaire.columns}
+
+
+def stored_values(response: Response, questionnaire: Questionnaire | None = None) -> dict[str, Any]:
     """The response's answers as typed values, the shape ``rules.check`` returns."""
-    values = {name: getattr(response, name) for name in SCALAR_FIELDS}
-    values["languages"] = [c for c in (response.languages or "").split(";") if c]
-    values["ai_purposes"] = [c for c in (response.ai_purposes or "").split(";") if c]
-    values["subjects"] = [{"subject": s.subject, "hours": s.hours, "language": s.language} for s in response.subjects]
-    values["other_jobs"] = [
-        {"org_bin": j.org_bin, "org_name": j.org_name, "basis": j.basis, "hours": j.hours} for j in response.other_jobs
-    ]
+    values: dict[str, Any] = {}
+    document = response.answers or {}
+    for code, (where, q) in _storage(questionnaire or questions.current()).items():
+        if where == COLUMN:
+            values[code] = getattr(response, code)
+        elif where == CODES:
+            values[code] = [c for c in (getattr(response, code) or "").split(";") if c]
+        elif where == ROWS:
+            parts = [part.code for part in q.parts]
+            values[code] = [{part: getattr(row, part) for part in parts} for row in getattr(response, code)]
+        else:
+            values[code] = q.typed(document.get(code))
     return values
 
 
@@ -210,15 +231,21 @@ def apply_values(response: Response, values: Mapping[str, Any], *, source: str, 
         db.session.add(ResponseVersion(response=response, version=response.version, source=source, user_id=user_id,
                                        snapshot=_plain(before), changes=changes))
         response.version += 1
+    storage = _storage(questions.current())
+    document = dict(response.answers or {})
     for name, value in values.items():
-        if name in ("languages", "ai_purposes"):
+        where = storage[name][0]
+        if where == CODES:
             setattr(response, name, ";".join(value) or None)
-        elif name == "subjects":
-            response.subjects = [ResponseSubject(**row) for row in value]
-        elif name == "other_jobs":
-            response.other_jobs = [ResponseOtherJob(**row) for row in value]
+        elif where == ROWS:
+            model = row_model(name)
+            setattr(response, name, [model(**row) for row in value])
+        elif where == DOCUMENT:
+            document[name] = _plain(value)
         else:
             setattr(response, name, value)
+    if document != (response.answers or {}):
+        response.answers = document
     response.source = source
     return changes
 
@@ -233,18 +260,22 @@ class Started:
 
 
 def prefill_from_other_organization(campaign_id: int, organization_id: int, person_key: str) -> dict[str, Any]:
-    """The personal sections (education, category, experience) from the person's latest answer elsewhere."""
+    """The answers that are the same at every organization (education, category, experience) from the person's
+    latest answer elsewhere that gives them."""
+    shared = questions.current().per_person
+    if not shared:
+        return {}
     other = db.session.scalar(
         sa.select(Response)
         .where(Response.campaign_id == campaign_id, Response.person_key == person_key,
-               Response.organization_id != organization_id, Response.education_level.is_not(None))
+               Response.organization_id != organization_id, answer_column(shared[0]).is_not(None))
         .order_by(Response.updated_at.desc())
         .limit(1)
     )
     if other is None:
         return {}
     values = stored_values(other)
-    return raw_from_values({name: values[name] for name in rules.PERSONAL_FIELDS})
+    return raw_from_values({name: values[name] for name in shared})
 
 
 def start_response(link: AccessLink, person: Person, names: Mapping[str, Any], nonce: str, *,
@@ -326,7 +357,7 @@ def submit_response(response: Response) -> list[rules.FieldError]:
     if response.status != ResponseStatus.SUBMITTED:
         response.status = ResponseStatus.SUBMITTED
         response.submitted_at = utcnow()
-        response.current_step = REVIEW_STEP
+        response.current_step = questions.current().review_step
         draft = dict(response.draft_data or {})
         draft.pop("nonce", None)
         response.draft_data = draft

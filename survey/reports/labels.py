@@ -5,51 +5,27 @@ Resolve them inside ``flask_babel.force_locale(lang)``: the lazy strings transla
 
 from __future__ import annotations
 
+from functools import cache
+from typing import Any
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from .. import codebook as cb
+from .. import questions
+from ..questions import Questionnaire
 
-FIELD_LABELS = {
+# Columns of the exports that are not answers: who answered where (before the answers), and how it arrived and
+# the workbooks' own columns (after them). The answers' labels are their question records' export labels.
+RECORD_LABELS = {
     "response_id": _l("Response ID"),
     "org_bin": _l("BIN of the organization"),
     "organization": _l("Organization"),
     "person_key": _l("Person key"),
     "birth_date": _l("Date of birth"),
     "sex": _l("Sex"),
-    "last_name": _l("Last name"),
-    "first_name": _l("First name"),
-    "middle_name": _l("Middle name"),
-    "consent": _l("Consent to data processing"),
-    "post": _l("Post"),
-    "basis": _l("Basis of employment"),
-    "contract": _l("Contract"),
-    "start_date": _l("Start date"),
-    "rate": _l("Rate"),
-    "teaching_hours": _l("Teaching hours a week"),
-    "subjects": _l("Subjects"),
-    "subject": _l("Subject"),
-    "hours": _l("Hours a week"),
-    "language": _l("Language"),
-    "languages": _l("Languages of teaching"),
-    "other_jobs": _l("Other jobs"),
-    "org_name": _l("Name of the organization"),
-    "education_level": _l("Level of education"),
-    "ped_education": _l("Pedagogical education"),
-    "specialty": _l("Specialty"),
-    "graduation_year": _l("Year of graduation"),
-    "category": _l("Qualification category"),
-    "category_year": _l("Year of the category"),
-    "experience_total": _l("Pedagogical experience, years"),
-    "experience_org": _l("Experience at this organization, years"),
-    "pd_hours_3y": _l("Professional development hours in 3 years"),
-    "total_hours_week": _l("All working hours last week"),
-    "ai_use": _l("Uses AI tools"),
-    "ai_purposes": _l("Purposes of AI use"),
-    "ai_training": _l("AI training"),
-    "ai_training_wanted": _l("Wants AI training"),
-    "satisfaction": _l("Job satisfaction (1–4)"),
-    "plans": _l("Plans"),
+}
+OTHER_LABELS = {
     "source": _l("Source"),
     "version": _l("Version"),
     "submitted_at": _l("Submitted at"),
@@ -61,6 +37,21 @@ FIELD_LABELS = {
     "level": _l("Level"),
     "ownership": _l("Ownership"),
 }
+
+
+@cache
+def column_labels(questionnaire: Questionnaire) -> dict[str, Any]:
+    """Every column code of the exports → its label (shown in the language of the moment), in the Codebook sheet's
+    order: who answered where, the answers (a repeated question followed by its parts), the rest."""
+    labels = dict(RECORD_LABELS)
+    for q in questionnaire.columns:
+        labels.setdefault(q.code, q.lazy("export_label"))
+        for part in q.parts:
+            labels.setdefault(part.code, part.lazy("export_label"))
+    for code, label in OTHER_LABELS.items():
+        labels.setdefault(code, label)
+    return labels
+
 
 METRIC_LABELS = {
     "headcount": _l("Staff who answered"),
@@ -87,7 +78,7 @@ METRIC_LABELS = {
 
 
 def field_label(code: str) -> str:
-    return str(FIELD_LABELS.get(code, code))
+    return str(column_labels(questions.current()).get(code, code))
 
 
 def metric_label(code: str, lang: str) -> str:

@@ -14,67 +14,103 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from .. import codebook as cb
+from .. import questions
 from ..codebook import ResponseStatus
 from ..domain.people import age_band, age_on
 from ..extensions import db
-from ..models import Campaign, Organization, Response, ResponseOtherJob, ResponseSubject
+from ..models import Campaign, Organization, Response, ResponseSubject
+from ..models.responses import answer_value, has_own_column, row_model
+from ..questions import CORE, Kind, Question, Questionnaire
 
 BATCH = 5000
 
-# CODEBOOK §2 in the flat layout of the paper import (issue 3 item 11): `org_bin` plus the section codes, with
-# person_key / birth_date / sex in place of iin.
-FLAT_FIELDS = (
-    "org_bin", "person_key", "birth_date", "sex", "last_name", "first_name", "middle_name", "consent", "post",
-    "basis", "contract", "start_date", "rate", "teaching_hours", "subjects", "languages", "other_jobs",
-    "education_level", "ped_education", "specialty", "graduation_year", "category", "category_year",
-    "experience_total", "experience_org", "pd_hours_3y", "total_hours_week", "ai_use", "ai_purposes", "ai_training",
-    "ai_training_wanted", "satisfaction", "plans",
-)
-RESPONSE_FIELDS = ("response_id",) + tuple(f for f in FLAT_FIELDS if f not in ("subjects", "other_jobs")) + (
-    "source", "version", "submitted_at")
-SUBJECT_FIELDS = ("response_id", "subject", "hours", "language")
-OTHER_JOB_FIELDS = ("response_id", "org_bin", "org_name", "basis", "hours")
+# Who answered where, CODEBOOK §0: `org_bin`, and person_key / birth_date / sex in place of the IIN; then every
+# answer in the codebook's order (the flat layout of the paper import, issue 3 item 11); then how it arrived.
+RECORD_FIELDS = ("org_bin", "person_key", "birth_date", "sex")
+AFTER_FIELDS = ("source", "version", "submitted_at")
 
-ENUM_FIELDS = {
-    "sex": "sex", "post": "post", "basis": "basis", "contract": "contract", "education_level": "education_level",
-    "ped_education": "ped_education", "category": "category", "ai_training": "ai_training", "plans": "plans",
-    "subject": "subject", "language": "language",
-}
-LIST_FIELDS = {"languages": "language", "ai_purposes": "ai_purposes"}
-BOOL_FIELDS = ("consent", "ai_use", "ai_training_wanted")
-DATE_FIELDS = ("birth_date", "start_date")
+
+def flat_fields(questionnaire: Questionnaire) -> tuple[str, ...]:
+    return RECORD_FIELDS + tuple(q.code for q in questionnaire.columns)
+
+
+def response_fields(questionnaire: Questionnaire) -> tuple[str, ...]:
+    """The Responses sheet: the flat layout without the repeated rows, which have sheets of their own."""
+    answers = tuple(q.code for q in questionnaire.columns if q.kind is not Kind.ROWS)
+    return ("response_id",) + RECORD_FIELDS + answers + AFTER_FIELDS
+
+
+def row_fields(question: Question) -> tuple[str, ...]:
+    """The sheet of a repeated question (Subjects, Other jobs): one row per answered row, joined by response id."""
+    return ("response_id",) + tuple(part.code for part in question.parts)
+
+
+def row_questions(questionnaire: Questionnaire) -> tuple[Question, ...]:
+    return tuple(q for q in questionnaire.columns if q.kind is Kind.ROWS)
+
+
+# The core questionnaire's layouts (the exports read the questionnaire they are given).
+FLAT_FIELDS = flat_fields(CORE)
+RESPONSE_FIELDS = response_fields(CORE)
+SUBJECT_FIELDS = row_fields(CORE["subjects"])
+OTHER_JOB_FIELDS = row_fields(CORE["other_jobs"])
 
 _COLUMNS = {
     "response_id": Response.id, "org_bin": Organization.bin, "submitted_at": Response.submitted_at,
 }
+# the record's own columns that are not answers
+_SEX = Question("sex", Kind.ONE, "", choices="sex")
+_BIRTH_DATE = Question("birth_date", Kind.DATE, "")
 
 
 def _column(code: str):
-    return _COLUMNS.get(code) or getattr(Response, code)
+    return _COLUMNS[code] if code in _COLUMNS else answer_value(code)
 
 
-def converter(code: str, values: str, lang: str) -> Callable[[Any], Any] | None:
-    """How to write the stored value of field ``code``; None when it goes as it is."""
-    if code in BOOL_FIELDS:
+def _questions(questionnaire: Questionnaire, parts_of: Question | None = None) -> dict[str, Question]:
+    """The records of a sheet's columns: the answers and the record's own sex and birth date, or a row's parts."""
+    if parts_of is not None:
+        return {part.code: part for part in parts_of.parts}
+    return {**questionnaire.by_code, "sex": _SEX, "birth_date": _BIRTH_DATE}
+
+
+def converter(q: Question | None, values: str, lang: str, document: bool = False) -> Callable[[Any], Any] | None:
+    """How to write the stored answer to ``q``; None when it goes as it is. ``document``: the answer is kept in
+    JSON form (a question without a column of its own: dates and decimals as text, lists as lists)."""
+    if q is None:
+        return None
+    if q.kind in (Kind.YES_NO, Kind.CONSENT):
         if values == "codes":
             return lambda v: None if v is None else ("true" if v else "false")
         yes, no = _("Yes"), _("No")
         return lambda v: None if v is None else (yes if v else no)
-    if code == "submitted_at":
-        return lambda v: None if v is None else v.isoformat()
-    if code in DATE_FIELDS and values == "codes":
-        return lambda v: None if v is None else v.isoformat()
-    if values == "labels" and code in ENUM_FIELDS:
-        field = ENUM_FIELDS[code]
-        return lambda v: cb.label(field, v, lang)
-    if values == "labels" and code in LIST_FIELDS:
-        field = LIST_FIELDS[code]
-        return lambda v: None if not v else "; ".join(cb.label(field, item, lang) for item in v.split(";"))
+    if q.kind is Kind.DATE and values == "codes":
+        return lambda v: None if v is None or isinstance(v, str) else v.isoformat()
+    if values == "labels" and q.kind is Kind.ONE:
+        return lambda v: cb.label(q.choices, v, lang)
+    if values == "labels" and q.kind is Kind.MANY:
+        return lambda v: None if not v else "; ".join(cb.label(q.choices, item, lang) for item in _codes(v))
+    if document and q.kind is Kind.MANY:
+        return lambda v: ";".join(v) or None if v else None
+    if document and q.kind in (Kind.DECIMAL, Kind.DATE):
+        return q.typed
     return None
 
 
-def _converted(codes: Sequence[str], values: str, lang: str) -> Callable[[Sequence[Any]], list]:
-    converters = [converter(code, values, lang) for code in codes]
+def _codes(value: Any) -> list[str]:
+    return value.split(";") if isinstance(value, str) else list(value)
+
+
+def _submitted_at(value: Any) -> Any:
+    return None if value is None else value.isoformat()
+
+
+def _converted(codes: Sequence[str], values: str, lang: str, questionnaire: Questionnaire,
+               parts_of: Question | None = None) -> Callable[[Sequence[Any]], list]:
+    known = _questions(questionnaire, parts_of)
+    converters = [_submitted_at if code == "submitted_at" else
+                  converter(known.get(code), values, lang, parts_of is None and not has_own_column(code))
+                  for code in codes]
     pairs = [(i, f) for i, f in enumerate(converters) if f is not None]
 
     def convert(row: Sequence[Any]) -> list:
@@ -109,10 +145,13 @@ def _batches(query: sa.Select, key, batch: int = BATCH) -> Iterator[list]:
             return
 
 
-def response_rows(campaign: Campaign, organization_ids, values: str = "codes", lang: str = "ru") -> Iterator[list]:
-    """One row per submitted response, in RESPONSE_FIELDS order, ordered by response id."""
-    convert = _converted(RESPONSE_FIELDS, values, lang)
-    query = (sa.select(*(_column(code) for code in RESPONSE_FIELDS))
+def response_rows(campaign: Campaign, organization_ids, values: str = "codes", lang: str = "ru",
+                  questionnaire: Questionnaire | None = None) -> Iterator[list]:
+    """One row per submitted response, in ``response_fields`` order, ordered by response id."""
+    questionnaire = questionnaire or questions.current()
+    codes = response_fields(questionnaire)
+    convert = _converted(codes, values, lang, questionnaire)
+    query = (sa.select(*(_column(code) for code in codes))
              .join(Organization, Response.organization_id == Organization.id)
              .where(*_scope(campaign, organization_ids)))
     for rows in _batches(query, Response.id):
@@ -120,8 +159,11 @@ def response_rows(campaign: Campaign, organization_ids, values: str = "codes", l
             yield convert(row)
 
 
-def _child_rows(model, codes: Sequence[str], campaign, organization_ids, values, lang) -> Iterator[list]:
-    convert = _converted(codes, values, lang)
+def question_rows(question: Question, campaign: Campaign, organization_ids, values: str = "codes",
+                  lang: str = "ru") -> Iterator[list]:
+    """The rows of a repeated question (subjects, other jobs) of the submitted responses, in ``row_fields``."""
+    model, codes = row_model(question.code), row_fields(question)
+    convert = _converted(codes, values, lang, questions.current(), parts_of=question)
     query = (sa.select(model.id, *(getattr(model, c) for c in codes))
              .join(Response, model.response_id == Response.id)
              .where(*_scope(campaign, organization_ids)))
@@ -131,34 +173,36 @@ def _child_rows(model, codes: Sequence[str], campaign, organization_ids, values,
 
 
 def subject_rows(campaign: Campaign, organization_ids, values: str = "codes", lang: str = "ru") -> Iterator[list]:
-    return _child_rows(ResponseSubject, SUBJECT_FIELDS, campaign, organization_ids, values, lang)
+    return question_rows(CORE["subjects"], campaign, organization_ids, values, lang)
 
 
 def other_job_rows(campaign: Campaign, organization_ids, values: str = "codes", lang: str = "ru") -> Iterator[list]:
-    return _child_rows(ResponseOtherJob, OTHER_JOB_FIELDS, campaign, organization_ids, values, lang)
+    return question_rows(CORE["other_jobs"], campaign, organization_ids, values, lang)
 
 
-def flat_rows(campaign: Campaign, organization_ids) -> Iterator[list]:
-    """The flat layout in codes (FLAT_FIELDS): subjects as ``subject:hours:language`` and other jobs as
-    ``org_bin:basis:hours``, ``;``-separated — what the paper import reads back."""
-    base = [code for code in FLAT_FIELDS if code not in ("subjects", "other_jobs")]
-    convert = _converted(base, "codes", "en")
+def flat_rows(campaign: Campaign, organization_ids, questionnaire: Questionnaire | None = None) -> Iterator[list]:
+    """The flat layout in codes (``flat_fields``): each repeated question as ``;``-separated items of its parts
+    (``subject:hours:language``, ``org_bin:basis:hours``) — what the paper import reads back."""
+    questionnaire = questionnaire or questions.current()
+    fields = flat_fields(questionnaire)
+    repeated = row_questions(questionnaire)
+    base = [code for code in fields if code not in {q.code for q in repeated}]
+    convert = _converted(base, "codes", "en", questionnaire)
     query = (sa.select(Response.id, *(_column(code) for code in base))
              .join(Organization, Response.organization_id == Organization.id)
              .where(*_scope(campaign, organization_ids)))
-    subjects_at, jobs_at = FLAT_FIELDS.index("subjects"), FLAT_FIELDS.index("other_jobs")
     for rows in _batches(query, Response.id):
         ids = [row[0] for row in rows]
-        subjects = _grouped(sa.select(ResponseSubject.response_id, ResponseSubject.subject, ResponseSubject.hours,
-                                      ResponseSubject.language)
-                            .where(ResponseSubject.response_id.in_(ids)).order_by(ResponseSubject.id))
-        jobs = _grouped(sa.select(ResponseOtherJob.response_id, ResponseOtherJob.org_bin, ResponseOtherJob.basis,
-                                  ResponseOtherJob.hours)
-                        .where(ResponseOtherJob.response_id.in_(ids)).order_by(ResponseOtherJob.id))
+        items = {}
+        for q in repeated:
+            model = row_model(q.code)
+            items[q.code] = _grouped(sa.select(model.response_id, *(getattr(model, part.code) for part in q.parts
+                                                                    if part.in_flat))
+                                     .where(model.response_id.in_(ids)).order_by(model.id))
         for row in rows:
             values = convert(row[1:])
-            values.insert(subjects_at, subjects.get(row[0]))
-            values.insert(jobs_at, jobs.get(row[0]))
+            for q in repeated:  # in the order of the layout
+                values.insert(fields.index(q.code), items[q.code].get(row[0]))
             yield values
 
 

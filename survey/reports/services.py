@@ -16,13 +16,14 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from .. import codebook as cb
+from .. import questions
 from ..codebook import ResponseStatus
 from ..extensions import db
 from ..files import open_private
 from ..models import Campaign, District, Organization, Region, Response
 from ..staffing import org_metrics
 from . import excel, rows
-from .labels import FIELD_LABELS, header
+from .labels import column_labels, header
 from .sheets import Column, Table
 from .staffing import ExportContext, about_sheet, area_sheets, organization_sheets
 
@@ -168,31 +169,33 @@ def export_responses(ctx: ExportContext, selection: Selection, target: str | Pat
     ids = selection.organization_ids
     total = count_responses(ctx.campaign, ids)
     with force_locale(ctx.lang):
+        questionnaire = questions.current()
         if layout == "flat":
-            data = _counted(rows.flat_rows(ctx.campaign, ids), total, progress, 0, 100)
+            fields = rows.flat_fields(questionnaire)
+            data = _counted(rows.flat_rows(ctx.campaign, ids, questionnaire), total, progress, 0, 100)
             with _open(target) as stream:
                 if fmt == "csv":
-                    excel.write_csv(stream, rows.FLAT_FIELDS, data)
+                    excel.write_csv(stream, fields, data)
                 else:
-                    excel.render([Table("responses", [Column(c) for c in rows.FLAT_FIELDS], data, hashed=False)],
+                    excel.render([Table("responses", [Column(c) for c in fields], data, hashed=False)],
                                  stream, max_rows=max_rows)
             progress(100)
             return total
         values = ctx.headers
+        repeated = rows.row_questions(questionnaire)
         tables = [
-            Table(_("Responses"), _columns(rows.RESPONSE_FIELDS, ctx),
-                  _counted(rows.response_rows(ctx.campaign, ids, values, ctx.lang), total, progress, 0, 80),
-                  hashed=False),
-            Table(_("Subjects"), _columns(rows.SUBJECT_FIELDS, ctx),
-                  rows.subject_rows(ctx.campaign, ids, values, ctx.lang), hashed=False),
-            Table(_("Other jobs"), _columns(rows.OTHER_JOB_FIELDS, ctx),
-                  rows.other_job_rows(ctx.campaign, ids, values, ctx.lang), hashed=False),
+            Table(_("Responses"), _columns(rows.response_fields(questionnaire), ctx),
+                  _counted(rows.response_rows(ctx.campaign, ids, values, ctx.lang, questionnaire), total, progress,
+                           0, 80), hashed=False),
+            *(Table(q.text("export_label"), _columns(rows.row_fields(q), ctx),
+                    rows.question_rows(q, ctx.campaign, ids, values, ctx.lang), hashed=False) for q in repeated),
             codebook_table(),
         ]
         with _open(target) as stream:
             if fmt == "csv":
+                names = ("responses", *(q.code for q in repeated), "codebook")
                 with zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as archive:
-                    for name, table in zip(("responses", "subjects", "other_jobs", "codebook"), tables):
+                    for name, table in zip(names, tables):
                         with archive.open(f"{name}.csv", "w", force_zip64=True) as member:
                             excel.write_csv(member, [c.header for c in table.columns], table.rows)
             else:
@@ -209,7 +212,7 @@ def codebook_table() -> Table:
     """Every code with its kk / ru / en labels, and every column code with its kk / ru / en header."""
 
     def labelled() -> Iterator[list]:
-        for code, lazy in FIELD_LABELS.items():
+        for code, lazy in column_labels(questions.current()).items():
             texts = []
             for lang in ("kk", "ru", "en"):
                 with force_locale(lang):

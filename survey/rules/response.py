@@ -14,42 +14,32 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
 from .. import codebook as cb
 from ..domain import IdentityError, check_id, normalize_id, parse_iin
+from ..questions import CORE, Format, Kind, Question, Questionnaire
 
-NAME_FIELDS = ("last_name", "first_name", "middle_name")
-EMPLOYMENT_FIELDS = ("post", "basis", "contract", "start_date", "rate", "teaching_hours", "languages", "subjects")
-PERSONAL_FIELDS = (
-    "education_level", "ped_education", "specialty", "graduation_year", "category", "category_year",
-    "experience_total",
-)
-EDUCATION_FIELDS = PERSONAL_FIELDS + ("experience_org",)
-WORK_FIELDS = (
-    "pd_hours_3y", "total_hours_week", "ai_use", "ai_purposes", "ai_training", "ai_training_wanted", "satisfaction",
-    "plans",
-)
-ALL_FIELDS = NAME_FIELDS + ("consent",) + EMPLOYMENT_FIELDS + ("other_jobs",) + EDUCATION_FIELDS + WORK_FIELDS
-MANDATORY = (
-    "last_name", "first_name", "consent", "post", "basis", "contract", "start_date", "rate", "teaching_hours",
-    "languages", "education_level", "ped_education", "graduation_year", "category", "experience_total",
-    "experience_org",
-)
-LIST_FIELDS = ("languages", "ai_purposes", "subjects", "other_jobs")
+# The core questionnaire's answers (the rules themselves read ``RuleContext.questionnaire``).
+ALL_FIELDS = CORE.answers
+MANDATORY = CORE.mandatory
+PERSONAL_FIELDS = CORE.per_person
+LIST_FIELDS = tuple(q.code for q in CORE.columns if q.is_list)
 
 REQUIRED = _l("This answer is required.")
-CONSENT_NEEDED = _l("Your consent is needed to take part in the survey.")
 
 
 @dataclass(frozen=True)
 class RuleContext:
-    """What the rules need besides the answers: the campaign's census date and the birth date from the IIN."""
+    """What the rules need besides the answers: the campaign's census date, the birth date from the IIN, and the
+    questionnaire whose records say how each answer is read."""
 
     census_date: dt.date
     birth_date: dt.date | None = None
+    questionnaire: Questionnaire = CORE
 
     @property
     def age(self) -> int | None:
@@ -90,6 +80,14 @@ class Invalid(ValueError):
 
 # ---- parsing of single values ---------------------------------------------------------------------------------
 
+def out_of_range(low: Any, high: Any) -> Any:
+    return _l("Enter a number from %(low)s to %(high)s.", low=low, high=high)
+
+
+def too_long(limit: int) -> Any:
+    return _l("At most %(n)s characters.", n=limit)
+
+
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip()) or value == []
 
@@ -113,7 +111,7 @@ def parse_int(value: Any, low: int, high: int) -> int:
             raise Invalid(_l("Enter a whole number."))
         number = int(text)
     if not low <= number <= high:
-        raise Invalid(_l("Enter a number from %(low)s to %(high)s.", low=low, high=high))
+        raise Invalid(out_of_range(low, high))
     return number
 
 
@@ -128,7 +126,7 @@ def parse_decimal(value: Any, low: Decimal, high: Decimal) -> Decimal:
     except InvalidOperation as exc:  # pragma: no cover - the pattern above admits only decimals
         raise Invalid(_l("Enter a number, such as 1.5.")) from exc
     if not low <= number <= high:
-        raise Invalid(_l("Enter a number from %(low)s to %(high)s.", low=low, high=high))
+        raise Invalid(out_of_range(low, high))
     return number
 
 
@@ -167,16 +165,16 @@ def parse_choice(field_name: str, value: Any) -> str:
 def parse_name(value: Any, limit: int = 60) -> str:
     text = _text(value)
     if len(text) > limit:
-        raise Invalid(_l("At most %(n)s characters.", n=limit))
+        raise Invalid(too_long(limit))
     if not re.fullmatch(r"[^\W\d_]+(?:[ '’.\-][^\W\d_]+)*\.?", text):
         raise Invalid(_l("Use letters only (a hyphen, space or apostrophe may join parts of a name)."))
     return text
 
 
-def parse_free_text(value: Any, limit: int) -> str:
+def parse_free_text(value: Any, limit: int | None) -> str:
     text = _text(value)
-    if len(text) > limit:
-        raise Invalid(_l("At most %(n)s characters.", n=limit))
+    if limit is not None and len(text) > limit:
+        raise Invalid(too_long(limit))
     return text
 
 
@@ -201,62 +199,27 @@ def _row_is_blank(row: Mapping[str, Any]) -> bool:
     return all(_blank(v) for v in row.values())
 
 
-def parse_subjects(value: Any) -> list[dict[str, Any]]:
+def parse_rows(question: Question, value: Any) -> list[dict[str, Any]]:
+    """Rows of the question's parts (blank rows skipped); every problem is reported with its row and part."""
     rows, problems = [], []
     for index, row in enumerate(value or []):
         if _row_is_blank(row):
             continue
         item: dict[str, Any] = {}
-        for part, parse in (("subject", lambda v: parse_choice("subject", v)),
-                            ("hours", lambda v: parse_int(v, 1, 40)),
-                            ("language", lambda v: parse_choice("language", v))):
-            raw = row.get(part)
+        for part in question.parts:
+            raw = row.get(part.code)
             if _blank(raw):
-                if part != "language":
-                    problems.append(Invalid(REQUIRED, index, part))
-                item[part] = None
+                item[part.code] = None
+                stand_in = part.instead is not None and not _blank(row.get(part.instead))
+                if part.mandatory and not stand_in:
+                    problems.append(Invalid(_required(part), index, part.code))
                 continue
             try:
-                item[part] = parse(raw)
+                item[part.code] = parser(part)(raw)
             except Invalid as exc:
-                problems.append(Invalid(exc.message, index, part))
-        if item.get("subject") and any(r["subject"] == item["subject"] for r in rows):
-            problems.append(Invalid(_l("This subject is already listed: add its hours to one row."), index, "subject"))
-        rows.append(item)
-    if problems:
-        raise _Many(problems)
-    return rows
-
-
-def parse_other_jobs(value: Any) -> list[dict[str, Any]]:
-    rows, problems = [], []
-    for index, row in enumerate(value or []):
-        if _row_is_blank(row):
-            continue
-        item: dict[str, Any] = {"org_bin": None, "org_name": None}
-        if not _blank(row.get("org_bin")):
-            number = normalize_id(row["org_bin"])
-            try:
-                check_id(number)
-                item["org_bin"] = number
-            except IdentityError:
-                problems.append(Invalid(_l("A BIN has 12 digits with a valid check digit; leave it empty if unknown."),
-                                        index, "org_bin"))
-        if not _blank(row.get("org_name")):
-            try:
-                item["org_name"] = parse_free_text(row["org_name"], 300)
-            except Invalid as exc:
-                problems.append(Invalid(exc.message, index, "org_name"))
-        if item["org_bin"] is None and item["org_name"] is None and _blank(row.get("org_bin")):
-            problems.append(Invalid(_l("Give the organization's BIN or its name."), index, "org_name"))
-        for part, parse in (("basis", lambda v: parse_choice("basis", v)), ("hours", lambda v: parse_int(v, 1, 40))):
-            if _blank(row.get(part)):
-                problems.append(Invalid(REQUIRED, index, part))
-                continue
-            try:
-                item[part] = parse(row[part])
-            except Invalid as exc:
-                problems.append(Invalid(exc.message, index, part))
+                problems.append(Invalid(exc.message, index, part.code))
+        for part_code, message in ROW_RULES.get(question.code, _no_row_rule)(item, rows):
+            problems.append(Invalid(message, index, part_code))
         rows.append(item)
     if problems:
         raise _Many(problems)
@@ -269,58 +232,62 @@ class _Many(Exception):
         self.problems = problems
 
 
-def _rate(value: Any) -> Decimal:
-    rate = parse_decimal(value, Decimal("0.25"), Decimal("2"))
-    if rate * 4 != int(rate * 4):
-        raise Invalid(_l("The rate goes in steps of 0.25: 0.25, 0.5, 0.75 … 2."))
-    return rate
+def _required(question: Question) -> Any:
+    return question.lazy("required_message") if question.required_message is not None else REQUIRED
 
 
-def _consent(value: Any) -> bool:
-    if not parse_bool(value):
-        raise Invalid(CONSENT_NEEDED)
-    return True
-
-
-def _experience(value: Any) -> Decimal:
-    number = parse_decimal(value, Decimal("0"), Decimal("70"))
-    if number != number.quantize(Decimal("0.1")):
-        raise Invalid(_l("Give years with at most one decimal place, such as 12.5."))
+def parse_decimal_answer(question: Question, value: Any) -> Decimal:
+    """A decimal within the question's range, in its steps (a rate: 0.25, 0.5 …) or with at most its places."""
+    number = parse_decimal(value, Decimal(question.low), Decimal(question.high))
+    if question.step is not None and number % question.step:
+        raise Invalid(question.lazy("constraint_message"))
+    if question.places is not None and number != number.quantize(Decimal(1).scaleb(-question.places)):
+        raise Invalid(question.lazy("constraint_message"))
     return number
 
 
-PARSERS: dict[str, Callable[[Any], Any]] = {
-    "last_name": parse_name,
-    "first_name": parse_name,
-    "middle_name": parse_name,
-    "consent": _consent,
-    "post": lambda v: parse_choice("post", v),
-    "basis": lambda v: parse_choice("basis", v),
-    "contract": lambda v: parse_choice("contract", v),
-    "start_date": parse_date,
-    "rate": _rate,
-    "teaching_hours": lambda v: parse_int(v, 0, 40),
-    "languages": lambda v: parse_code_list("languages", v, "language"),
-    "subjects": parse_subjects,
-    "other_jobs": parse_other_jobs,
-    "education_level": lambda v: parse_choice("education_level", v),
-    "ped_education": lambda v: parse_choice("ped_education", v),
-    "specialty": lambda v: parse_free_text(v, 200),
-    "graduation_year": lambda v: parse_int(v, 1900, 2100),
-    "category": lambda v: parse_choice("category", v),
-    "category_year": lambda v: parse_int(v, 1950, 2100),
-    "experience_total": _experience,
-    "experience_org": _experience,
-    "pd_hours_3y": lambda v: parse_int(v, 0, 1000),
-    "total_hours_week": lambda v: parse_int(v, 0, 80),
-    "ai_use": parse_bool,
-    "ai_purposes": lambda v: parse_code_list("ai_purposes", v, "ai_purposes"),
-    "ai_training": lambda v: parse_choice("ai_training", v),
-    "ai_training_wanted": parse_bool,
-    "satisfaction": lambda v: parse_int(v, 1, 4),
-    "plans": lambda v: parse_choice("plans", v),
-}
-EMPTY: dict[str, Any] = {"languages": [], "ai_purposes": [], "subjects": [], "other_jobs": []}
+def parse_bin(question: Question, value: Any) -> str:
+    number = normalize_id(value)
+    try:
+        check_id(number)
+    except IdentityError as exc:
+        raise Invalid(question.lazy("constraint_message")) from exc
+    return number
+
+
+def parse_consent(question: Question, value: Any) -> bool:
+    if not parse_bool(value):
+        raise Invalid(_required(question))
+    return True
+
+
+@cache
+def parser(question: Question) -> Callable[[Any], Any]:
+    """How the question's raw answer (typed, or a spreadsheet cell) becomes a typed value; built once."""
+    kind, q = question.kind, question
+    if kind is Kind.TEXT:
+        if q.format is Format.NAME:
+            return lambda v: parse_name(v, q.limit or 60)
+        if q.format is Format.BIN:
+            return lambda v: parse_bin(q, v)
+        return lambda v: parse_free_text(v, q.limit)
+    if kind in (Kind.INTEGER, Kind.YEAR):
+        return lambda v: parse_int(v, q.low, q.high)
+    if kind is Kind.DECIMAL:
+        return lambda v: parse_decimal_answer(q, v)
+    if kind is Kind.DATE:
+        return parse_date
+    if kind is Kind.YES_NO:
+        return parse_bool
+    if kind is Kind.CONSENT:
+        return lambda v: parse_consent(q, v)
+    if kind is Kind.ONE:
+        return lambda v: parse_choice(q.choices, v)
+    if kind is Kind.MANY:
+        return lambda v: parse_code_list(q.code, v, q.choices)
+    if kind is Kind.ROWS:
+        return lambda v: parse_rows(q, v)
+    raise ValueError(f"{q.code}: the rules do not read answers of kind {kind}")  # the IIN: check_iin
 
 
 # ---- cross-field rules ----------------------------------------------------------------------------------------
@@ -358,27 +325,14 @@ def _graduation(v: Mapping[str, Any], ctx: RuleContext) -> Problems:
 
 
 def _category_year(v: Mapping[str, Any], ctx: RuleContext) -> Problems:
-    category, year = v.get("category"), v.get("category_year")
-    if category is None:
+    year = v.get("category_year")
+    if year is None or not _is_asked(ctx.questionnaire["category_year"], v):
         return []
-    if category == "none":
-        if year is not None:
-            return [("category_year", _l("Leave the year empty when you have no category."))]
-        return []
-    if year is None:
-        return [("category_year", _l("Give the year the category was awarded."))]
     if year > ctx.census_date.year:
         return [("category_year", _l("The year cannot be after %(year)s.", year=ctx.census_date.year))]
     if ctx.birth_date is not None and year < ctx.birth_date.year + 17:
         return [("category_year", _l("The year cannot be before %(year)s (birth year + 17).",
                                      year=ctx.birth_date.year + 17))]
-    return []
-
-
-def _specialty(v: Mapping[str, Any], ctx: RuleContext) -> Problems:
-    level = v.get("education_level")
-    if level is not None and level != "secondary" and not v.get("specialty"):
-        return [("specialty", _l("Give the specialty written in your diploma."))]
     return []
 
 
@@ -420,23 +374,65 @@ def _total_hours(v: Mapping[str, Any], ctx: RuleContext) -> Problems:
     return []
 
 
-def _ai_purposes(v: Mapping[str, Any], ctx: RuleContext) -> Problems:
-    if v.get("ai_purposes") and v.get("ai_use") is not True:
-        return [("ai_purposes", _l("Choose purposes only if you used AI tools."))]
-    return []
+Rule = Callable[[Mapping[str, Any], RuleContext], Problems]
 
-
-CROSS_RULES: tuple[tuple[tuple[str, ...], Callable[[Mapping[str, Any], RuleContext], Problems]], ...] = (
+CROSS_RULES: tuple[tuple[tuple[str, ...], Rule], ...] = (
     (("start_date",), _start_date),
     (("graduation_year",), _graduation),
     (("category", "category_year"), _category_year),
-    (("education_level", "specialty"), _specialty),
     (("experience_total",), _experience_total),
     (("experience_total", "experience_org"), _experience_org),
     (("subjects", "teaching_hours"), _subject_hours),
     (("total_hours_week", "teaching_hours"), _total_hours),
-    (("ai_use", "ai_purposes"), _ai_purposes),
 )
+
+
+def _subject_listed_once(item: Mapping[str, Any], earlier: list[dict[str, Any]]) -> Problems:
+    if item.get("subject") and any(row.get("subject") == item["subject"] for row in earlier):
+        return [("subject", _l("This subject is already listed: add its hours to one row."))]
+    return []
+
+
+def _no_row_rule(item: Mapping[str, Any], earlier: list[dict[str, Any]]) -> Problems:
+    return []
+
+
+# Answers that a cross-field rule compares with a mandatory one: a file of paper questionnaires that gives the
+# mandatory answer must give these too (teaching hours are only checked against the subjects' hours if both are).
+READ_WITH: dict[str, tuple[str, ...]] = {"teaching_hours": ("subjects",)}
+
+# Rules between the rows of one answer: (the row, the rows before it) → (part, message) pairs.
+ROW_RULES: dict[str, Callable[[Mapping[str, Any], list[dict[str, Any]]], Problems]] = {
+    "subjects": _subject_listed_once,
+}
+
+
+def _is_asked(question: Question, values: Mapping[str, Any]) -> bool | None:
+    if question.asked_when is None:
+        return True
+    return question.asked_when.holds(values.get(question.asked_when.code))
+
+
+def _asked_rule(question: Question) -> Rule:
+    """A question asked only sometimes (its record's ``asked_when``): answered when asked, if it is mandatory;
+    left empty when not asked, if its record says so with a message."""
+
+    def rule(v: Mapping[str, Any], ctx: RuleContext) -> Problems:
+        asked, answer = _is_asked(question, v), v.get(question.code)
+        if asked is False and question.not_asked_message is not None and not _blank(answer):
+            return [(question.code, question.lazy("not_asked_message"))]
+        if asked and question.mandatory and _blank(answer):
+            return [(question.code, _required(question))]
+        return []
+
+    return rule
+
+
+@cache
+def _rules(questionnaire: Questionnaire) -> tuple[tuple[tuple[str, ...], Rule], ...]:
+    """The questionnaire's rules: those its records state (when a question is asked), then the cross-field ones."""
+    asked = tuple(((q.asked_when.code, q.code), _asked_rule(q)) for q in questionnaire.asked_sometimes)
+    return asked + CROSS_RULES
 
 
 def _add_years(day: dt.date, years: int) -> dt.date:
@@ -451,28 +447,31 @@ def _add_years(day: dt.date, years: int) -> dt.date:
 def check(
     raw: Mapping[str, Any],
     ctx: RuleContext,
-    fields: Iterable[str] = ALL_FIELDS,
+    fields: Iterable[str] | None = None,
     known: Mapping[str, Any] | None = None,
     *,
     required: bool = True,
     broken: Iterable[str] = (),
 ) -> Checked:
-    """Parse and check the answers to ``fields``; cross-field rules read other fields from ``known``.
+    """Parse and check the answers to ``fields`` (all of the questionnaire's by default); cross-field rules read
+    other fields from ``known``.
 
     With ``required`` the mandatory fields of CODEBOOK §2 must be answered; a step saved as a draft passes False.
     ``broken`` names fields the caller already found unreadable: no cross-field rule reads them.
     """
-    fields = tuple(fields)
+    questionnaire = ctx.questionnaire
+    fields = questionnaire.answers if fields is None else tuple(fields)
+    mandatory = questionnaire.mandatory
     result = Checked()
     for name in fields:
-        value = raw.get(name)
-        if _blank(value) or (name in ("subjects", "other_jobs") and all(_row_is_blank(r) for r in value)):
-            if required and name in MANDATORY:
-                result.errors.append(FieldError(name, REQUIRED))
-            result.values[name] = list(EMPTY[name]) if name in EMPTY else None
+        question, value = questionnaire[name], raw.get(name)
+        if _blank(value) or (question.kind is Kind.ROWS and all(_row_is_blank(r) for r in value)):
+            if required and name in mandatory:
+                result.errors.append(FieldError(name, _required(question)))
+            result.values[name] = [] if question.is_list else None
             continue
         try:
-            result.values[name] = PARSERS[name](value)
+            result.values[name] = parser(question)(value)
         except Invalid as exc:
             result.errors.append(FieldError(name, exc.message, exc.row, exc.part))
         except _Many as many:
@@ -481,7 +480,7 @@ def check(
     merged = dict(known or {})
     merged.update(result.values)
     failed = result.error_fields() | set(broken)
-    for names, rule in CROSS_RULES:
+    for names, rule in _rules(questionnaire):
         here = [n for n in names if n in fields]
         if not here or any(n in failed for n in names):
             continue
@@ -492,12 +491,13 @@ def check(
 
 def check_complete(values: Mapping[str, Any], ctx: RuleContext) -> list[FieldError]:
     """Before a response counts as submitted: every mandatory answer given and every cross-field rule met."""
+    questionnaire = ctx.questionnaire
     errors = [
-        FieldError(name, CONSENT_NEEDED if name == "consent" else REQUIRED)
-        for name in MANDATORY if _blank(values.get(name)) or values.get(name) is False
+        FieldError(name, _required(questionnaire[name]))
+        for name in questionnaire.mandatory if _blank(values.get(name)) or values.get(name) is False
     ]
     missing = {error.field for error in errors}
-    for names, rule in CROSS_RULES:
+    for names, rule in _rules(questionnaire):
         if any(n in missing for n in names):
             continue
         errors.extend(FieldError(name, message) for name, message in rule(values, ctx))
