@@ -8,7 +8,7 @@ their own. The lists and ranges are written out here, as they stand on this day:
 needs a migration of its own (tests/test_question_checks.py says which constraint).
 
 Revision ID: 0008_question_checks
-Revises: 0005_birth_name_index
+Revises: 0006_export_storage
 Create Date: 2026-11-30 10:00:00
 
 """
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0008_question_checks"
-down_revision = "0005_birth_name_index"
+down_revision = "0006_export_storage"
 branch_labels = None
 depends_on = None
 

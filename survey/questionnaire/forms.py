@@ -129,9 +129,9 @@ def _names_form(questionnaire: Questionnaire) -> type[SurveyForm]:
 @cache
 def _identity_form(questionnaire: Questionnaire) -> type[SurveyForm]:
     names = name_codes(questionnaire)
+    base = _names_form(questionnaire)  # first: WTForms orders fields by when they were made, the names before the rest
     others = {q.code: _field(q) for q in questionnaire.identity() if q.code not in names}
-    return type("IdentityForm", (_names_form(questionnaire),),
-                {**others, "nonce": HiddenField(), "confirmed": HiddenField()})
+    return type("IdentityForm", (base,), {**others, "nonce": HiddenField(), "confirmed": HiddenField()})
 
 
 @cache
