@@ -38,6 +38,7 @@ SKIP = {
     "main.switch_language": "a redirect to another page",
     "main.check_health": "JSON for a load balancer",
     "admin.download_registry_template": "a workbook (its labels: tests/test_registry.py)",
+    "admin.download_questionnaire": "an XLSForm workbook (its texts: tests/test_questions.py)",
     "admin.export_audit_events": "CSV",
     "directors.download_roster_template": "a workbook",
     "reports.download_profile": "a workbook (its language: tests/test_exports.py)",
@@ -136,7 +137,7 @@ def world(app, make_org, make_campaign, make_user, make_iin_for, tmp_path):
         current_step=5, submitted_at=utcnow(), post="teacher", basis="main", contract="permanent",
         start_date=dt.date(2015, 9, 1), rate=Decimal(1), teaching_hours=16, education_level="bachelor",
         ped_education="ped_higher", category="expert", category_year=2022, graduation_year=2007,
-        experience_total=Decimal(10), experience_org=Decimal(5))
+        experience_total=Decimal(10), experience_org=Decimal(5), languages="kk")
     db.session.add(response)
     db.session.flush()
     flag = Flag(campaign_id=campaign.id, organization_id=org.id, rule="G2", subject_key=response.person_key,

@@ -152,8 +152,8 @@ def identity_form(questionnaire: Questionnaire) -> SurveyForm:
     return _identity_form(questionnaire)()
 
 
-def resume_form(questionnaire: Questionnaire) -> SurveyForm:
-    return _resume_form(questionnaire)()
+def resume_form(questionnaire: Questionnaire, **kwargs) -> SurveyForm:
+    return _resume_form(questionnaire)(**kwargs)
 
 
 def _choices_of(q: Question, lang: str) -> Any:

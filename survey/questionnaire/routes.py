@@ -215,7 +215,7 @@ def start_response(token: str):
         # The resume page itself, with the IIN just typed: it lives only in this answer (never in the session
         # cookie, which is signed, not encrypted, nor in an address).
         return _render_at(url_for("questionnaire.resume_response", token=token), "questionnaire/resume.html",
-                          link=link, form=ResumeForm(formdata=None, data={"iin": form.iin.data}))
+                          link=link, form=resume_form(questionnaire, formdata=None, data={"iin": form.iin.data}))
     if started.created:
         audit.record("response.start", actor="teacher", target=started.response,
                      details={"organization_id": link.organization_id})
