@@ -83,6 +83,9 @@ def test_almaty_demo_flags_exactly_the_planted_cases(app):
     loaded = load_almaty_demo()
     assert_flags_are_the_planted_ones(loaded, closed=False)
     assert 0.01 <= planted_share(loaded) <= 0.03
+    director = db.session.scalar(sa.select(User).where(User.email == "director@demo.kz"))
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Flag).where(
+        Flag.organization_id == director.organization_id, Flag.subject_key != "")) > 0  # a flag to explain
 
 
 def test_synthetic_set_flags_exactly_the_planted_cases(app):

@@ -14,7 +14,7 @@ from ..models import District, Organization, Region, User
 from ..passwords import hash_password
 from .loader import Loader, census_date, create_campaign, ensure_empty, generator, reset_sequences
 from .organizations import OrgPlan, org_kind
-from .planted import Loaded, Planter, check_after_load, describe
+from .planted import WAITS_FOR_CLOSE, Loaded, Planted, Planter, check_after_load, describe
 
 DEMO_PASSWORD = "demo-password-2026"
 ALMATY_DISTRICTS = (
@@ -65,7 +65,7 @@ def load_almaty_demo(seed: int = 1) -> Loaded:
     ensure_access_links(campaign)
 
     bostandyk = next(d for d in districts if d.name == "Бостандыкский")
-    director_org = db.session.get(Organization, next(p.id for p in plans if p.level == "school"))
+    director_org = db.session.get(Organization, _director_school(plans, planter.planted))
     users = [
         User(email="admin@demo.kz", full_name="Национальный администратор", role=Role.NATIONAL_ADMIN),
         User(email="almaty@demo.kz", full_name="Администратор г. Алматы", role=Role.REGION_ADMIN, region=region),
@@ -90,3 +90,11 @@ def load_almaty_demo(seed: int = 1) -> Loaded:
     lines.append(f"Teachers of {director_org.name_ru} use access code {access}.")
     lines += describe(planter.planted, summary, loader.responses, listing=True)
     return Loaded("\n".join(lines), campaign.code, planter.planted, summary)
+
+
+def _director_school(plans: list[OrgPlan], planted: Planted) -> int:
+    """The demo director's school: the first with a flagged person, so that the director has a flag to explain."""
+    schools = [plan.id for plan in plans if plan.level == "school"]
+    flagged = {organization_id for rule, pairs in planted.flags.items() if rule not in WAITS_FOR_CLOSE
+               for organization_id, key in pairs if key}
+    return next((school for school in schools if school in flagged), schools[0])

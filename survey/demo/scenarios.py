@@ -120,7 +120,7 @@ def main_job_twice(site: Site) -> bool:
     holder = site.take_holder(lambda h: True)
     if holder is None:
         return False
-    elsewhere = [job.organization_id for job in holder.jobs]
+    elsewhere = [job.organization_id for job in holder.jobs if job.basis == "main"]  # not a secondary job too
     member = site.loader.second_job(site.org, holder, basis="main")
     if member is None:
         site.loader.pool.append(holder)
@@ -230,8 +230,8 @@ def category_too_early(site: Site) -> bool:
                    key=CATEGORY_MIN_EXPERIENCE.get)  # the next one up
     row["category"] = category
     row["category_year"] = site.rng.randint(max(row["graduation_year"], year - 1), year)
-    site.expect("G13", member, f"category {category} after {experience} years of experience "
-                               f"(it needs {CATEGORY_MIN_EXPERIENCE[category]})")
+    site.expect("G13", member, f"category {category} after {experience} year{'' if experience == 1 else 's'} of "
+                               f"experience (it needs {CATEGORY_MIN_EXPERIENCE[category]})")
     return True
 
 
