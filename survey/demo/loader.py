@@ -35,16 +35,26 @@ from ..models import (
 )
 from ..models.base import utcnow
 from .organizations import OrgPlan, ReportPlan, StaffHours, report_row, required_hours, vacancy_rows
-from .people import POSTS_MIX, Generator, Mix, Person
+from .people import POSTS_MIX, Generator, Mix, Person, make_identifier
 
 BATCH = 5000
 POOL_SIZE = 5000  # people who may still take a second job at a later organization
 SECOND_JOB_SHARE = 0.04  # of an organization's places, filled by someone with a main job at another one
 NEW_BASIS = Mix((("main", 93), ("external_secondary", 5), ("hourly", 2)))
 SECOND_BASIS = Mix((("external_secondary", 80), ("hourly", 20)))
-# Main jobs outside the census (named, without a BIN) of people who work here on a secondary basis.
-OUTSIDE_EMPLOYERS = ("КазНУ им. аль-Фараби", "Городская поликлиника № 4", "ТОО «Білім Орталығы»",
-                     "ДЮСШ № 2", "Детская музыкальная школа № 1", "Казахский национальный педагогический университет")
+# Employers outside the census (not in the registry) where some staff have their main or an evening job: named,
+# with their BIN (registered in 1999, a year no registry BIN of the demo has), so that the answers survive the flat
+# export, whose other jobs carry the BIN only.
+OUTSIDE_EMPLOYERS = tuple(
+    (make_identifier(f"99{number:02d}40", random.Random(number), 5), name) for number, name in enumerate((
+        "КазНУ им. аль-Фараби", "Городская поликлиника № 4", "ТОО «Білім Орталығы»", "ДЮСШ № 2",
+        "Детская музыкальная школа № 1", "Казахский национальный педагогический университет"), start=1))
+
+
+def outside_job(rng: random.Random, basis: str, hours: int) -> dict:
+    """An other-job row for an employer outside the census."""
+    number, name = rng.choice(OUTSIDE_EMPLOYERS)
+    return {"org_bin": number, "org_name": name, "basis": basis, "hours": hours}
 
 
 class DemoError(RuntimeError):
@@ -220,8 +230,7 @@ class Loader:
         basis = basis or ("main" if post == "director" else NEW_BASIS.draw(rng))
         outside = []
         if basis != "main":
-            outside.append({"org_bin": None, "org_name": rng.choice(OUTSIDE_EMPLOYERS), "basis": "main",
-                            "hours": rng.randint(24, 40)})
+            outside.append(outside_job(rng, "main", rng.randint(24, 40)))
         room = self.gen.max_hours - sum(job["hours"] for job in outside)
         row, subjects = self.gen.response(person, org.level, basis, post, hours_room=room)
         return Member(person, post, basis, row, subjects, other_jobs=outside)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from .. import codebook as cb
 from ..integrity.rules import CATEGORY_MIN_EXPERIENCE
 from ..integrity.services import network_key
-from .loader import OUTSIDE_EMPLOYERS, Holder, Loader, Member
+from .loader import Holder, Loader, Member, outside_job
 from .organizations import OrgPlan, ReportPlan
 from .people import FIRST_POST, Person, years_after
 
@@ -138,9 +138,9 @@ def hours_over_limit(site: Site) -> bool:
         return False
     here = member.row["total_hours_week"]
     extra = limit - here + site.rng.randint(2, 8)
-    employer = site.rng.choice(OUTSIDE_EMPLOYERS)
-    member.other_jobs.append({"org_bin": None, "org_name": employer, "basis": "external_secondary", "hours": extra})
-    site.expect("G5", member, f"{here} h a week here and {extra} h at «{employer}»: {here + extra} h")
+    member.other_jobs.append(outside_job(site.rng, "external_secondary", extra))
+    site.expect("G5", member, f"{here} h a week here and {extra} h at «{member.other_jobs[-1]['org_name']}»: "
+                              f"{here + extra} h")
     return True
 
 
