@@ -71,10 +71,9 @@ class Site:
         pool = self.loader.pool
         start = self.rng.randrange(len(pool)) if pool else 0
         for index in range(len(pool)):
-            holder = pool[(start + index) % len(pool)]
-            if all(job.organization_id != self.org.id for job in holder.jobs) and test(holder):
-                pool.remove(holder)
-                return holder
+            at = (start + index) % len(pool)
+            if all(job.organization_id != self.org.id for job in pool[at].jobs) and test(pool[at]):
+                return pool.pop(at)
         return None
 
     def expect(self, rule: str, member: Member | None, note: str, elsewhere=(), also: Member | None = None) -> None:
