@@ -62,7 +62,12 @@ class Site:
         return member
 
     def add(self, member: Member) -> Member:
+        """A planted member; one who answers takes the place of a clean respondent, so that the organization keeps
+        its size and the data set its number of responses."""
         member.planted = True
+        replaced = self.pick() if member.answered else None
+        if replaced is not None:
+            self.members[:] = [m for m in self.members if m is not replaced]
         self.members.append(member)
         return member
 
