@@ -30,7 +30,7 @@ def main() -> None:
     from flask_login.utils import _create_identifier
 
     from survey import create_app
-    from survey.demo import Generator, Loader, OrgPlan, _norms, make_bin
+    from survey.demo import Loader, OrgPlan, generator, make_bin, reset_sequences
     from survey.extensions import db
     from survey.models import Campaign, District, Organization, Response, User
 
@@ -46,12 +46,10 @@ def main() -> None:
                                ownership="state", district=district)
             db.session.add(org)
             db.session.flush()
-            loader = Loader(Generator(300, campaign.census_date, app.config["IIN_HASH_KEY"], _norms()), campaign)
+            loader = Loader(generator(300, campaign.census_date), campaign)
             loader.add_organization(OrgPlan(org.id, org.bin, "school", 300), [], answered_share=0.97)
             loader.flush(force=True)
-            from survey.demo import _reset_sequences
-
-            _reset_sequences()
+            reset_sequences()
             db.session.add(User(email="bench-director@example.kz", role="director", organization_id=org.id))
             db.session.commit()
         staff = db.session.scalar(sa.select(sa.func.count()).select_from(Response).where(
