@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -16,6 +16,7 @@ from ..campaigns.services import takes_part
 from ..codebook import Role
 from ..extensions import db
 from ..models import Campaign, Organization, Response, RosterEntry
+from ..plans.queries import director_plans
 from ..registry.services import ImportRejected, RowError
 from . import bp, queries, services
 from .forms import (
@@ -79,10 +80,11 @@ def show_dashboard(code: str):
         "categories": _("Qualification categories"),
         "coverage": _("Subject coverage: weekly hours covered of those required"),
     })
+    plans = director_plans(campaign, organization, current_app.config, _lang())
     db.session.commit()  # the report row may have been created on first visit
     return render_template("directors/dashboard.html", organization=organization, campaign=campaign, report=report,
                            progress=progress, data=data, sign_off_form=SignOffForm(),
-                           link=queries.access_link(campaign, organization))
+                           link=queries.access_link(campaign, organization), plans=plans)
 
 
 @bp.route("/<code>/report", methods=["GET", "POST"])
