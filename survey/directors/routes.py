@@ -96,6 +96,8 @@ def edit_report(code: str):
             "pupils": report.pupils, "classes": report.classes, "approved_rates": report.approved_rates,
             "vacancies": [{"post": v.post, "subject": v.subject or "", "rate": v.rate} for v in report.vacancies],
             "required_hours": [{"subject": r.subject, "hours": r.hours} for r in report.required_hours],
+            "lead_name": report.digital_lead_name, "lead_post": report.digital_lead_post,
+            "lead_contact": report.digital_lead_contact,
         })
         for _row in range(BLANK_ROWS):
             form.vacancies.append_entry()
@@ -111,7 +113,7 @@ def edit_report(code: str):
             report, pupils=form.pupils.data, classes=form.classes.data, approved_rates=form.approved_rates.data,
             vacancies=[row.data for row in form.vacancies if not row.form.is_blank()],
             required_hours=[row.data for row in form.required_hours if not row.form.is_blank()],
-            user=current_user)
+            user=current_user, digital_lead=form.digital_lead())
         db.session.commit()
         flash(_("The organization report was saved."), "success")
         return redirect(url_for("directors.edit_report", code=code))

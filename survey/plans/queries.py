@@ -16,9 +16,10 @@ from ..campaigns.services import taking_part_filter
 from ..charts import Bar, bar_chart, column_chart
 from ..codebook import Role
 from ..extensions import db
-from ..models import Campaign, District, GrowthAssumption, OrgReport, Organization, Region, User
+from ..models import Campaign, District, Organization, Region, User
 from ..staffing.ai_plan import OrgPlan, PlanResult, PlanSettings, Readiness, ai_plan
-from ..staffing.forecast import Forecast, ForecastResult, ForecastSettings, OrgForecast, forecast
+from ..staffing.forecast import (Forecast, ForecastResult, ForecastSettings, GrowthRow, OrgForecast, forecast,
+                                 growth_rows)
 
 LISTED_WITHOUT_LEAD = 200
 
@@ -78,22 +79,6 @@ class Row:
     @property
     def arguments(self) -> dict[str, Hashable]:
         return {"region_id" if self.endpoint == "plans.show_region" else "district_id": self.key}
-
-
-@dataclass
-class GrowthRow:
-    region: str
-    district: str
-    district_id: int
-    level: str
-    percent: Any
-    pupils: int | None
-    base_pupils: int | None  # pupils the district's organizations of that level reported
-
-    @property
-    def not_applied(self) -> bool:
-        """A growth in pupils where no pupils were reported cannot be turned into a factor: it counts as 0."""
-        return self.pupils is not None and not self.base_pupils
 
 
 @dataclass
@@ -173,29 +158,6 @@ def _rows(grain: str, result: ForecastResult, plan: PlanResult, lang: str) -> li
     endpoint = "plans.show_region" if grain == "region" else "plans.show_district"
     return sorted((Row(key, names[key], item, readiness[key], endpoint) for key, item in forecasts.items()),
                   key=lambda row: row.name.casefold())
-
-
-def growth_rows(campaign: Campaign, district_ids: sa.Select) -> list[GrowthRow]:
-    """The growth table's rows for the districts, with the pupils a growth in pupils is reckoned on."""
-    base = (
-        sa.select(Organization.district_id.label("district_id"), Organization.level.label("level"),
-                  sa.func.sum(OrgReport.pupils).label("pupils"))
-        .join(OrgReport, OrgReport.organization_id == Organization.id)
-        .where(OrgReport.campaign_id == campaign.id, Organization.district_id.in_(district_ids))
-        .group_by(Organization.district_id, Organization.level)
-        .subquery()
-    )
-    query = (
-        sa.select(Region.name, District.name, District.id, GrowthAssumption.level, GrowthAssumption.percent,
-                  GrowthAssumption.pupils, base.c.pupils)
-        .join(District, GrowthAssumption.district_id == District.id)
-        .join(Region, District.region_id == Region.id)
-        .outerjoin(base, sa.and_(base.c.district_id == District.id, base.c.level == GrowthAssumption.level))
-        .where(GrowthAssumption.district_id.in_(district_ids))
-        .order_by(Region.name, District.name, GrowthAssumption.level)
-    )
-    return [GrowthRow(region, district, district_id, str(level), percent, pupils, base_pupils)
-            for region, district, district_id, level, percent, pupils, base_pupils in db.session.execute(query)]
 
 
 @dataclass

@@ -33,7 +33,8 @@ import sqlalchemy as sa
 from .. import codebook as cb
 from ..domain.people import retirement_date
 from ..extensions import db
-from ..models import Campaign, GrowthAssumption, OrgReport, Organization, RequiredHours, Response, ResponseSubject
+from ..models import (Campaign, District, GrowthAssumption, OrgReport, Organization, Region, RequiredHours, Response,
+                      ResponseSubject)
 from ..models import Vacancy
 from .metrics import (ROLLUP_KEYS, TURNOVER_PLANS, OrgMetrics, _org_filter, _submitted, norms_from_config,
                       organizations, tune_for_aggregates)
@@ -224,6 +225,51 @@ class ForecastResult:
         return sorted(short, key=lambda pair: (-pair[1], pair[0]))
 
 
+# the growth table ---------------------------------------------------------------------------------------------------
+@dataclass
+class GrowthRow:
+    region: str
+    district: str
+    district_id: int
+    level: str
+    percent: Decimal | None
+    pupils: int | None
+    base_pupils: int | None  # pupils the district's organizations of that level reported
+
+    @property
+    def not_applied(self) -> bool:
+        """A growth in pupils where no pupils were reported cannot be turned into a factor: it counts as 0."""
+        return self.pupils is not None and not self.base_pupils
+
+
+def reported_pupils(campaign: Campaign, *where) -> sa.Subquery:
+    """Pupils reported per (district, level): what a growth in pupils is reckoned on."""
+    return (
+        sa.select(Organization.district_id.label("district_id"), Organization.level.label("level"),
+                  sa.func.sum(OrgReport.pupils).label("pupils"))
+        .join(OrgReport, OrgReport.organization_id == Organization.id)
+        .where(OrgReport.campaign_id == campaign.id, *where)
+        .group_by(Organization.district_id, Organization.level)
+        .subquery("reported_pupils")
+    )
+
+
+def growth_rows(campaign: Campaign, district_ids: sa.Select) -> list[GrowthRow]:
+    """The growth table's rows for the districts, with the pupils a growth in pupils is reckoned on."""
+    base = reported_pupils(campaign, Organization.district_id.in_(district_ids))
+    query = (
+        sa.select(Region.name, District.name, District.id, GrowthAssumption.level, GrowthAssumption.percent,
+                  GrowthAssumption.pupils, base.c.pupils)
+        .join(District, GrowthAssumption.district_id == District.id)
+        .join(Region, District.region_id == Region.id)
+        .outerjoin(base, sa.and_(base.c.district_id == District.id, base.c.level == GrowthAssumption.level))
+        .where(GrowthAssumption.district_id.in_(district_ids))
+        .order_by(Region.name, District.name, GrowthAssumption.level)
+    )
+    return [GrowthRow(region, district, district_id, str(level), percent, pupils, base_pupils)
+            for region, district, district_id, level, percent, pupils, base_pupils in db.session.execute(query)]
+
+
 # the queries -------------------------------------------------------------------------------------------------------
 def _norm(norms: Mapping[str, int]) -> sa.Case:
     return sa.case(*((Organization.level == level, float(norm)) for level, norm in norms.items()), else_=1.0)
@@ -231,14 +277,7 @@ def _norm(norms: Mapping[str, int]) -> sa.Case:
 
 def _growth(campaign: Campaign, years: int):
     """Per (district, level) with an assumption: columns g1 … g<years>, the factor of each year."""
-    base = (
-        sa.select(Organization.district_id.label("district_id"), Organization.level.label("level"),
-                  sa.func.sum(OrgReport.pupils).label("pupils"))
-        .join(OrgReport, OrgReport.organization_id == Organization.id)
-        .where(OrgReport.campaign_id == campaign.id, OrgReport.pupils.is_not(None))
-        .group_by(Organization.district_id, Organization.level)
-        .subquery("pupils_base")
-    )
+    base = reported_pupils(campaign)
     step = 1 + sa.cast(GrowthAssumption.percent, sa.Float) / 100
     pupils = sa.cast(base.c.pupils, sa.Float)
     factors = []
