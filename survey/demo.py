@@ -38,6 +38,7 @@ from .models import (
 )
 from .models.base import utcnow
 from .passwords import hash_password
+from .plans.demo import add_digital_leads
 
 DEMO_PASSWORD = "demo-password-2026"
 BATCH = 5000
@@ -469,6 +470,7 @@ def load_almaty_demo(seed: int = 1) -> str:
     loader.flush(force=True)
     _reset_sequences()
     ensure_access_links(campaign)
+    add_digital_leads(campaign, seed)
 
     bostandyk = next(d for d in districts if d.name == "Бостандыкский")
     director_org = db.session.get(Organization, next(p.id for p in plans if p.level == "school"))

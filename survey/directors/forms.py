@@ -130,9 +130,9 @@ class ReportForm(SurveyForm):
                                            validators=[Optional(), NumberRange(min=0, max=5000)])
     vacancies = FieldList(FormField(VacancyRow), min_entries=1)
     required_hours = FieldList(FormField(RequiredHoursRow), min_entries=1)
-    lead_name = StringField(_l("Full name"), validators=[Optional(), Length(max=200)])
+    lead_name = StringField(_l("Full name"), validators=[Length(max=200)])
     lead_post = StringField(_l("Post"), validators=[Optional(), Length(max=200)])
-    lead_contact = StringField(_l("Phone or e-mail"), validators=[Optional(), Length(max=200)])
+    lead_contact = StringField(_l("Phone or e-mail"), validators=[Length(max=200)])
 
     def validate_lead_name(self, field):
         if not field.data and (self.lead_post.data or self.lead_contact.data):
