@@ -15,11 +15,11 @@ from ..auth.scope import visible_district_ids, visible_organization_ids
 from ..campaigns.services import taking_part_filter
 from ..charts import Bar, bar_chart, column_chart
 from ..codebook import Role
-from ..extensions import db
 from ..models import Campaign, District, Organization, Region, User
 from ..staffing.ai_plan import OrgPlan, PlanResult, PlanSettings, Readiness, ai_plan
 from ..staffing.forecast import (Forecast, ForecastResult, ForecastSettings, GrowthRow, OrgForecast, forecast,
                                  growth_rows)
+from ..staffing.metrics import organizations
 
 LISTED_WITHOUT_LEAD = 200
 
@@ -107,8 +107,8 @@ def forecast_chart(result: ForecastResult, item: Forecast) -> Any:
 
 def readiness_bars(item: Readiness) -> list[Bar]:
     return [Bar(_("Answered"), item.staff, str(item.staff)), Bar(_("Use AI"), item.ai_use, str(item.ai_use)),
-            Bar(_("Trained (short)"), item.trained_short, str(item.trained_short)),
-            Bar(_("Trained (16 hours or more)"), item.trained_long, str(item.trained_long)),
+            Bar(_("Trained briefly"), item.trained_short, str(item.trained_short)),
+            Bar(_("Trained 16 h or more"), item.trained_long, str(item.trained_long)),
             Bar(_("No AI training"), item.untrained, str(item.untrained)),
             Bar(_("Want training"), item.wants, str(item.wants))]
 
@@ -122,8 +122,9 @@ def plans_data(place: Place, campaign: Campaign, forecast_settings: ForecastSett
                lang: str) -> PlansData:
     """Everything the administrators' page shows for ``place``."""
     organization_ids = place.organization_ids(campaign)
-    result = forecast(campaign, organization_ids, forecast_settings)
-    plan = ai_plan(campaign, organization_ids, plan_settings)
+    places = organizations(organization_ids, forecast_settings.norms)
+    result = forecast(campaign, organization_ids, forecast_settings, places)
+    plan = ai_plan(campaign, organization_ids, plan_settings, places)
     total = result.total()
     readiness = plan.total()
     rows = _rows(place.grain, result, plan, lang)

@@ -15,6 +15,7 @@ from .. import codebook as cb
 from ..models import Organization
 from ..staffing.ai_plan import PlanResult, PlanSettings, Readiness, ai_plan
 from ..staffing.forecast import Forecast, ForecastResult, ForecastSettings, forecast, growth_rows
+from ..staffing.metrics import organizations
 from .sheets import Blocks, Chart, Column, Sheet, Table
 from .staffing import ExportContext
 
@@ -29,8 +30,9 @@ def plan_sheets(ctx: ExportContext, organization_ids: sa.Select) -> PlanSheets:
     """Compute the forecast and the plan of the organizations with the settings, and shape both sheets."""
     config = current_app.config
     forecast_settings, plan_settings = ForecastSettings.from_config(config), PlanSettings.from_config(config)
-    result = forecast(ctx.campaign, organization_ids, forecast_settings)
-    plan = ai_plan(ctx.campaign, organization_ids, plan_settings)
+    places = organizations(organization_ids, forecast_settings.norms)
+    result = forecast(ctx.campaign, organization_ids, forecast_settings, places)
+    plan = ai_plan(ctx.campaign, organization_ids, plan_settings, places)
     district_ids = sa.select(Organization.district_id).where(Organization.id.in_(organization_ids))
     return PlanSheets([forecast_sheet(ctx, result), plan_sheet(ctx, plan)],
                       assumptions(ctx, forecast_settings, plan_settings, district_ids))
@@ -116,8 +118,8 @@ def forecast_sheet(ctx: ExportContext, result: ForecastResult) -> Blocks:
 def _readiness_rows(ctx: ExportContext, item: Readiness) -> list[list]:
     return [[_head(ctx, code, text), value] for code, text, value in (
         ("staff", _("Answered"), item.staff), ("ai_use", _("Use AI"), item.ai_use),
-        ("trained_short", _("Trained (short)"), item.trained_short),
-        ("trained_long", _("Trained (16 hours or more)"), item.trained_long),
+        ("trained_short", _("Trained briefly"), item.trained_short),
+        ("trained_long", _("Trained 16 h or more"), item.trained_long),
         ("untrained", _("No AI training"), item.untrained), ("wants", _("Want training"), item.wants),
         ("planned", _("In the plan"), item.planned),
         ("without_lead", _("Organizations without a person responsible for digitalization"), item.without_lead))]
@@ -131,8 +133,8 @@ def plan_sheet(ctx: ExportContext, plan: PlanResult) -> Blocks:
     wave_columns = [Column(_head(ctx, f"wave_{wave}", _("Wave %(n)s", n=wave)), "int", 10) for wave in waves]
     readiness_columns = [Column(_head(ctx, "staff", _("Answered")), "int", 12),
                          Column(_head(ctx, "ai_use", _("Use AI")), "int", 12),
-                         Column(_head(ctx, "trained_short", _("Trained (short)")), "int", 12),
-                         Column(_head(ctx, "trained_long", _("Trained (16 hours or more)")), "int", 12),
+                         Column(_head(ctx, "trained_short", _("Trained briefly")), "int", 12),
+                         Column(_head(ctx, "trained_long", _("Trained 16 h or more")), "int", 12),
                          Column(_head(ctx, "untrained", _("No AI training")), "int", 12),
                          Column(_head(ctx, "wants", _("Want training")), "int", 12)]
     orgs = list(plan.organizations.values())

@@ -184,15 +184,17 @@ def has_digital_lead(campaign: Campaign) -> sa.Exists:
 
 
 def ai_plan(campaign: Campaign, organization_ids: Iterable[int] | sa.Select | None = None,
-            settings: PlanSettings | None = None) -> PlanResult:
+            settings: PlanSettings | None = None, places: dict[int, OrgMetrics] | None = None) -> PlanResult:
     """Readiness and waves of every organization in ``organization_ids`` (None: all). Waves are per district: give
-    whole districts to see the waves a district really gets."""
+    whole districts to see the waves a district really gets. ``places``: the organizations as
+    ``metrics.organizations`` gives them, when the caller has them already."""
     from flask import current_app
 
     settings = settings or PlanSettings.from_config(current_app.config)
     if organization_ids is not None and not isinstance(organization_ids, sa.Select):
         organization_ids = list(organization_ids)
-    places = organizations(organization_ids, norms_from_config(current_app.config))
+    if places is None:
+        places = organizations(organization_ids, norms_from_config(current_app.config))
     result = PlanResult(settings, {}, {})
     if not places:
         return result

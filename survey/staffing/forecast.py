@@ -338,16 +338,19 @@ def _by_retirement(query_columns, group_columns, where, settings: ForecastSettin
 
 
 def forecast(campaign: Campaign, organization_ids: Iterable[int] | sa.Select | None = None,
-             settings: ForecastSettings | None = None) -> ForecastResult:
+             settings: ForecastSettings | None = None, places: dict[int, OrgMetrics] | None = None
+             ) -> ForecastResult:
     """The forecast of every organization in ``organization_ids`` (ids, a SELECT of ids, or None for all) and of
-    their subjects. ``settings`` defaults to the app config."""
+    their subjects. ``settings`` defaults to the app config; ``places``, the organizations as
+    ``metrics.organizations`` gives them, to those of ``organization_ids``."""
     if settings is None:
         from flask import current_app
 
         settings = ForecastSettings.from_config(current_app.config)
     if organization_ids is not None and not isinstance(organization_ids, sa.Select):
         organization_ids = list(organization_ids)
-    places = organizations(organization_ids, settings.norms)
+    if places is None:
+        places = organizations(organization_ids, settings.norms)
     result = ForecastResult(settings, campaign.census_date.year, {}, {})
     if not places:
         return result
