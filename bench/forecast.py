@@ -33,34 +33,10 @@ DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_proof"
 TARGET_SECONDS = 5.0
 TARGET_RATIO = 1.5
 
-
-def _app():
-    from survey import create_app
-
-    return create_app()
+import exports  # noqa: E402  (bench/exports.py: the app, the campaign, and the metrics aggregation's child)
 
 
-def _campaign():
-    import sqlalchemy as sa
-
-    from survey.extensions import db
-    from survey.models import Campaign
-
-    return db.session.scalar(sa.select(Campaign).order_by(Campaign.id))
-
-
-def child_metrics(_args) -> dict:
-    from survey.staffing import org_metrics, total
-
-    with _app().app_context():
-        campaign = _campaign()
-        start = time.perf_counter()
-        metrics = org_metrics(campaign)
-        seconds = time.perf_counter() - start
-        return {"seconds": seconds, "organizations": len(metrics), "headcount": total(metrics.values()).headcount}
-
-
-def child_plans(_args) -> dict:
+def child_plans() -> dict:
     import sqlalchemy as sa
     from flask import current_app
 
@@ -70,8 +46,8 @@ def child_plans(_args) -> dict:
     from survey.staffing.forecast import forecast
     from survey.staffing.metrics import norms_from_config, organizations
 
-    with _app().app_context():
-        campaign = _campaign()
+    with exports._app().app_context():
+        campaign = exports._campaign()
         district_ids = db.session.scalars(sa.select(District.id)).all()
         db.session.execute(sa.insert(GrowthAssumption), [
             row for district_id in district_ids for row in (
@@ -91,34 +67,30 @@ def child_plans(_args) -> dict:
                 "gap_last_year": round(national.gap[-1], 1), "waves": len(plan.waves), "planned": readiness.planned}
 
 
-CHILDREN = {"metrics": child_metrics, "plans": child_plans}
-
-
-def run_child(name: str) -> dict:
-    env = {**os.environ}
-    env.setdefault("DATABASE_URL", DEFAULT_URL)
-    done = subprocess.run([sys.executable, __file__, "--child", name], capture_output=True, text=True, env=env,
+def run_plans() -> dict:
+    done = subprocess.run([sys.executable, __file__, "--child"], capture_output=True, text=True, env=os.environ,
                           cwd=ROOT)
     if done.returncode != 0:
-        raise SystemExit(f"child {name} failed:\n{done.stderr[-3000:]}")
+        raise SystemExit(f"the plans child failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=5, help="runs of each measurement (median)")
-    parser.add_argument("--child", choices=sorted(CHILDREN), help=argparse.SUPPRESS)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
     if args.child:
-        print(json.dumps(CHILDREN[args.child](args)))
+        print(json.dumps(child_plans()))
         return
 
-    print(f"database: {os.environ.get('DATABASE_URL', DEFAULT_URL)}; load average {os.getloadavg()[0]:.1f}",
+    print(f"database: {os.environ['DATABASE_URL']}; load average {os.getloadavg()[0]:.1f}",
           flush=True)
     metrics, plans = [], []
     for _ in range(args.repeat):
-        metrics.append(run_child("metrics"))
-        plans.append(run_child("plans"))
+        metrics.append(exports.run_child("aggregate"))
+        plans.append(run_plans())
         print(f"  metrics {metrics[-1]['seconds']:.2f} s; forecast {plans[-1]['forecast_seconds']:.2f} s + plan "
               f"{plans[-1]['plan_seconds']:.2f} s = {plans[-1]['seconds']:.2f} s", flush=True)
     metrics_s = statistics.median(r["seconds"] for r in metrics)

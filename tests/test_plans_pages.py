@@ -302,3 +302,23 @@ def test_settings_come_from_the_environment_and_are_checked(monkeypatch, tmp_pat
         with pytest.raises(ConfigError):
             from_environment(tmp_path)
         monkeypatch.delenv(name)
+
+
+def test_download_the_table_fill_it_and_upload_it_as_the_readme_says(client, login, world):
+    """README: download the table of your districts, fill growth_pupils or growth_percent, upload it; the forecast
+    uses it at once."""
+    page = f"/admin/plans/districts/{world['school'].district_id}"
+    login(world["users"]["district_admin"])
+    assert "Demand, rates 4.0 4.0" in _text(client.get(page))
+    book = load_workbook(io.BytesIO(client.get("/admin/plans/growth.xlsx").data))
+    sheet = book["growth"]
+    assert [cell.value for cell in sheet[2]] == ["Алматы", "Медеуский", None, None, None]
+    sheet["C2"], sheet["E2"] = "school", 250
+    buffer = io.BytesIO()
+    book.save(buffer)
+    token = _token(client, page)
+    answer = client.post("/admin/plans/growth/upload", data={"csrf_token": token,
+                                                             "file": (io.BytesIO(buffer.getvalue()), "growth.xlsx")},
+                         content_type="multipart/form-data")
+    assert answer.status_code == 302
+    assert "Demand, rates 4.0 6.0 8.0" in _text(client.get(page))  # (500 + 250 t) / 500

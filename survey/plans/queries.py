@@ -20,8 +20,8 @@ from ..staffing.ai_plan import OrgPlan, PlanResult, PlanSettings, Readiness, ai_
 from ..staffing.forecast import (Forecast, ForecastResult, ForecastSettings, GrowthRow, OrgForecast, forecast,
                                  growth_rows)
 from ..staffing.metrics import organizations
+from ..staffing.progress import LISTED
 
-LISTED_WITHOUT_LEAD = 200
 
 
 def rates(value: float) -> str:
@@ -139,7 +139,7 @@ def plans_data(place: Place, campaign: Campaign, forecast_settings: ForecastSett
         forecast=result, plan=plan, total=total, readiness=readiness, rows=rows, by_level=by_level,
         subjects=[(cb.label("subject", code, lang), values) for code, values in subjects],
         subject_waves=[(cb.label("subject", code, lang), waves) for code, waves in subject_waves],
-        without_lead=plan.without_lead()[:LISTED_WITHOUT_LEAD],
+        without_lead=plan.without_lead()[:LISTED],
         forecast_chart=forecast_chart(result, total),
         wave_chart=bar_chart(_("People per training wave"), wave_bars(readiness, plan_settings.capacity)),
         readiness_chart=bar_chart(_("AI readiness"), readiness_bars(readiness)),

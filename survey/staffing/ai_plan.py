@@ -156,8 +156,8 @@ def priority_rule(campaign: Campaign, settings: PlanSettings) -> sa.Case:
     wants = Response.ai_training_wanted.is_(True)
     first = []
     if settings.priority_subjects:
-        first.append(sa.exists().where(ResponseSubject.response_id == Response.id,
-                                       ResponseSubject.subject.in_(settings.priority_subjects)))
+        first.append(Response.id.in_(sa.select(ResponseSubject.response_id)
+                                     .where(ResponseSubject.subject.in_(settings.priority_subjects))))
     if settings.priority_under_age:
         first.append(Response.birth_date > latest_birth_for_age(campaign.census_date, settings.priority_under_age))
     rules = [(sa.and_(wants, sa.or_(*first)), 1)] if first else []

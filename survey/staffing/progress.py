@@ -21,6 +21,7 @@ from .ai_plan import has_digital_lead
 from .metrics import roster_counts
 
 GRAINS = ("region", "district", "organization")
+LISTED = 200  # organizations listed by name under a board (no response yet, nobody responsible for digitalization)
 SORTS = ("name", "organizations", "responses", "roster", "rate")
 
 
@@ -90,7 +91,7 @@ def _organizations(user: User, campaign: Campaign, *, level: str | None, ownersh
 
 def progress_board(user: User, campaign: Campaign, *, level: str | None = None, ownership: str | None = None,
                    region_id: int | None = None, district_id: int | None = None, sort: str = "name",
-                   descending: bool = False, lang: str = "ru", silent_limit: int = 200) -> ProgressBoard:
+                   descending: bool = False, lang: str = "ru", silent_limit: int = LISTED) -> ProgressBoard:
     """The board at the grain below the chosen place: regions (national), districts of a region, organizations of a
     district. Rows are limited to the user's scope; the caller checks that ``region_id``/``district_id`` are in it."""
     if district_id is not None:
