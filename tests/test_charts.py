@@ -31,3 +31,14 @@ def test_pyramid_has_oldest_band_on_top():
     body = svg.split("</desc>")[1]
     assert body.index("60+") < body.index("under 30")
     assert "<desc>under 30: Men 2, Women 8; 60+: Men 1, Women 3</desc>" in svg
+
+
+def test_column_chart_groups_series_by_label():
+    from survey.charts import column_chart
+
+    svg = str(column_chart("Rates", ["2026", "2027"], [("Demand", [10, 20], ["10", "20"]),
+                                                       ("Supply", [5, -1], ["5", "-1"])]))
+    heights = [float(h) for h in re.findall(r'<rect x="[\d.]+" y="[\d.]+" width="[\d.]+" height="([\d.]+)"', svg)]
+    assert heights == [14.0, 14.0, 80.0, 40.0, 160.0, 0.0]  # legend; 160 px for the largest value; none below 0
+    assert "<desc>2026: Demand 10, Supply 5; 2027: Demand 20, Supply -1</desc>" in svg
+    assert "<title>&lt;b&gt;</title>" in str(column_chart("<b>", [], []))  # escaped; nothing to divide by

@@ -403,13 +403,11 @@ def _add_organizations(result: ForecastResult, places: dict[int, OrgMetrics], ca
         if year == 0:
             columns.append(staffed.label("s0"))
             continue
-        zero = 0.0
         columns += [
-            sa.func.coalesce(
-                _survivors(settings, year, staff.c.total, staff.c.planners, staff.c[f"rc{year}"],
-                           staff.c[f"rq{year}"]), zero).label(f"s{year}"),
+            sa.func.coalesce(_survivors(settings, year, staff.c.total, staff.c.planners, staff.c[f"rc{year}"],
+                                        staff.c[f"rq{year}"]), 0.0).label(f"s{year}"),
             sa.func.coalesce(staff.c[f"rh{year}"], 0).label(f"rh{year}"),
-            sa.func.coalesce(staff.c[f"rr{year}"], zero).label(f"rr{year}"),
+            sa.func.coalesce(staff.c[f"rr{year}"], 0.0).label(f"rr{year}"),
         ]
     query = (
         sa.select(*columns)
