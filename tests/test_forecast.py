@@ -52,8 +52,8 @@ def test_the_birth_date_thresholds_agree_with_the_retirement_dates(birth, sex):
 
 def test_thresholds_per_forecast_year():
     limits = retirement_thresholds(CENSUS, 2)
-    assert limits["f"] == [D(1965, 11, 1), D(1966, 12, 31), D(1967, 6, 30)]
-    assert limits["m"] == [D(1963, 11, 1), D(1964, 12, 31), D(1965, 12, 31)]
+    assert limits["f"] == (D(1965, 11, 1), D(1966, 12, 31), D(1967, 6, 30))
+    assert limits["m"] == (D(1963, 11, 1), D(1964, 12, 31), D(1965, 12, 31))
 
 
 # one school, by hand -------------------------------------------------------------------------------------------

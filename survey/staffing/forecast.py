@@ -24,6 +24,7 @@ hours; each one GROUP BY over the people, combined with the years in SQL). Nothi
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Hashable, Iterable, Mapping
@@ -79,11 +80,12 @@ def latest_birth_retired_by(day: dt.date, sex: str) -> dt.date:
     return dt.date.fromordinal(low)
 
 
-def retirement_thresholds(census: dt.date, years: int) -> dict[str, list[dt.date]]:
+@functools.lru_cache(maxsize=32)
+def retirement_thresholds(census: dt.date, years: int) -> dict[str, tuple[dt.date, ...]]:
     """Per sex: the latest birth date of those past retirement age on the census date (index 0), and of those who
     reach it by the end of each forecast year t = 1 … years (the first year takes the rest of the census year too)."""
     days = [census] + [dt.date(census.year + t, 12, 31) for t in range(1, years + 1)]
-    return {sex: [latest_birth_retired_by(day, sex) for day in days] for sex in ("m", "f")}
+    return {sex: tuple(latest_birth_retired_by(day, sex) for day in days) for sex in ("m", "f")}
 
 
 def retirement_year(census: dt.date, years: int) -> sa.Case:
@@ -243,11 +245,13 @@ class GrowthRow:
 
 
 def reported_pupils(campaign: Campaign, *where) -> sa.Subquery:
-    """Pupils reported per (district, level): what a growth in pupils is reckoned on."""
+    """Pupils reported per (district, level) with a growth assumption: what a growth in pupils is reckoned on."""
     return (
         sa.select(Organization.district_id.label("district_id"), Organization.level.label("level"),
                   sa.func.sum(OrgReport.pupils).label("pupils"))
         .join(OrgReport, OrgReport.organization_id == Organization.id)
+        .join(GrowthAssumption, sa.and_(GrowthAssumption.district_id == Organization.district_id,
+                                        GrowthAssumption.level == Organization.level))
         .where(OrgReport.campaign_id == campaign.id, *where)
         .group_by(Organization.district_id, Organization.level)
         .subquery("reported_pupils")
@@ -381,13 +385,16 @@ def _add_organizations(result: ForecastResult, places: dict[int, OrgMetrics], ca
     staff = _by_retirement([Response.organization_id.label("org")], [Response.organization_id],
                            _teaching(campaign, organization_ids), settings, campaign.census_date,
                            sa.cast(Response.rate, sa.Float), "staff")
+    reports = [OrgReport.campaign_id == campaign.id, *_org_filter(OrgReport.organization_id, organization_ids)]
     required = (
         sa.select(RequiredHours.report_id.label("report_id"), sa.func.sum(RequiredHours.hours).label("hours"))
+        .join(OrgReport, RequiredHours.report_id == OrgReport.id).where(*reports)
         .group_by(RequiredHours.report_id).subquery("required")
     )
     vacant = (
         sa.select(Vacancy.report_id.label("report_id"), sa.func.sum(sa.cast(Vacancy.rate, sa.Float)).label("rates"))
-        .where(Vacancy.post.in_(cb.TEACHER_POSTS)).group_by(Vacancy.report_id).subquery("vacant")
+        .join(OrgReport, Vacancy.report_id == OrgReport.id).where(*reports, Vacancy.post.in_(cb.TEACHER_POSTS))
+        .group_by(Vacancy.report_id).subquery("vacant")
     )
     staffed = sa.func.coalesce(staff.c.total, 0.0)
     vacancies = sa.func.coalesce(vacant.c.rates, 0.0)
@@ -467,7 +474,7 @@ def _add_subjects(result: ForecastResult, campaign: Campaign, organization_ids, 
     )
     with_required = (
         sa.select(OrgReport.organization_id.label("org")).join(RequiredHours, RequiredHours.report_id == OrgReport.id)
-        .where(OrgReport.campaign_id == campaign.id).distinct().subquery("with_required")
+        .where(*reports).distinct().subquery("with_required")
     )
     p = pairs.c
     norm = _norm(settings.norms)
