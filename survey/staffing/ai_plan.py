@@ -24,8 +24,8 @@ from sqlalchemy.orm import aliased
 from ..codebook import ResponseStatus
 from ..extensions import db
 from ..models import Campaign, OrgReport, Organization, Response, ResponseSubject
-from .metrics import ROLLUP_KEYS, OrgMetrics, _count, _org_filter, _submitted, latest_birth_for_age, organizations
-from .metrics import norms_from_config, tune_for_aggregates
+from .metrics import (OrgMetrics, Placed, _count, _org_filter, _submitted, grouped, latest_birth_for_age,
+                      norms_from_config, organizations, tune_for_aggregates)
 
 PRIORITIES = (1, 2, 3)
 NOT_PLANNED = 9  # queued after everyone planned; such rows get no wave
@@ -96,21 +96,11 @@ class Readiness:
 
 
 @dataclass
-class OrgPlan(Readiness):
+class OrgPlan(Readiness, Placed):
+    """One organization's readiness and plan, with its place and the person responsible for digitalization."""
+
     place: OrgMetrics = field(default_factory=OrgMetrics)
     lead: DigitalLead | None = None
-
-    organization_id = property(lambda self: self.place.organization_id)
-    bin = property(lambda self: self.place.bin)
-    level = property(lambda self: self.place.level)
-    ownership = property(lambda self: self.place.ownership)
-    district_id = property(lambda self: self.place.district_id)
-    district = property(lambda self: self.place.district)
-    region_id = property(lambda self: self.place.region_id)
-    region = property(lambda self: self.place.region)
-
-    def name(self, lang: str = "ru") -> str:
-        return self.place.name(lang)
 
 
 @dataclass
@@ -126,11 +116,8 @@ class PlanResult:
         return result
 
     def rollup(self, by: str) -> dict[Hashable, Readiness]:
-        key = ROLLUP_KEYS[by]
-        groups: dict[Hashable, Readiness] = {}
-        for item in self.organizations.values():
-            groups.setdefault(key(item), Readiness()).add(item)
-        return groups
+        """Organizations summed per district, region, (level, ownership) or the country (key None)."""
+        return grouped(self.organizations.values(), by, Readiness)
 
     @property
     def waves(self) -> list[int]:

@@ -37,7 +37,7 @@ from ..extensions import db
 from ..models import (Campaign, District, GrowthAssumption, OrgReport, Organization, Region, RequiredHours, Response,
                       ResponseSubject)
 from ..models import Vacancy
-from .metrics import (ROLLUP_KEYS, TURNOVER_PLANS, OrgMetrics, _org_filter, _submitted, norms_from_config,
+from .metrics import (TURNOVER_PLANS, OrgMetrics, Placed, _org_filter, _submitted, grouped, norms_from_config,
                       organizations, tune_for_aggregates)
 
 
@@ -162,24 +162,11 @@ class Forecast:
 
 
 @dataclass
-class OrgForecast(Forecast):
+class OrgForecast(Forecast, Placed):
     """One organization's forecast, with its place (names, level, ownership, district, region)."""
 
     place: OrgMetrics = field(default_factory=OrgMetrics)
     has_report: bool = False
-
-    # where it is, for roll-ups and sheets (metrics.ROLLUP_KEYS)
-    organization_id = property(lambda self: self.place.organization_id)
-    bin = property(lambda self: self.place.bin)
-    level = property(lambda self: self.place.level)
-    ownership = property(lambda self: self.place.ownership)
-    district_id = property(lambda self: self.place.district_id)
-    district = property(lambda self: self.place.district)
-    region_id = property(lambda self: self.place.region_id)
-    region = property(lambda self: self.place.region)
-
-    def name(self, lang: str = "ru") -> str:
-        return self.place.name(lang)
 
 
 @dataclass
@@ -212,14 +199,7 @@ class ForecastResult:
 
     def rollup(self, by: str) -> dict[Hashable, Forecast]:
         """Organizations summed per district, region, (level, ownership) or the country (key None)."""
-        key = ROLLUP_KEYS[by]
-        groups: dict[Hashable, Forecast] = {}
-        for item in self.organizations.values():
-            group = key(item)
-            if group not in groups:
-                groups[group] = Forecast.empty(self.settings.years)
-            groups[group].add(item)
-        return groups
+        return grouped(self.organizations.values(), by, lambda: Forecast.empty(self.settings.years))
 
     def subjects_short(self, year: int) -> list[tuple[str, float]]:
         """(subject, shortage in rates) of the subjects short in forecast year position ``year``, largest first."""

@@ -236,6 +236,36 @@ ROLLUP_KEYS: dict[str, Callable[[Any], Hashable]] = {
 }
 
 
+class Placed:
+    """Figures of one organization with its ``place`` (its OrgMetrics): where it is, for roll-ups (ROLLUP_KEYS) and
+    sheets. Mixed into the forecast's and the AI plan's per-organization results."""
+
+    place: OrgMetrics
+    organization_id = property(lambda self: self.place.organization_id)
+    bin = property(lambda self: self.place.bin)
+    level = property(lambda self: self.place.level)
+    ownership = property(lambda self: self.place.ownership)
+    district_id = property(lambda self: self.place.district_id)
+    district = property(lambda self: self.place.district)
+    region_id = property(lambda self: self.place.region_id)
+    region = property(lambda self: self.place.region)
+
+    def name(self, lang: str = "ru") -> str:
+        return self.place.name(lang)
+
+
+def grouped(items: Iterable[Any], by: str, empty: Callable[[], Any]) -> dict[Hashable, Any]:
+    """``items`` added (their ``add``) into one ``empty()`` per group: district, region, level_ownership, national."""
+    key = ROLLUP_KEYS[by]
+    groups: dict[Hashable, Any] = {}
+    for item in items:
+        group = key(item)
+        if group not in groups:
+            groups[group] = empty()
+        groups[group].add(item)
+    return groups
+
+
 def rollup(items: Iterable[OrgMetrics], by: str | Callable[[OrgMetrics], Hashable]) -> dict[Hashable, Metrics]:
     """Organizations summed per group. ``by``: "district" (district id), "region" (region id), "level_ownership"
     ((level, ownership)), "national" (one group, key None), or a function of an :class:`OrgMetrics`."""
