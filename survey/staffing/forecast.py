@@ -17,8 +17,9 @@ master posts), for the census year (year 0) and each of ``ForecastSettings.years
 - **subjects**: the same per (organization, subject) from the weekly hours people teach, the required hours and,
   where there are none, the teaching vacancies with a subject, summed by subject over the organizations.
 
-Everything per organization is computed in three queries (staff by retirement year and plans, reports, subject
-hours; each one GROUP BY over the people, combined with the years in SQL). Nothing loops over people in Python.
+Everything is computed in two statements, one per organization and one per (organization, subject): the people
+are grouped once by retirement year and plans, the years are pivoted from those groups and joined with the reports
+and the growth factors in SQL. Nothing loops over people in Python.
 """
 
 from __future__ import annotations
