@@ -67,6 +67,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .directors import bp as directors_bp
     from .integrity import bp as integrity_bp
     from .main import bp as main_bp
+    from .plans import bp as plans_bp
     from .questionnaire import bp as questionnaire_bp
     from .reports import bp as reports_bp
 
@@ -78,6 +79,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     app.register_blueprint(reports_bp)
     app.register_blueprint(integrity_bp)
+    app.register_blueprint(plans_bp)
     app.cli.add_command(survey_cli)
     _register_error_pages(app)
     _register_template_helpers(app)

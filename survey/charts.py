@@ -106,3 +106,32 @@ def pyramid(title: str, rows: list[tuple[str, int, int]], left_label: str, right
     height = 24 + max(len(rows), 1) * (BAR_HEIGHT + GAP)
     description = "; ".join(f"{band}: {left_label} {men}, {right_label} {women}" for band, men, women in rows)
     return _svg(title, height, body, description)
+
+
+def column_chart(title: str, labels: list[str], series: list[tuple[str, list[float], list[str]]]) -> Markup:
+    """Vertical bars grouped by label (years, say), one colour per series of (name, values, texts), a legend on
+    top and each bar's text above it. Negative values are drawn as nothing (their text still says them)."""
+    top = max((value for _, values, _ in series for value in values), default=0)
+    chart_top, chart_bottom = 40, 200
+    group = (WIDTH - 20) / max(len(labels), 1)
+    bar = group * 0.8 / max(len(series), 1)
+    body = []
+    for index, (name, _, _) in enumerate(series):
+        x = 10 + index * 150
+        body.append(f'<rect x="{x}" y="4" width="14" height="14" fill="{PALETTE[index % len(PALETTE)]}"/>'
+                    f'<text x="{x + 18}" y="16" font-size="13">{escape(name)}</text>')
+    for position, label in enumerate(labels):
+        left = 10 + position * group + group * 0.1
+        for index, (_, values, texts) in enumerate(series):
+            value = max(values[position], 0)
+            height = (chart_bottom - chart_top) * value / top if top else 0
+            x = left + index * bar
+            body.append(f'<rect x="{x:.1f}" y="{chart_bottom - height:.1f}" width="{bar * 0.9:.1f}" '
+                        f'height="{height:.1f}" fill="{PALETTE[index % len(PALETTE)]}"/>'
+                        f'<text x="{x + bar * 0.45:.1f}" y="{chart_bottom - height - 4:.1f}" text-anchor="middle" '
+                        f'font-size="11">{escape(texts[position])}</text>')
+        body.append(f'<text x="{left + group * 0.4:.1f}" y="{chart_bottom + 18}" text-anchor="middle" '
+                    f'font-size="13">{escape(label)}</text>')
+    description = "; ".join(f"{label}: " + ", ".join(f"{name} {texts[position]}" for name, _, texts in series)
+                            for position, label in enumerate(labels))
+    return _svg(title, chart_bottom + 26, body, description)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from .files import private_dir, write_private
@@ -29,6 +30,53 @@ def _env_int(name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _env_decimal(name: str, default: Decimal) -> Decimal:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = Decimal(raw.replace(",", "."))
+    except InvalidOperation as exc:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+    if not value.is_finite():
+        raise ConfigError(f"{name} must be a number, got {raw!r}")
+    return value
+
+
+# The staffing forecast and the AI-training plan (issue 18): each setting's allowed range. The administrators' page
+# accepts "what if" values in the same ranges.
+PLAN_LIMITS = {
+    "FORECAST_YEARS": (1, 15),
+    "FORECAST_ATTRITION_PERCENT": (0, 50),
+    "FORECAST_PLANS_LEAVE_PERCENT": (0, 100),
+    "FORECAST_RETIREMENT_LEAVE_PERCENT": (0, 100),
+    "AI_WAVE_CAPACITY": (1, 100_000),
+    "AI_PRIORITY_UNDER_AGE": (0, 80),
+}
+
+
+def _plan_settings(base: dict) -> dict:
+    """The forecast's and the AI plan's assumptions from the environment, each checked against PLAN_LIMITS."""
+    settings = {
+        "FORECAST_YEARS": _env_int("FORECAST_YEARS", base["FORECAST_YEARS"]),
+        "AI_WAVE_CAPACITY": _env_int("AI_WAVE_CAPACITY", base["AI_WAVE_CAPACITY"]),
+        "AI_PRIORITY_UNDER_AGE": _env_int("AI_PRIORITY_UNDER_AGE", base["AI_PRIORITY_UNDER_AGE"]),
+        **{name: _env_decimal(name, base[name]) for name in (
+            "FORECAST_ATTRITION_PERCENT", "FORECAST_PLANS_LEAVE_PERCENT", "FORECAST_RETIREMENT_LEAVE_PERCENT")},
+        "AI_PRIORITY_SUBJECTS": os.environ.get("AI_PRIORITY_SUBJECTS", base["AI_PRIORITY_SUBJECTS"]),
+        "AI_PLAN_UNTRAINED": os.environ.get("AI_PLAN_UNTRAINED", "1" if base["AI_PLAN_UNTRAINED"] else "0") != "0",
+    }
+    for name, (low, high) in PLAN_LIMITS.items():
+        if not low <= settings[name] <= high:
+            raise ConfigError(f"{name} must be between {low} and {high}, got {settings[name]}")
+    from .codebook import SUBJECTS
+
+    unknown = [code for code in settings["AI_PRIORITY_SUBJECTS"].split(";") if code.strip() not in (*SUBJECTS, "")]
+    if unknown:
+        raise ConfigError(f"AI_PRIORITY_SUBJECTS: unknown subject codes {', '.join(unknown)} (CODEBOOK §3)")
+    return settings
 
 
 def _dev_secrets(instance_path: Path) -> dict[str, str]:
@@ -124,6 +172,7 @@ def from_environment(instance_path: str | os.PathLike) -> dict:
         "BABEL_DEFAULT_LOCALE": os.environ.get("DEFAULT_LANGUAGE", "kk"),
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("TIMEZONE", "Asia/Almaty"),
     })
+    settings.update(_plan_settings(settings))
     return settings
 
 
@@ -148,4 +197,17 @@ def defaults() -> dict:
         "BABEL_DEFAULT_LOCALE": "kk",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Almaty",
         "LANGUAGES": ("kk", "ru", "en"),
+        # The staffing forecast: years ahead; a yearly attrition of the staff who remain; the shares of those who
+        # plan to leave the profession or move, and of those who reach retirement age, who do leave (README).
+        "FORECAST_YEARS": 5,
+        "FORECAST_ATTRITION_PERCENT": Decimal("3"),
+        "FORECAST_PLANS_LEAVE_PERCENT": Decimal("50"),
+        "FORECAST_RETIREMENT_LEAVE_PERCENT": Decimal("100"),
+        # The AI-training plan: people one district can train in one wave, and the priority rule (wave order: those
+        # who want training and teach one of these subjects or are under this age; the rest who want it; with
+        # AI_PLAN_UNTRAINED everyone not yet trained).
+        "AI_WAVE_CAPACITY": 200,
+        "AI_PRIORITY_SUBJECTS": "informatics",
+        "AI_PRIORITY_UNDER_AGE": 35,
+        "AI_PLAN_UNTRAINED": True,
     }

@@ -44,3 +44,14 @@ def test_long_labels_wrap_and_the_label_column_holds_them():
     assert label_right >= len("теоретическое обучение") * CHAR_WIDTH
     first_bar, second_bar = [float(y) for y in re.findall(r'<rect x="[\d.]+" y="([\d.]+)"', svg)]
     assert second_bar - first_bar >= 2 * 15  # the two-line label gets a taller row
+
+
+def test_column_chart_groups_series_by_label():
+    from survey.charts import column_chart
+
+    svg = str(column_chart("Rates", ["2026", "2027"], [("Demand", [10, 20], ["10", "20"]),
+                                                       ("Supply", [5, -1], ["5", "-1"])]))
+    heights = [float(h) for h in re.findall(r'<rect x="[\d.]+" y="[\d.]+" width="[\d.]+" height="([\d.]+)"', svg)]
+    assert heights == [14.0, 14.0, 80.0, 40.0, 160.0, 0.0]  # legend; 160 px for the largest value; none below 0
+    assert "<desc>2026: Demand 10, Supply 5; 2027: Demand 20, Supply -1</desc>" in svg
+    assert "<title>&lt;b&gt;</title>" in str(column_chart("<b>", [], []))  # escaped; nothing to divide by

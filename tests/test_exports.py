@@ -103,7 +103,7 @@ def test_sha256_is_stable_and_follows_the_data(data, tmp_path):
 def test_area_workbook(data, tmp_path):
     path = export("profiles", data, tmp_path, region="Алматы")
     book = load_workbook(path)
-    assert book.sheetnames == ["Organizations", "Subjects", "By level", "Flags", "About"]
+    assert book.sheetnames == ["Organizations", "Subjects", "By level", "Flags", "Forecast", "AI plan", "About"]
     sheet = book["Organizations"]
     table = rows_of(sheet)
     header = table[0]
@@ -133,7 +133,7 @@ def test_area_workbook(data, tmp_path):
 
 def test_per_org_sheets_and_zip(data, tmp_path):
     book = load_workbook(export("profiles", data, tmp_path, per_org=True))
-    org_sheets = book.sheetnames[4:-1]
+    org_sheets = book.sheetnames[4:-3]
     assert len(org_sheets) == 4 and all(len(name) <= 31 for name in org_sheets)
     assert org_sheets[0].startswith(data.s1.bin) or data.s1.bin in "".join(org_sheets)
     path = export("profiles", data, tmp_path, "all.zip", as_zip=True)

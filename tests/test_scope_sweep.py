@@ -113,6 +113,11 @@ SCOPED: dict[str, Route] = {
     "reports.retry_export": Route(("region_admin",), {"job_id": "failed_job"}),
     # campaigns are national: one's own organization's workbook for any campaign holds nothing of scope B
     "reports.download_profile": Route(STAFF, ORG, same={"campaign_code": "campaign_code"}),
+    # the forecast and AI plan of a region or district (a district administrator's region page shows the district)
+    "plans.show_region": Route(ADMINS, {"region_id": "region"}),
+    "plans.show_district": Route(ADMINS, {"district_id": "district"}),
+    "plans.set_growth": Route(ADMINS, {"district_id": "district"}, data=lambda world, side: {
+        "level": "school", "kind": "percent", "value": "2.5"}),
     # The questionnaire: the link is public (its pages name its organization to whoever has it), and anyone may
     # start or resume there; only the personal code, kept in the session, opens a response. Scope A's proof must
     # never open B's: the pages of a response then answer "expired" (401) and forget the proof.
@@ -221,7 +226,7 @@ def _scope(letter: str, org, campaign, iin: str, tmp_path) -> tuple[dict, dict[s
     token = db.session.scalar(sa.select(AccessLink.token).where(AccessLink.campaign_id == campaign.id,
                                                                 AccessLink.organization_id == org.id))
     objects = {
-        "organization": org.id, "token": token, "director": users["director"].id, "response": response.id,
+        "organization": org.id, "district": org.district_id, "region": org.district.region_id, "token": token, "director": users["director"].id, "response": response.id,
         "roster_entry": entry.id, "flag": flag.id, "job": job.id, "failed_job": failed.id,
         "iin": iin, "last_name": response.last_name, "personal_code": code,
         # what no page may show to another scope (the pages of a questionnaire link may name its organization)

@@ -97,10 +97,12 @@ def hostile_data(app, make_org, make_campaign, make_user, make_iin_for):
     db.session.add(response)
     db.session.add(RosterEntry(campaign_id=campaign.id, organization_id=org.id, person_key=key,
                                birth_date=dt.date(1985, 1, 1), sex="f", last_name=PAYLOAD, first_name=PAYLOAD))
-    db.session.add(OrgReport(campaign_id=campaign.id, organization_id=org.id, pupils=10))
+    db.session.add(OrgReport(campaign_id=campaign.id, organization_id=org.id, pupils=10, digital_lead_name=PAYLOAD,
+                             digital_lead_post=PAYLOAD, digital_lead_contact=PAYLOAD))
     db.session.flush()
     values = {"code": campaign.code, "organization_id": org.id, "campaign_id": campaign.id,
-              "user_id": director.id, "response_id": response.id}
+              "user_id": director.id, "response_id": response.id, "region_id": org.district.region_id,
+              "district_id": org.district_id}
     return director, admin, values
 
 

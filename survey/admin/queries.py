@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..auth.scope import manageable_user_ids, visible_district_ids, visible_organization_ids
-from ..codebook import Role
+from ..codebook import CampaignStatus, Role
 from ..extensions import db
 from ..models import AccessLink, AuditEvent, Campaign, District, Organization, Region, User
 
@@ -79,6 +79,15 @@ class AccessCode:
     campaign_status: str
     code: str
     token: str
+
+
+def campaign_choice(campaign_id: int | None) -> tuple[list[Campaign], Campaign | None]:
+    """Every campaign, newest first, and the one a page shows: ``campaign_id``'s (None when there is no such
+    campaign), else the newest open one, else the newest."""
+    campaigns = db.session.scalars(sa.select(Campaign).order_by(Campaign.created_at.desc(), Campaign.id.desc())).all()
+    if campaign_id:
+        return campaigns, next((c for c in campaigns if c.id == campaign_id), None)
+    return campaigns, next((c for c in campaigns if c.status == CampaignStatus.OPEN), campaigns[0] if campaigns else None)
 
 
 def access_codes(organization_id: int) -> list[AccessCode]:

@@ -62,11 +62,8 @@ def show_console():
 @bp.get("/progress")
 @roles_required(*ADMIN_ROLES)
 def show_progress():
-    campaigns = db.session.scalars(sa.select(Campaign).order_by(Campaign.created_at.desc(), Campaign.id.desc())).all()
-    campaign_id = _int_arg("campaign")
-    campaign = next((c for c in campaigns if c.id == campaign_id), None) if campaign_id else (
-        next((c for c in campaigns if c.status == CampaignStatus.OPEN), campaigns[0] if campaigns else None))
-    if campaign_id and campaign is None:
+    campaigns, campaign = queries.campaign_choice(_int_arg("campaign"))
+    if _int_arg("campaign") and campaign is None:
         abort(404)
     region_id, district_id = _int_arg("region"), _int_arg("district")
     user = current_user

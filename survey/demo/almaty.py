@@ -12,6 +12,7 @@ from ..codebook import Role
 from ..extensions import db
 from ..models import District, Organization, Region, User
 from ..passwords import hash_password
+from ..plans.demo import add_digital_leads
 from .loader import Loader, analyze, census_date, create_campaign, ensure_empty, generator, reset_sequences
 from .organizations import OrgPlan, org_kind
 from .planted import WAITS_FOR_CLOSE, Loaded, Planted, Planter, check_after_load, describe
@@ -63,6 +64,7 @@ def load_almaty_demo(seed: int = 1) -> Loaded:
     loader.flush(force=True)
     reset_sequences()
     ensure_access_links(campaign)
+    add_digital_leads(campaign, seed)
 
     bostandyk = next(d for d in districts if d.name == "Бостандыкский")
     director_org = db.session.get(Organization, _director_school(plans, planter.planted))

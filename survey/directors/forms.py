@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
+
+from email_validator import EmailNotValidError, validate_email
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
@@ -54,6 +57,19 @@ class BoundedIntegerField(IntegerField):
         if self.data is not None and abs(self.data) >= MAX_DECIMAL:
             self.data = None
             raise ValueError(_l("Enter an ordinary number, such as 42 or 0.5."))
+
+
+def is_phone_or_email(value: str) -> bool:
+    """A phone number (10 to 15 digits, with spaces, dashes, brackets, a leading +) or an e-mail address."""
+    value = value.strip()
+    if "@" in value:
+        try:
+            validate_email(value, check_deliverability=False)
+        except EmailNotValidError:
+            return False
+        return True
+    digits = re.sub(r"[\s()\-]", "", value)
+    return bool(re.fullmatch(r"\+?\d{10,15}", digits))
 
 
 def code_choices(field: str, lang: str, blank: bool = True) -> list[tuple[str, str]]:
@@ -121,6 +137,27 @@ class ReportForm(SurveyForm):
                                            validators=[Optional(), NumberRange(min=0, max=5000)])
     vacancies = FieldList(FormField(VacancyRow), min_entries=1)
     required_hours = FieldList(FormField(RequiredHoursRow), min_entries=1)
+    lead_name = StringField(_l("Full name"), validators=[Length(max=200)])
+    lead_post = StringField(_l("Post"), validators=[Optional(), Length(max=200)])
+    lead_contact = StringField(_l("Phone or e-mail"), validators=[Length(max=200)])
+
+    def validate_lead_name(self, field):
+        if not field.data and (self.lead_post.data or self.lead_contact.data):
+            raise ValidationError(_l("Give the name of the person responsible for digitalization."))
+
+    def validate_lead_contact(self, field):
+        if not field.data:
+            if self.lead_name.data:
+                raise ValidationError(_l("Give a phone number or an e-mail address."))
+            return
+        if not is_phone_or_email(field.data):
+            raise ValidationError(_l("Enter a phone number such as +7 701 123 45 67, or an e-mail address."))
+
+    def digital_lead(self) -> tuple[str | None, str | None, str | None]:
+        """(name, post, contact) of the person responsible for digitalization; all None when none is given."""
+        values = tuple((field.data or "").strip() or None for field in (self.lead_name, self.lead_post,
+                                                                         self.lead_contact))
+        return values if values[0] else (None, None, None)
 
     def set_choices(self, lang: str) -> None:
         for row in self.vacancies:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -16,6 +16,7 @@ from ..campaigns.services import campaigns_for, takes_part
 from ..codebook import Role
 from ..extensions import db
 from ..models import Campaign, Organization, Response, RosterEntry
+from ..plans.queries import director_plans
 from ..registry.services import ImportRejected, RowError
 from . import bp, queries, services
 from .forms import (
@@ -79,10 +80,11 @@ def show_dashboard(code: str):
         "categories": _("Qualification categories"),
         "coverage": _("Subject coverage: weekly hours covered of those required"),
     })
+    plans = director_plans(campaign, organization, current_app.config, _lang())
     db.session.commit()  # the report row may have been created on first visit
     return render_template("directors/dashboard.html", organization=organization, campaign=campaign, report=report,
                            progress=progress, data=data, sign_off_form=SignOffForm(),
-                           link=queries.access_link(campaign, organization))
+                           link=queries.access_link(campaign, organization), plans=plans)
 
 
 @bp.route("/<code>/report", methods=["GET", "POST"])
@@ -94,6 +96,8 @@ def edit_report(code: str):
             "pupils": report.pupils, "classes": report.classes, "approved_rates": report.approved_rates,
             "vacancies": [{"post": v.post, "subject": v.subject or "", "rate": v.rate} for v in report.vacancies],
             "required_hours": [{"subject": r.subject, "hours": r.hours} for r in report.required_hours],
+            "lead_name": report.digital_lead_name, "lead_post": report.digital_lead_post,
+            "lead_contact": report.digital_lead_contact,
         })
         for _row in range(BLANK_ROWS):
             form.vacancies.append_entry()
@@ -109,7 +113,7 @@ def edit_report(code: str):
             report, pupils=form.pupils.data, classes=form.classes.data, approved_rates=form.approved_rates.data,
             vacancies=[row.data for row in form.vacancies if not row.form.is_blank()],
             required_hours=[row.data for row in form.required_hours if not row.form.is_blank()],
-            user=current_user)
+            user=current_user, digital_lead=form.digital_lead())
         db.session.commit()
         flash(_("The organization report was saved."), "success")
         return redirect(url_for("directors.edit_report", code=code))

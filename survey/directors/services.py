@@ -57,10 +57,13 @@ def ensure_unlocked(report: OrgReport) -> None:
 
 
 def save_report(report: OrgReport, *, pupils: int | None, classes: int | None, approved_rates: Decimal | None,
-                vacancies: list[dict[str, Any]], required_hours: list[dict[str, Any]], user: User) -> None:
-    """Replace the report's numbers, vacancy rows and required-hours rows with what the director typed."""
+                vacancies: list[dict[str, Any]], required_hours: list[dict[str, Any]], user: User,
+                digital_lead: tuple[str | None, str | None, str | None] = (None, None, None)) -> None:
+    """Replace the report's numbers, vacancy rows, required-hours rows and the person responsible for
+    digitalization (name, post, contact) with what the director typed."""
     ensure_unlocked(report)
     report.pupils, report.classes, report.approved_rates = pupils, classes, approved_rates
+    report.digital_lead_name, report.digital_lead_post, report.digital_lead_contact = digital_lead
     report.vacancies.clear()
     report.required_hours.clear()
     db.session.flush()  # delete the old rows first: the new ones may reuse their (report, subject) keys
@@ -73,7 +76,7 @@ def save_report(report: OrgReport, *, pupils: int | None, classes: int | None, a
     db.session.flush()
     audit.record("report.save", user=user, target=report, details={
         "pupils": pupils, "classes": classes, "approved_rates": str(approved_rates) if approved_rates else None,
-        "vacancies": len(vacancies), "required_hours": len(merged)})
+        "vacancies": len(vacancies), "required_hours": len(merged), "digital_lead": digital_lead[0] is not None})
 
 
 def _hash_key() -> str:

@@ -13,12 +13,13 @@ from .identity import (
     person_from_iin,
     personal_code,
 )
-from .people import age_band, age_on, load_norm, retirement_age, years_to_retirement
+from .people import add_months, age_band, age_on, load_norm, retirement_age, retirement_date, years_to_retirement
 
 __all__ = [
     "CODE_ALPHABET",
     "IdentityError",
     "Person",
+    "add_months",
     "age_band",
     "age_on",
     "check_digit",
@@ -31,5 +32,6 @@ __all__ = [
     "person_from_iin",
     "personal_code",
     "retirement_age",
+    "retirement_date",
     "years_to_retirement",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from decimal import Decimal
 
@@ -40,6 +41,25 @@ def retirement_age(sex: str, year: int) -> Decimal:
     if year >= 2031:
         return Decimal("63")
     return WOMEN_RETIREMENT_BY_YEAR[year]
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later (earlier when negative), the month's last day when it is shorter."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def retirement_date(birth_date: dt.date, sex: str) -> dt.date:
+    """The day a person reaches retirement age: the age of the calendar year in which it is reached. A woman born
+    1966-06-15 retires on 2027-06-15 (61); one born 1967-03-01 on 2028-09-01 (61.5 in 2028); one born 1967-09-01
+    is 61.5 only in 2029, when the age is 62: she retires on 2029-09-01."""
+    for year in range(birth_date.year + 60, birth_date.year + 70):
+        day = add_months(birth_date, int(retirement_age(sex, year) * 12))
+        if day.year <= year:
+            return day
+    raise AssertionError("the retirement age schedule ends by 2031")  # pragma: no cover
 
 
 def years_to_retirement(birth_date: dt.date, sex: str, on: dt.date) -> Decimal:

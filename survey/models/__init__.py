@@ -3,6 +3,7 @@
 from .campaigns import AccessLink, Campaign
 from .geography import District, Organization, Region
 from .integrity import ExportJob, Flag
+from .plans import GrowthAssumption
 from .reports import OrgReport, RequiredHours, RosterEntry, Vacancy
 from .responses import Response, ResponseOtherJob, ResponseSubject, ResponseVersion
 from .users import AuditEvent, User
@@ -14,6 +15,7 @@ __all__ = [
     "District",
     "ExportJob",
     "Flag",
+    "GrowthAssumption",
     "OrgReport",
     "Organization",
     "Region",

@@ -22,6 +22,8 @@ class OrgReport(db.Model):
         sa.CheckConstraint("classes IS NULL OR classes BETWEEN 0 AND 5000", name="classes_range"),
         sa.CheckConstraint("approved_rates IS NULL OR approved_rates BETWEEN 0 AND 5000", name="rates_range"),
         sa.CheckConstraint("(attested_at IS NULL) = (attested_by_id IS NULL)", name="attested_pair"),
+        sa.CheckConstraint("(digital_lead_name IS NULL) = (digital_lead_contact IS NULL) AND "
+                           "(digital_lead_post IS NULL OR digital_lead_name IS NOT NULL)", name="digital_lead"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -30,6 +32,10 @@ class OrgReport(db.Model):
     pupils: Mapped[int | None]
     classes: Mapped[int | None]
     approved_rates: Mapped[Decimal | None] = mapped_column(sa.Numeric(7, 2))
+    # The person responsible for digitalization (personal data: shown only within scope, never in a raw export)
+    digital_lead_name: Mapped[str | None] = mapped_column(sa.String(200))
+    digital_lead_post: Mapped[str | None] = mapped_column(sa.String(200))
+    digital_lead_contact: Mapped[str | None] = mapped_column(sa.String(200))  # a phone number or an e-mail address
     attested_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     attested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

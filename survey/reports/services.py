@@ -24,6 +24,7 @@ from ..models import Campaign, District, Organization, Region, Response
 from ..staffing import org_metrics
 from . import excel, rows
 from .labels import column_labels, header
+from .plans import plan_sheets
 from .sheets import Column, Table
 from .staffing import ExportContext, about_sheet, area_sheets, organization_sheets
 
@@ -119,7 +120,8 @@ def export_profiles(ctx: ExportContext, selection: Selection, target: str | Path
                 excel.render(organization_sheets(ctx, org), stream)
         else:
             with _open(target) as stream:
-                excel.render(area_sheets(ctx, metrics, per_org=per_org), stream)
+                excel.render(area_sheets(ctx, metrics, per_org=per_org,
+                                         plans=plan_sheets(ctx, selection.organization_ids)), stream)
         progress(100)
     return len(metrics)
 

@@ -196,9 +196,11 @@ def about_sheet(ctx: ExportContext, extra: Iterable[tuple[str, Any]] = ()) -> Pa
 
 
 # district / region / national workbook ---------------------------------------------------------------------------
-def area_sheets(ctx: ExportContext, metrics: dict[int, OrgMetrics], per_org: bool = False) -> list[Sheet]:
+def area_sheets(ctx: ExportContext, metrics: dict[int, OrgMetrics], per_org: bool = False,
+                plans: Any = None) -> list[Sheet]:
     """Organizations (totals row, autofilter, frozen header, highlights), Subjects matrix, By level, Flags, About;
-    with ``per_org`` one more sheet per organization (before About)."""
+    with ``per_org`` one more sheet per organization (before About); with ``plans`` (``reports.plans.PlanSheets``)
+    the Forecast and AI plan sheets, and their assumptions on the About sheet."""
     orgs = list(metrics.values())
     codes = METRIC_CODES + ("shortage_fte",)
     lead = [Column(ctx.field("bin"), width=14), Column(ctx.field("organization"), width=40, wrap=True),
@@ -242,7 +244,9 @@ def area_sheets(ctx: ExportContext, metrics: dict[int, OrgMetrics], per_org: boo
     if per_org:
         for org in orgs:
             sheets.append(Blocks(f"{org.bin} {org.name(ctx.lang)}", profile_blocks(ctx, org, charts=False)))
-    sheets.append(about_sheet(ctx, [(_("Organizations"), len(orgs))]))
+    if plans is not None:
+        sheets += plans.sheets
+    sheets.append(about_sheet(ctx, [(_("Organizations"), len(orgs)), *(plans.about if plans else [])]))
     return sheets
 
 

@@ -13,7 +13,6 @@ retirement follows ``survey.domain.people`` (men 63; women 61, rising by half a 
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import math
 from dataclasses import dataclass, field, fields
@@ -24,7 +23,7 @@ import sqlalchemy as sa
 
 from .. import codebook as cb
 from ..codebook import ResponseStatus
-from ..domain.people import retirement_age
+from ..domain.people import add_months, retirement_age
 from ..extensions import db
 from ..models import (
     Campaign,
@@ -228,16 +227,49 @@ def total(items: Iterable[Metrics]) -> Metrics:
     return result
 
 
+# The group of an organization in each kind of roll-up (anything with these attributes: OrgMetrics, a forecast …).
+ROLLUP_KEYS: dict[str, Callable[[Any], Hashable]] = {
+    "district": lambda m: m.district_id,
+    "region": lambda m: m.region_id,
+    "level_ownership": lambda m: (m.level, m.ownership),
+    "national": lambda m: None,
+}
+
+
+class Placed:
+    """Figures of one organization with its ``place`` (its OrgMetrics): where it is, for roll-ups (ROLLUP_KEYS) and
+    sheets. Mixed into the forecast's and the AI plan's per-organization results."""
+
+    place: OrgMetrics
+    organization_id = property(lambda self: self.place.organization_id)
+    bin = property(lambda self: self.place.bin)
+    level = property(lambda self: self.place.level)
+    ownership = property(lambda self: self.place.ownership)
+    district_id = property(lambda self: self.place.district_id)
+    district = property(lambda self: self.place.district)
+    region_id = property(lambda self: self.place.region_id)
+    region = property(lambda self: self.place.region)
+
+    def name(self, lang: str = "ru") -> str:
+        return self.place.name(lang)
+
+
+def grouped(items: Iterable[Any], by: str, empty: Callable[[], Any]) -> dict[Hashable, Any]:
+    """``items`` added (their ``add``) into one ``empty()`` per group: district, region, level_ownership, national."""
+    key = ROLLUP_KEYS[by]
+    groups: dict[Hashable, Any] = {}
+    for item in items:
+        group = key(item)
+        if group not in groups:
+            groups[group] = empty()
+        groups[group].add(item)
+    return groups
+
+
 def rollup(items: Iterable[OrgMetrics], by: str | Callable[[OrgMetrics], Hashable]) -> dict[Hashable, Metrics]:
     """Organizations summed per group. ``by``: "district" (district id), "region" (region id), "level_ownership"
     ((level, ownership)), "national" (one group, key None), or a function of an :class:`OrgMetrics`."""
-    keys: dict[str, Callable[[OrgMetrics], Hashable]] = {
-        "district": lambda m: m.district_id,
-        "region": lambda m: m.region_id,
-        "level_ownership": lambda m: (m.level, m.ownership),
-        "national": lambda m: None,
-    }
-    key = keys[by] if isinstance(by, str) else by
+    key = ROLLUP_KEYS[by] if isinstance(by, str) else by
     groups: dict[Hashable, Metrics] = {}
     for item in items:
         group = key(item)
@@ -246,22 +278,15 @@ def rollup(items: Iterable[OrgMetrics], by: str | Callable[[OrgMetrics], Hashabl
 
 
 # thresholds on birth dates (exact, portable SQL) -----------------------------------------------------------------
-def _months_back(day: dt.date, months: int) -> dt.date:
-    index = day.year * 12 + day.month - 1 - months
-    year, month = divmod(index, 12)
-    month += 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
 def latest_birth_for_age(census: dt.date, years: int) -> dt.date:
     """The latest birth date of someone aged at least ``years`` full years on ``census`` (as ``age_on``)."""
-    return _months_back(census, years * 12)
+    return add_months(census, -years * 12)
 
 
 def latest_birth_near_retirement(census: dt.date, sex: str) -> dt.date:
     """The latest birth date at which ``years_to_retirement`` on ``census`` is at most NEAR_RETIREMENT_YEARS."""
     months = (retirement_age(sex, census.year) - NEAR_RETIREMENT_YEARS) * 12
-    return _months_back(census, math.ceil(months))
+    return add_months(census, -math.ceil(months))
 
 
 def age_band_conditions(census: dt.date) -> list[tuple[str, sa.ColumnElement]]:
@@ -299,14 +324,10 @@ def org_metrics(campaign: Campaign, organization_ids: Iterable[int] | sa.Select 
         norms = norms_from_config(current_app.config)
     if organization_ids is not None and not isinstance(organization_ids, sa.Select):
         organization_ids = list(organization_ids)
-    result = _organizations(organization_ids, norms)
+    result = organizations(organization_ids, norms)
     if not result:
         return result
-    if db.session.get_bind().dialect.name == "postgresql":
-        # Big GROUP BYs hash in memory; JIT compiling costs more than it saves on these short queries; parallel
-        # workers would each rebuild the same hash tables of people (on two cores, slower than one process).
-        for setting in ("work_mem = '64MB'", "jit = off", "max_parallel_workers_per_gather = 0"):
-            db.session.execute(sa.text(f"SET LOCAL {setting}"))
+    tune_for_aggregates()
     _add_responses(result, campaign, organization_ids, norms)
     _add_reports(result, campaign, organization_ids)
     _add_roster(result, campaign, organization_ids)
@@ -314,7 +335,17 @@ def org_metrics(campaign: Campaign, organization_ids: Iterable[int] | sa.Select 
     return result
 
 
-def _organizations(organization_ids, norms) -> dict[int, OrgMetrics]:
+def tune_for_aggregates() -> None:
+    """On PostgreSQL, for the rest of the transaction: big GROUP BYs hash in memory; JIT compiling costs more than it
+    saves on these short queries; parallel workers would each rebuild the same hash tables of people (on two cores,
+    slower than one process)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        for setting in ("work_mem = '64MB'", "jit = off", "max_parallel_workers_per_gather = 0"):
+            db.session.execute(sa.text(f"SET LOCAL {setting}"))
+
+
+def organizations(organization_ids, norms) -> dict[int, OrgMetrics]:
+    """Every organization asked for, with its place (names, level, ownership, district, region, norm) and zeros."""
     query = (
         sa.select(Organization.id, Organization.bin, Organization.name_ru, Organization.name_kk, Organization.level,
                   Organization.ownership, District.id, District.name, Region.id, Region.name)

@@ -17,9 +17,11 @@ from ..codebook import ResponseStatus, Severity
 from ..extensions import db
 from ..integrity.queries import ACTIVE
 from ..models import Campaign, District, Flag, OrgReport, Organization, Region, Response, RosterEntry, User
+from .ai_plan import has_digital_lead
 from .metrics import roster_counts
 
 GRAINS = ("region", "district", "organization")
+LISTED = 200  # organizations listed by name under a board (no response yet, nobody responsible for digitalization)
 SORTS = ("name", "organizations", "responses", "roster", "rate")
 
 
@@ -64,6 +66,8 @@ class ProgressBoard:
     total: ProgressRow
     silent: list[SilentOrganization] = field(default_factory=list)
     silent_count: int = 0
+    without_lead: list[SilentOrganization] = field(default_factory=list)  # nobody responsible for digitalization
+    without_lead_count: int = 0
 
 
 def _organizations(user: User, campaign: Campaign, *, level: str | None, ownership: str | None,
@@ -87,7 +91,7 @@ def _organizations(user: User, campaign: Campaign, *, level: str | None, ownersh
 
 def progress_board(user: User, campaign: Campaign, *, level: str | None = None, ownership: str | None = None,
                    region_id: int | None = None, district_id: int | None = None, sort: str = "name",
-                   descending: bool = False, lang: str = "ru", silent_limit: int = 200) -> ProgressBoard:
+                   descending: bool = False, lang: str = "ru", silent_limit: int = LISTED) -> ProgressBoard:
     """The board at the grain below the chosen place: regions (national), districts of a region, organizations of a
     district. Rows are limited to the user's scope; the caller checks that ``region_id``/``district_id`` are in it."""
     if district_id is not None:
@@ -169,21 +173,29 @@ def progress_board(user: User, campaign: Campaign, *, level: str | None = None, 
     answered = sa.select(Response.id).where(Response.campaign_id == campaign.id,
                                             Response.organization_id == Organization.id,
                                             Response.status == ResponseStatus.SUBMITTED)
-    silent_filter = sa.and_(Organization.id.in_(chosen), ~sa.exists(answered))
-    silent_count = db.session.scalar(sa.select(sa.func.count()).select_from(Organization).where(silent_filter))
-    silent = [
+    silent_count, silent = _listed(sa.and_(Organization.id.in_(chosen), ~sa.exists(answered)), lang, silent_limit)
+    without_lead_count, without_lead = _listed(sa.and_(Organization.id.in_(chosen), ~has_digital_lead(campaign)),
+                                               lang, silent_limit)
+    return ProgressBoard(grain=grain, rows=rows, total=total, silent=silent, silent_count=silent_count,
+                         without_lead=without_lead, without_lead_count=without_lead_count)
+
+
+def _listed(where, lang: str, limit: int) -> tuple[int, list[SilentOrganization]]:
+    """How many organizations match ``where``, and the first ``limit`` of them by region, district and BIN."""
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(Organization).where(where))
+    listed = [
         SilentOrganization(record[0], record[1], _name(record[2], record[3], lang), record[4], record[5])
         for record in db.session.execute(
             sa.select(Organization.id, Organization.bin, Organization.name_ru, Organization.name_kk, District.name,
                       Region.name)
             .join(District, Organization.district_id == District.id)
             .join(Region, District.region_id == Region.id)
-            .where(silent_filter)
+            .where(where)
             .order_by(Region.name, District.name, Organization.bin)
-            .limit(silent_limit)
+            .limit(limit)
         )
     ]
-    return ProgressBoard(grain=grain, rows=rows, total=total, silent=silent, silent_count=silent_count or 0)
+    return count or 0, listed
 
 
 def _name(name_ru: str | None, name_kk: str | None, lang: str) -> str:

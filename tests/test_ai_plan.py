@@ -1,0 +1,106 @@
+"""AI readiness and the training waves against figures worked out by hand (census 2026-11-01)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pytest
+
+from plans_data import CENSUS, person, report
+from survey.extensions import db
+from survey.staffing.ai_plan import PlanSettings, ai_plan
+
+D = dt.date
+SETTINGS = PlanSettings(capacity=2, priority_subjects=("informatics",), priority_under_age=35, untrained=True)
+
+
+@pytest.fixture
+def world(make_org, make_campaign):
+    """District Д1: organizations A and B; district Д2: C. One person works at B on the side and at C mainly."""
+    campaign = make_campaign("AI", census_date=CENSUS)
+    a = make_org("school", district="Д1", name_ru="A")
+    b = make_org("school", district="Д1", name_ru="B")
+    c = make_org("college", district="Д2", name_ru="C")
+    wants = dict(ai_training_wanted=True, ai_training="none")
+    person(campaign, a, D(1976, 1, 1), subjects=[("informatics", 16)], ai_use=True, **wants)  # 1: informatics
+    person(campaign, a, D(1996, 1, 1), subjects=[("mathematics", 16)], ai_use=True, **wants)  # 1: under 35
+    person(campaign, a, D(1976, 1, 1), subjects=[("mathematics", 16)], ai_use=False, **wants)  # 2
+    person(campaign, a, D(1976, 1, 1), subjects=[("english", 16)], ai_training="none", ai_training_wanted=False)  # 3
+    person(campaign, a, D(1976, 1, 1), subjects=[("english", 16)], ai_training="long", ai_training_wanted=False)
+    person(campaign, a, D(1976, 1, 1), subjects=[("english", 16)])  # 3: no answer about training
+    person(campaign, b, D(1981, 1, 1), subjects=[("informatics", 16)], **wants)  # 1
+    person(campaign, b, D(1986, 1, 1), subjects=[("mathematics", 16)], ai_training="short",
+           ai_training_wanted=True)  # 2
+    person(campaign, b, D(1986, 5, 5), subjects=[("mathematics", 8)], basis="external_secondary", key="twice",
+           **wants)  # counted at C, the main job
+    person(campaign, c, D(1986, 5, 5), subjects=[("mathematics", 18)], key="twice", **wants)  # 2
+    person(campaign, c, D(1970, 1, 1), subjects=[("vocational_theory", 18)], ai_training="short",
+           ai_training_wanted=False)
+    person(campaign, a, D(1990, 1, 1), subjects=[("english", 16)], status="draft", **wants)  # a draft: not counted
+    report(campaign, a, digital_lead_name="Сейітова Әйгерім", digital_lead_post="Заместитель директора по ИКТ",
+           digital_lead_contact="+7 701 123 45 67")
+    report(campaign, b)
+    db.session.flush()
+    return campaign, a, b, c
+
+
+def test_readiness_and_waves_by_hand(world):
+    campaign, a, b, c = world
+    plan = ai_plan(campaign, None, SETTINGS)
+    first, second, third = (plan.organizations[o.id] for o in (a, b, c))
+    assert (first.staff, first.ai_answered, first.ai_use, first.wants) == (6, 3, 2, 3)
+    assert (first.training_answered, first.untrained, first.trained_long, first.trained_short) == (5, 4, 1, 0)
+    assert first.priorities == {1: 2, 2: 1, 3: 2}
+    # Д1's queue: A's priority 1 (two), B's priority 1, A's 2, B's 2, A's 3 (two) → waves of two
+    assert first.waves == {1: 2, 2: 1, 3: 1, 4: 1}
+    assert second.waves == {2: 1, 3: 1} and second.staff == 2  # the person of B and C counts at C
+    assert third.waves == {1: 1} and third.staff == 2
+    assert plan.subject_waves([a.district_id]) == {
+        "informatics": {1: 1, 2: 1}, "mathematics": {1: 1, 2: 1, 3: 1}, "english": {3: 1, 4: 1}}
+    assert plan.subject_waves([c.district_id]) == {"mathematics": {1: 1}}
+    assert (first.lead.name, first.lead.contact) == ("Сейітова Әйгерім", "+7 701 123 45 67")
+    assert [item.organization_id for item in plan.without_lead()] == [b.id, c.id]
+    national = plan.total()
+    assert (national.staff, national.wants, national.planned, national.without_lead) == (10, 6, 8, 2)
+
+
+def test_national_plan_is_the_sum_of_its_districts(world):
+    campaign, a, b, c = world
+    national = ai_plan(campaign, None, SETTINGS)
+    districts = [ai_plan(campaign, [a.id, b.id], SETTINGS), ai_plan(campaign, [c.id], SETTINGS)]
+    by_district = national.rollup("district")
+    for part, district_id in zip(districts, (a.district_id, c.district_id)):
+        assert part.total().waves == by_district[district_id].waves
+        assert part.subject_waves() == national.subject_waves([district_id])
+    summed = districts[0].total().add(districts[1].total())
+    assert summed == national.total()
+
+
+def test_capacity_and_the_rule_are_settings(world):
+    campaign, a, b, c = world
+    wide = ai_plan(campaign, None, PlanSettings(capacity=100, priority_subjects=(), priority_under_age=0,
+                                                untrained=False))
+    assert wide.organizations[a.id].priorities == {2: 3} and wide.organizations[a.id].waves == {1: 3}
+    assert wide.total().planned == wide.total().wants == 6
+
+
+def test_waves_never_exceed_the_capacity_and_everyone_who_wants_training_has_one(make_org, make_campaign):
+    rng = random.Random(18)
+    campaign = make_campaign("AI", census_date=CENSUS)
+    orgs = [make_org("school", district=f"Район {n % 3}") for n in range(7)]
+    for org in orgs:
+        for _ in range(rng.randint(0, 25)):
+            person(campaign, org, D(rng.randint(1960, 2002), 1, 1),
+                   subjects=[(rng.choice(["informatics", "mathematics", "english"]), 16)],
+                   ai_training=rng.choice([None, "none", "short", "long"]),
+                   ai_training_wanted=rng.choice([None, True, False]))
+    db.session.flush()
+    settings = PlanSettings(capacity=7, priority_subjects=("informatics",), priority_under_age=35, untrained=True)
+    plan = ai_plan(campaign, None, settings)
+    for district in plan.rollup("district").values():
+        assert all(size <= 7 for size in district.waves.values())
+        assert district.waves == {} or sorted(district.waves) == list(range(1, max(district.waves) + 1))
+        assert sum(district.priorities.get(p, 0) for p in (1, 2)) == district.wants
+        assert district.planned == sum(district.priorities.values())
+        assert all(size == 7 for wave, size in district.waves.items() if wave < max(district.waves))
