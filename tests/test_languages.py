@@ -39,6 +39,7 @@ SKIP = {
     "main.check_health": "JSON for a load balancer",
     "admin.download_registry_template": "a workbook (its labels: tests/test_registry.py)",
     "admin.download_questionnaire": "an XLSForm workbook (its texts: tests/test_questions.py)",
+    "plans.download_growth_template": "a workbook",
     "admin.export_audit_events": "CSV",
     "directors.download_roster_template": "a workbook",
     "reports.download_profile": "a workbook (its language: tests/test_exports.py)",
@@ -86,6 +87,9 @@ PAGES = {
     "integrity.show_my_flags": Page("director"),
     "integrity.show_flag": Page("admin", (("flag_id", "flag"),)),
     "reports.request_export": Page("director"),
+    "plans.show_plans": Page("admin"),
+    "plans.show_region": Page("admin", (("region_id", "region"),)),
+    "plans.show_district": Page("admin", (("district_id", "district"),)),
     "reports.show_export": Page("admin", (("job_id", "job"),)),
     "questionnaire.show_landing": Page("anyone", TOKEN),
     "questionnaire.show_access_sheet": Page("anyone", TOKEN),
@@ -103,8 +107,9 @@ NAMES_BOTH = {endpoint for endpoint in PAGES if endpoint.startswith(("questionna
     "admin.show_progress", "integrity.list_flags_queue", "integrity.list_organization_flags",
     "integrity.show_my_flags"}
 NAMES_ORGANIZATION = NAMES_BOTH | {"admin.list_organizations", "admin.show_organization", "admin.list_users",
-                                   "integrity.show_flag"}
-NAMES_CAMPAIGN = NAMES_BOTH | {"admin.show_console", "admin.list_campaigns", "reports.request_export"}
+                                   "integrity.show_flag", "plans.show_district"}
+NAMES_CAMPAIGN = NAMES_BOTH | {"admin.show_console", "admin.list_campaigns", "reports.request_export",
+                               "plans.show_plans", "plans.show_region", "plans.show_district"}
 
 
 def _get_routes() -> list[str]:
@@ -152,7 +157,7 @@ def world(app, make_org, make_campaign, make_user, make_iin_for, tmp_path):
                     birth_date=birth, sex=sex, last_name="Сейітова", first_name="Айгерім")])
     db.session.commit()
     token = db.session.scalar(sa.select(AccessLink.token).where(AccessLink.organization_id == org.id))
-    return {"organization": org.id, "district": org.district_id, "campaign_code": campaign.code, "token": token,
+    return {"organization": org.id, "district": org.district_id, "region": org.district.region_id, "campaign_code": campaign.code, "token": token,
             "director": director.id, "flag": flag.id, "job": job.id, "step": 1, "response": response.id,
             "users": {"admin": admin.id, "director": director.id}}
 

@@ -261,7 +261,7 @@ def test_workbooks_have_both_sheets_with_their_assumptions_and_no_raw_export_nam
     path = tmp_path / "district.xlsx"
     export_profiles(ctx, select_organizations(None, district=str(school.district_id)), path)
     book = load_workbook(path)
-    assert book.sheetnames == ["Organizations", "Subjects", "By level", "Forecast", "AI plan", "About"]
+    assert book.sheetnames == ["Organizations", "Subjects", "By level", "Flags", "Forecast", "AI plan", "About"]
     forecast_rows = list(book["Forecast"].iter_rows(values_only=True))
     assert forecast_rows[0][:3] == ("Year", "Demand, rates", "Supply, rates")
     assert forecast_rows[1][:4] == (2026, 4, 2, 2) and forecast_rows[2][:2] == (2027, pytest.approx(4.8))

@@ -42,15 +42,6 @@ def _head(ctx: ExportContext, code: str, text: str) -> str:
     return code if ctx.headers == "codes" else text
 
 
-def _letter(number: int) -> str:
-    """The spreadsheet column letters of a 1-based column number (charts are placed right of the widest table)."""
-    letters = ""
-    while number:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
 def _final(ctx: ExportContext, result: ForecastResult) -> list[Column]:
     year = result.years[-1]
     return [Column(_head(ctx, "demand_today", _("Demand today")), "decimal", 12),
@@ -74,7 +65,6 @@ def forecast_sheet(ctx: ExportContext, result: ForecastResult) -> Blocks:
     orgs = list(result.organizations.values())
     lead = [Column(ctx.field("bin"), width=14), Column(ctx.field("organization"), width=40),
             Column(ctx.field("district"), width=22), Column(ctx.field("region"), width=22)]
-    width = len(lead) + 1 + len(_final(ctx, result))
     chart = Chart("bar", _("Teaching rates needed and available"), value_columns=(1, 2))
     blocks = [Table("", [Column(_head(ctx, "year", _("Year")), "int", 12),
                          Column(_head(ctx, "demand", _("Demand, rates")), "decimal", 14),
@@ -86,7 +76,7 @@ def forecast_sheet(ctx: ExportContext, result: ForecastResult) -> Blocks:
                          Column(_head(ctx, "retiring", _("People reaching retirement age")), "int", 14)],
                     [[year, total.demand[t], total.supply[t], total.gap[t], total.gap_people[t], total.shortage[t],
                       total.retiring_heads[t]] for t, year in enumerate(result.years)],
-                    charts=[chart], chart_anchor=f"{_letter(width + 2)}2")]
+                    charts=[chart])]
     subjects = sorted(result.subjects.items(), key=lambda pair: (-pair[1].shortage[-1], pair[0]))
     blocks.append(Table("", [Column(ctx.field("subject"), width=30)]
                         + [Column(_head(ctx, f"shortage_{year}", _("Shortage %(year)s", year=year)), "decimal")
@@ -138,15 +128,13 @@ def plan_sheet(ctx: ExportContext, plan: PlanResult) -> Blocks:
                          Column(_head(ctx, "untrained", _("No AI training")), "int", 12),
                          Column(_head(ctx, "wants", _("Want training")), "int", 12)]
     orgs = list(plan.organizations.values())
-    width = 4 + len(readiness_columns) + len(waves) + 3
-    anchor = _letter(width + 2)
     blocks = [
         Table("", [Column(_("AI readiness") if ctx.headers == "labels" else "code", width=30),
                    Column(_("People") if ctx.headers == "labels" else "value", "int")],
-              _readiness_rows(ctx, total), charts=[Chart("bar", _("AI readiness"))], chart_anchor=f"{anchor}2"),
+              _readiness_rows(ctx, total), charts=[Chart("bar", _("AI readiness"))]),
         Table("", [Column(_head(ctx, "wave", _("Wave")), "int"), Column(_head(ctx, "people", _("People")), "int")],
               [[wave, total.waves[wave]] for wave in waves],
-              charts=[Chart("bar", _("People per training wave"))], chart_anchor=f"{anchor}20"),
+              charts=[Chart("bar", _("People per training wave"))]),
     ]
     districts = plan.rollup("district")
     places = {item.district_id: (item.district, item.region) for item in orgs}
