@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import re
 import zipfile
 from collections.abc import Iterator
@@ -164,7 +165,6 @@ def _read_xlsx(data: bytes, kind: str, limit: int) -> Table:
     it parses a whole sheet that has no <dimension> element (openpyxl writes none) just to learn its size."""
     from openpyxl.reader.excel import ExcelReader
     from openpyxl.styles.stylesheet import apply_stylesheet
-    from openpyxl.worksheet._reader import WorkSheetParser
 
     _check_archive(data)
     try:
@@ -175,17 +175,11 @@ def _read_xlsx(data: bytes, kind: str, limit: int) -> Table:
         apply_stylesheet(reader.archive, reader.wb)
         sheets = [rel.target for _sheet, rel in reader.parser.find_sheets()
                   if rel.target in reader.valid_files and "chartsheet" not in rel.Type]
+        if not sheets:
+            raise ValueError("no worksheet")
     except Exception as exc:  # openpyxl raises many kinds of errors on broken files
         raise TableError(_l("The file is damaged or is not an Excel workbook.")) from exc
-    if not sheets:
-        reader.archive.close()
-        raise TableError(_l("The file is damaged or is not an Excel workbook."))
-    workbook = reader.wb
-    source = reader.archive.open(sheets[0])
-    parsed = WorkSheetParser(source, reader.shared_strings, data_only=True, epoch=workbook.epoch,
-                             date_formats=workbook._date_formats,
-                             timedelta_formats=workbook._timedelta_formats).parse()
-    rows = _xlsx_rows(parsed, kind, limit, closing=(source, reader.archive))
+    rows = _xlsx_rows(reader, sheets[0], kind, limit)
     try:
         headers = next(rows)
         _check_headers(headers)
@@ -195,34 +189,42 @@ def _read_xlsx(data: bytes, kind: str, limit: int) -> Table:
     return Table(headers=[h for h in headers if h], rows=rows)
 
 
-def _xlsx_rows(parsed, kind: str, limit: int, closing) -> Iterator[Any]:
-    """First the header row's names, then each data row as (row number, column -> clean value). Blank rows are
-    skipped but count against the limit, as does every row number passed over: one cell far below the table
-    cannot make the reader walk a million rows."""
+def _xlsx_rows(reader, sheet: str, kind: str, limit: int) -> Iterator[Any]:
+    """First the header row's names; then, once the rows are counted within the limit, each data row as (row
+    number, column -> clean value). Blank rows are skipped but count, as does every row number passed over: one
+    cell far below the table cannot make the reader walk a million rows."""
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    workbook = reader.wb
     try:
-        found = _next_row(parsed, 0)
-        if found is None:
-            raise TableError(_l("The first sheet is empty."))
-        number, cells = found
-        # no row 1: no header (the importer names the missing columns), and no column to read data rows into
-        width = max((cell["column"] for cell in cells), default=0) if number == 1 else 0
-        values = {cell["column"]: cell["value"] for cell in cells}
-        headers = [normalize_header(values.get(column)) for column in range(1, width + 1)]
-        yield headers
-        named = [(column, header) for column, header in enumerate(headers, start=1) if header]
-        count = 0
-        while (found := _next_row(parsed, number)) is not None:
+        with reader.archive.open(sheet) as source:
+            parsed = WorkSheetParser(source, reader.shared_strings, data_only=True, epoch=workbook.epoch,
+                                     date_formats=workbook._date_formats,
+                                     timedelta_formats=workbook._timedelta_formats).parse()
+            found = _next_row(parsed, 0)
+            if found is None:
+                raise TableError(_l("The first sheet is empty."))
             number, cells = found
-            count += 1
-            if count > limit or number - 1 > limit:
-                raise _too_many_rows(kind, limit)
+            # no row 1: no header (the importer names the missing columns), and no column to read data rows into
+            width = max((cell["column"] for cell in cells), default=0) if number == 1 else 0
             values = {cell["column"]: cell["value"] for cell in cells}
-            record = {header: clean_text(values.get(column)) for column, header in named}
-            if any(v is not None for v in record.values()):
-                yield number, record
+            headers = [normalize_header(values.get(column)) for column in range(1, width + 1)]
+            yield headers
+            with reader.archive.open(sheet) as again:
+                _count_sheet_rows(again, kind, limit)
+            named = [(column, header) for column, header in enumerate(headers, start=1) if header]
+            count = 0
+            while (found := _next_row(parsed, number)) is not None:
+                number, cells = found
+                count += 1
+                if count > limit or number - 1 > limit:
+                    raise _too_many_rows(kind, limit)
+                values = {cell["column"]: cell["value"] for cell in cells}
+                record = {header: clean_text(values.get(column)) for column, header in named}
+                if any(v is not None for v in record.values()):
+                    yield number, record
     finally:
-        for resource in closing:
-            resource.close()
+        reader.archive.close()
 
 
 def _next_row(parsed, number: int) -> tuple[int, list[dict[str, Any]]] | None:
@@ -230,6 +232,29 @@ def _next_row(parsed, number: int) -> tuple[int, list[dict[str, Any]]] | None:
         return next(parsed, None)
     except Exception as exc:  # noqa: BLE001 - a broken sheet, whatever openpyxl or the XML parser raise
         raise _damaged_sheet(number + 1) from exc
+
+
+def _count_sheet_rows(source, kind: str, limit: int) -> None:
+    """A first pass over the sheet's XML that only counts its rows (with the header), in C but for one call a row:
+    a file past the limit is refused before any of its rows is turned into values and checked."""
+    parser = expat.ParserCreate()
+    count = 0
+
+    def start(name: str, attributes: dict[str, str]) -> None:
+        nonlocal count
+        if name == "row" or name.endswith(":row"):
+            count += 1
+            number = attributes.get("r", "")
+            if count > limit + 1 or (number.isdigit() and int(number) > limit + 1):
+                raise _too_many_rows(kind, limit)
+
+    parser.StartElementHandler = start
+    try:
+        while chunk := source.read(64 * 1024):
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except expat.ExpatError:
+        return  # the parse that reads the values says where the sheet breaks
 
 
 def _decode(data: bytes) -> tuple[str, list[Any]]:
@@ -260,13 +285,17 @@ def _read_csv(data: bytes, kind: str, limit: int) -> Table:
         raise TableError(_l("The file is empty."))
     headers = [normalize_header(h) for h in header_row]
     _check_headers(headers)
-    return Table(headers=[h for h in headers if h], rows=_csv_rows(reader, headers, kind, limit),
+    return Table(headers=[h for h in headers if h], rows=_csv_rows(reader, text, headers, kind, limit),
                  warnings=warnings)
 
 
-def _csv_rows(reader, headers: list[str], kind: str, limit: int) -> Iterator[tuple[int, dict[str, Any]]]:
+def _csv_rows(reader, text: str, headers: list[str], kind: str, limit: int) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Once the records are counted within the limit (in C), each data row as (line number, column -> value)."""
     count = 0
     try:
+        counting = csv.reader(io.StringIO(text, newline=""), delimiter=reader.dialect.delimiter)
+        if sum(1 for _ in itertools.islice(counting, limit + 2)) > limit + 1:
+            raise _too_many_rows(kind, limit)
         for values in reader:
             count += 1
             if count > limit:
