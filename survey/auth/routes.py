@@ -12,7 +12,8 @@ from ..main.routes import safe_next
 from . import bp
 from .forms import ChangePasswordForm, SetPasswordForm, SignInForm
 from .scope import ADMIN_ROLES
-from .services import AccountError, authenticate, change_password, normalize_email, set_password, user_from_token
+from .services import (AccountError, authenticate, change_password, end_sessions, normalize_email, set_password,
+                       user_from_token)
 
 
 def home_for(user) -> str:
@@ -60,6 +61,7 @@ def sign_in():
 def sign_out():
     """POST only, CSRF-checked by CSRFProtect before the view runs."""
     audit.record("auth.sign_out", user=current_user)
+    end_sessions(current_user)  # this cookie, any copy of it, and the account's other sessions
     db.session.commit()
     logout_user()
     flash(_("You have signed out."), "info")
@@ -79,6 +81,7 @@ def change_own_password():
         else:
             audit.record("auth.password_change", user=current_user, target=current_user)
             db.session.commit()
+            login_user(current_user._get_current_object())  # the account's other sessions ended; this one goes on
             flash(_("Your password has been changed."), "info")
             return redirect(home_for(current_user))
     return render_template("auth/change_password.html", form=form), _form_status()

@@ -59,9 +59,16 @@ def check_password_rules(password: str, email: str) -> None:
         raise AccountError(_l("The password must not be the e-mail address."))
 
 
+def end_sessions(user: User) -> None:
+    """Sign the account out everywhere: every session cookie issued before stops working."""
+    user.session_generation = (user.session_generation or 0) + 1
+
+
 def set_password(user: User, password: str) -> None:
+    """A new password ends every session signed in with the old one (the caller signs the current one in again)."""
     check_password_rules(password, user.email)
     user.password_hash = hash_password(password)
+    end_sessions(user)
 
 
 def change_password(user: User, current: str, new: str) -> None:
