@@ -111,6 +111,8 @@ def from_environment(instance_path: str | os.PathLike) -> dict:
         # Questionnaire starts per address: a whole staff room may share one address behind the school's router
         # (two posts per teacher: identity, then confirmation).
         "QUESTIONNAIRE_START_LIMIT": os.environ.get("QUESTIONNAIRE_START_LIMIT") or "600 per hour",
+        # Unknown access codes per address on the code entry page (/q/code): organizations' codes are not guessed.
+        "ACCESS_CODE_LIMIT": os.environ.get("ACCESS_CODE_LIMIT") or "30 per hour",
         # Person-level integrity rules after a submission: "background" (batched every half minute) or "sync".
         "INTEGRITY_ON_SUBMIT": os.environ.get("INTEGRITY_ON_SUBMIT") or "background",
         "INTEGRITY_BATCH_SECONDS": _env_int("INTEGRITY_BATCH_SECONDS", 30),

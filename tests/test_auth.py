@@ -350,3 +350,33 @@ def test_deactivation_ends_the_session_for_good(client, csrf_token, make_user, l
     assert client.post(f"/admin/users/{target.id}/activate", data={"csrf_token": token}).status_code == 302
     assert not signed_in(theirs)  # activated again, the old session stays ended
     assert signed_in(browser_signed_in(client, "leaving@example.kz"))
+
+
+def test_wrong_passwords_from_elsewhere_do_not_lock_out_a_browser_that_signed_in_before(client, app, make_user):
+    """Anyone can use up an account's sign-in limit; the browser that signed in with the password before still
+    can, a browser that never did waits (issue 14, item 22)."""
+    make_user("national_admin", email="boss@example.kz")
+    app.config["SIGN_IN_RATE_LIMIT"] = "3 per minute"
+    try:
+        laptop = browser_signed_in(client, "boss@example.kz")
+        laptop.post("/auth/sign-out", data={"csrf_token": csrf_of(laptop)})
+        for n in range(2):  # with the laptop's sign-in, the account's 3 attempts a minute are used up
+            stranger = type(client)(client.application, client.response_wrapper, use_cookies=True)
+            assert stranger.post("/auth/sign-in", data={
+                "email": "boss@example.kz", "password": "wrong-password", "csrf_token": csrf_of(stranger, "/auth/sign-in")},
+                environ_base={"REMOTE_ADDR": f"10.0.0.{n + 1}"}).status_code == 422
+        new = type(client)(client.application, client.response_wrapper, use_cookies=True)
+        assert new.post("/auth/sign-in", data={"email": "boss@example.kz", "password": PASSWORD,
+                                               "csrf_token": csrf_of(new, "/auth/sign-in")}).status_code == 429
+        answer = laptop.post("/auth/sign-in", data={"email": "boss@example.kz", "password": PASSWORD,
+                                                    "csrf_token": csrf_of(laptop, "/auth/sign-in")})
+        assert answer.status_code == 302 and signed_in(laptop)
+        # the mark is for the password it proved: once the password is changed elsewhere, it opens nothing
+        user = db.session.scalar(sa.select(User).where(User.email == "boss@example.kz"))
+        from survey.auth.services import set_password
+        set_password(user, "another-password-1")
+        assert not signed_in(laptop)  # the new password ended the laptop's session too
+        assert laptop.post("/auth/sign-in", data={"email": "boss@example.kz", "password": "another-password-1",
+                                                  "csrf_token": csrf_of(laptop, "/auth/sign-in")}).status_code == 429
+    finally:
+        app.config["SIGN_IN_RATE_LIMIT"] = "10 per minute;50 per hour"
