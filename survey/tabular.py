@@ -128,7 +128,16 @@ def _check_archive(data: bytes) -> None:
                             raise TableError(_l("The workbook contains a document type declaration (DTD), which "
                                                 "Excel never writes; it was refused. Open the file in Excel or "
                                                 "LibreOffice, save it again as .xlsx, and upload the new file."))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError) as exc:
+    except TableError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - what a damaged zip raises: BadZipFile, zlib.error, ValueError, …
+        raise TableError(_l("The file is damaged or is not an Excel workbook.")) from exc
+
+
+def _open_part(archive: zipfile.ZipFile, name: str):
+    try:
+        return archive.open(name)
+    except Exception as exc:  # noqa: BLE001 - whatever a damaged archive raises
         raise TableError(_l("The file is damaged or is not an Excel workbook.")) from exc
 
 
@@ -197,7 +206,7 @@ def _xlsx_rows(reader, sheet: str, kind: str, limit: int) -> Iterator[Any]:
 
     workbook = reader.wb
     try:
-        with reader.archive.open(sheet) as source:
+        with _open_part(reader.archive, sheet) as source:
             parsed = WorkSheetParser(source, reader.shared_strings, data_only=True, epoch=workbook.epoch,
                                      date_formats=workbook._date_formats,
                                      timedelta_formats=workbook._timedelta_formats).parse()
@@ -210,7 +219,7 @@ def _xlsx_rows(reader, sheet: str, kind: str, limit: int) -> Iterator[Any]:
             values = {cell["column"]: cell["value"] for cell in cells}
             headers = [normalize_header(values.get(column)) for column in range(1, width + 1)]
             yield headers
-            with reader.archive.open(sheet) as again:
+            with _open_part(reader.archive, sheet) as again:
                 _count_sheet_rows(again, kind, limit)
             named = [(column, header) for column, header in enumerate(headers, start=1) if header]
             count = 0
@@ -253,8 +262,10 @@ def _count_sheet_rows(source, kind: str, limit: int) -> None:
         while chunk := source.read(64 * 1024):
             parser.Parse(chunk, False)
         parser.Parse(b"", True)
-    except expat.ExpatError:
-        return  # the parse that reads the values says where the sheet breaks
+    except TableError:
+        raise
+    except Exception:  # noqa: BLE001 - broken XML or a damaged part: the parse of the values says where
+        return
 
 
 def _decode(data: bytes) -> tuple[str, list[Any]]:

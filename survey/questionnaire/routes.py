@@ -283,9 +283,9 @@ def _proved_questionnaire() -> bool:
     number = normalize_id(request.form.get("iin", ""))
     if not devices.has_marks() or len(number) != 12 or not number.isdigit():
         return False
-    found = services.load_link(request.view_args.get("token", ""))
-    response = found and services.find_response(found[0].campaign_id, found[0].organization_id,
-                                                hash_iin(number, current_app.config["IIN_HASH_KEY"]))
+    link = services.find_link_by_token(request.view_args.get("token", ""))
+    response = link and services.find_response(link.campaign_id, link.organization_id,
+                                               hash_iin(number, current_app.config["IIN_HASH_KEY"]))
     return response is not None and devices.has_proved("questionnaire", response.id, response.personal_code_hash)
 
 
