@@ -36,7 +36,6 @@ ROW_LIMITS = {
     "roster": ("MAX_UPLOAD_ROWS_ROSTER", 5_000),
     "responses": ("MAX_UPLOAD_ROWS_RESPONSES", 20_000),
 }
-XML_PARTS = (".xml", ".rels", ".vml")
 
 _INVISIBLE = re.compile(r"[\u00a0\u2007\u202f\u2000-\u200a\u3000\ufeff\u200b-\u200d\u2060\t\r\n]+")
 _SPACES = re.compile(r" {2,}")
@@ -121,13 +120,12 @@ def _check_archive(data: bytes) -> None:
             packed = sum(info.compress_size for info in members) or 1
             if total > MAX_UNCOMPRESSED_BYTES or total / packed > MAX_COMPRESSION_RATIO:
                 raise TableError(_l("The workbook unpacks to an implausible size and was refused."))
-            for info in members:
-                if info.filename.lower().endswith(XML_PARTS):
-                    with archive.open(info) as part:
-                        if _declares_doctype(part):
-                            raise TableError(_l("The workbook contains a document type declaration (DTD), which "
-                                                "Excel never writes; it was refused. Open the file in Excel or "
-                                                "LibreOffice, save it again as .xlsx, and upload the new file."))
+            for info in members:  # every part, whatever its name: the relationships may call any part a sheet
+                with archive.open(info) as part:
+                    if _declares_doctype(part):
+                        raise TableError(_l("The workbook contains a document type declaration (DTD), which Excel "
+                                            "never writes; it was refused. Open the file in Excel or LibreOffice, "
+                                            "save it again as .xlsx, and upload the new file."))
     except TableError:
         raise
     except Exception as exc:  # noqa: BLE001 - what a damaged zip raises: BadZipFile, zlib.error, ValueError, …
@@ -164,9 +162,15 @@ def _declares_doctype(part) -> bool:
         parser.Parse(b"", True)
     except _Prolog as found:
         return found.doctype
-    except expat.ExpatError:
-        return False  # broken XML: the parser below says the file is damaged
+    except expat.ExpatError as exc:
+        if exc.code in _UNREADABLE_ENCODINGS:  # lxml might read what expat cannot: no part escapes the check
+            raise TableError(_l("The file is damaged or is not an Excel workbook.")) from exc
+        return False  # broken XML, or no XML at all (an image): the parser below says if it matters
     return False
+
+
+_UNREADABLE_ENCODINGS = {expat.errors.codes[expat.errors.XML_ERROR_UNKNOWN_ENCODING],
+                         expat.errors.codes[expat.errors.XML_ERROR_INCORRECT_ENCODING]}
 
 
 def _read_xlsx(data: bytes, kind: str, limit: int) -> Table:

@@ -267,3 +267,12 @@ def test_the_roster_upload_refuses_a_broken_sheet(client, login, csrf_token, mak
     page = client.post("/director/KZ26/roster/upload", data={"csrf_token": token, "file": (io.BytesIO(data), "r.xlsx")},
                        content_type="multipart/form-data")
     assert page.status_code == 422 and "damaged near row 3" in page.get_data(as_text=True)
+
+
+def test_a_national_registry_fits_the_default_limit(app):
+    """About 20,000 organizations: the default registry limit reads every row (the import itself: bench)."""
+    from survey.tabular import read_table
+
+    lines = [";".join(REGISTRY_HEADER)] + [f"{n:012d};Школа {n};school;state;Алматы;Медеуский" for n in range(20_000)]
+    table = read_table("\n".join(lines).encode(), "r.csv", kind="registry")
+    assert sum(1 for _ in table.rows) == 20_000
