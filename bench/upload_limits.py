@@ -6,7 +6,8 @@ Smoke test at a tiny size: .venv/bin/python bench/upload_limits.py --rows 2000 -
 
 Builds, per kind of import, a workbook of ``--rows`` data rows below a correct header (one cell a row, written as raw
 sheet XML the way a script would: no <dimension>, about 10 MB for a million rows, inside MAX_UPLOAD_MB and the
-zip-bomb checks), then measures, ``--runs`` times each, in fresh processes on a fresh SQLite database:
+zip-bomb checks), and for the registry one whose cells are a million distinct texts kept as Excel keeps them (in the
+shared-strings table, read whole before any row), then measures, ``--runs`` times each, in fresh processes on a fresh SQLite database:
   web  — the registry upload (/admin/registry/upload, national administrator) and the roster upload
          (/director/<campaign>/roster/upload): a one-thread Werkzeug server in a child process, signed in through
          the sign-in page; the time of the POST as the client sees it, and the server process's peak RSS (VmHWM,
@@ -15,7 +16,8 @@ zip-bomb checks), then measures, ``--runs`` times each, in fresh processes on a 
          wall time (interpreter and app start-up included) and its peak RSS (ru_maxrss from wait4).
 Each figure comes with the CPU time it took (the server's during the POST; the command's whole), steadier than wall
 time on a shared machine.
-Every answer must be the refusal at the row limit. Medians are printed, with each run, and the CLI's start-up alone
+Every answer must be the refusal at the row limit (for the distinct texts: of the texts' table as implausible, which
+comes first). Medians are printed, with each run, and the CLI's start-up alone
 (`flask --app wsgi survey --help`), which is part of each CLI time. ``--national N`` then imports
 a valid registry of N organizations through the CLI (the limit must let a national registry through); 0 skips it.
 """
@@ -50,7 +52,9 @@ HEADERS = {
     "roster": ["iin", "last_name", "first_name", "middle_name", "post"],
     "responses": None,  # the paper import's columns, read from survey.questionnaire.paper
 }
-REFUSAL = "MAX_UPLOAD_ROWS_"  # the setting the row-limit message names
+ROW_LIMIT = "MAX_UPLOAD_ROWS_"  # the setting the row-limit message names
+# a shared-strings table longer than the rows allowed could use (at a tiny --rows and --limit, the row limit first)
+TOO_MANY_TEXTS = ("implausible size", ROW_LIMIT)
 
 CONTENT_TYPES = (
     '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
@@ -68,30 +72,46 @@ WORKBOOK = (
     '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/'
     'main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>'
     '<sheet name="data" sheetId="1" r:id="rId1"/></sheets></workbook>')
+SHARED_STRINGS_TYPE = ('<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
+                       'officedocument.spreadsheetml.sharedStrings+xml"/>')
+SHARED_STRINGS_REL = ('<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                      'relationships/sharedStrings" Target="sharedStrings.xml"/>')
 WORKBOOK_RELS = (
     '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
     'relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
     'relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
 
 
-def million_rows(header: list[str], rows: int) -> bytes:
-    """A workbook with ``header`` and ``rows`` data rows of one 12-digit number each (an ID that is not valid)."""
+def million_rows(header: list[str], rows: int, texts: bool = False) -> bytes:
+    """A workbook with ``header`` and ``rows`` data rows of one 12-digit number each (an ID that is not valid), or
+    with ``texts`` one distinct text each, kept as Excel keeps texts: in the shared-strings table."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", CONTENT_TYPES)
+        archive.writestr("[Content_Types].xml", CONTENT_TYPES.replace("</Types>", SHARED_STRINGS_TYPE + "</Types>")
+                         if texts else CONTENT_TYPES)
         archive.writestr("_rels/.rels", ROOT_RELS)
         archive.writestr("xl/workbook.xml", WORKBOOK)
-        archive.writestr("xl/_rels/workbook.xml.rels", WORKBOOK_RELS)
+        archive.writestr("xl/_rels/workbook.xml.rels", WORKBOOK_RELS.replace(
+            "</Relationships>", SHARED_STRINGS_REL + "</Relationships>") if texts else WORKBOOK_RELS)
         with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
             sheet.write(b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
                         b'spreadsheetml/2006/main"><sheetData><row r="1">')
             sheet.write("".join(f'<c r="{_column(n)}1" t="inlineStr"><is><t>{name}</t></is></c>'
                                 for n, name in enumerate(header)).encode())
             sheet.write(b"</row>")
+            cell = '<c r="A{n}" t="s"><v>{i}</v></c>' if texts else '<c r="A{n}"><v>{v}</v></c>'
             for start in range(2, rows + 2, 10_000):
-                sheet.write("".join(f'<row r="{n}"><c r="A{n}"><v>{100000000000 + n * 7919}</v></c></row>'
+                sheet.write("".join(f'<row r="{n}">' + cell.format(n=n, i=n - 2, v=100000000000 + n * 7919) + "</row>"
                                     for n in range(start, min(start + 10_000, rows + 2))).encode())
             sheet.write(b"</sheetData></worksheet>")
+        if texts:
+            with archive.open("xl/sharedStrings.xml", "w", force_zip64=True) as table:
+                table.write(f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/'
+                            f'spreadsheetml/2006/main" count="{rows}" uniqueCount="{rows}">'.encode())
+                for start in range(0, rows, 10_000):
+                    table.write("".join(f"<si><t>{n}</t></si>" for n in range(start, min(start + 10_000, rows)))
+                                .encode())
+                table.write(b"</sst>")
     return buffer.getvalue()
 
 
@@ -152,6 +172,7 @@ class Browser:
     def __init__(self, base: str):
         self.base = base
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        self.opener.addheaders = [("Accept-Language", "en")]
 
     def get(self, path: str) -> str:
         with self.opener.open(self.base + path, timeout=120) as answer:
@@ -206,7 +227,8 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def web_run(database_url: str, path: Path, email: str, page: str, upload: str) -> dict:
+def web_run(database_url: str, path: Path, email: str, page: str, upload: str,
+            refusal: tuple[str, ...] = (ROW_LIMIT,)) -> dict:
     port = free_port()
     server = subprocess.Popen([sys.executable, __file__, "--serve", database_url, str(port)], cwd=ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -228,7 +250,7 @@ def web_run(database_url: str, path: Path, email: str, page: str, upload: str) -
     finally:
         server.terminate()
         server.wait()
-    assert status == 422 and REFUSAL in answer, (status, answer[:2000])
+    assert status == 422 and any(words in answer for words in refusal), (status, answer[:2000])
     return {"seconds": seconds, "cpu": cpu, "peak_mb": peak, "growth_mb": peak - before, "page_kb": len(answer) / 1024}
 
 
@@ -247,10 +269,11 @@ def cli_run(database_url: str, args: list[str]) -> dict:
             "lines": len(output.strip().splitlines())}
 
 
-def refused_by_cli(database_url: str, args: list[str]) -> dict:
+def refused_by_cli(database_url: str, args: list[str], refusal: tuple[str, ...] = (ROW_LIMIT,)) -> dict:
     result = cli_run(database_url, args)
     output = result["output"]
-    assert result["status"] == 1 and REFUSAL in output and "Traceback" not in output, output[:2000]
+    assert result["status"] == 1 and any(words in output for words in refusal), output[:2000]
+    assert "Traceback" not in output, output[:2000]
     return result
 
 
@@ -295,18 +318,24 @@ def main() -> None:
         subprocess.run([sys.executable, __file__, "--prepare", database_url], cwd=ROOT, check=True,
                        capture_output=True)
         files = {}
-        for kind, header in HEADERS.items():
+        for kind, header, texts in [(kind, header, False) for kind, header in HEADERS.items()] + [
+                ("registry-texts", HEADERS["registry"], True)]:
             files[kind] = Path(folder) / f"{kind}.xlsx"
             started = time.perf_counter()
-            files[kind].write_bytes(million_rows(header, args.rows))
-            print(f"{kind}: {args.rows:,} rows, {files[kind].stat().st_size / 1e6:.1f} MB .xlsx "
-                  f"(built in {time.perf_counter() - started:.1f} s)")
+            files[kind].write_bytes(million_rows(header, args.rows, texts))
+            print(f"{kind}: {args.rows:,} rows{' of distinct texts' if texts else ''}, "
+                  f"{files[kind].stat().st_size / 1e6:.1f} MB .xlsx (built in {time.perf_counter() - started:.1f} s)")
         measures = {
             "web registry upload": lambda: web_run(database_url, files["registry"], "admin@bench.kz",
                                                    "/admin/registry/upload", "/admin/registry/upload"),
             "web roster upload": lambda: web_run(database_url, files["roster"], "director@bench.kz",
                                                  "/director/BENCH/roster", "/director/BENCH/roster/upload"),
+            "web registry upload, distinct texts": lambda: web_run(
+                database_url, files["registry-texts"], "admin@bench.kz", "/admin/registry/upload",
+                "/admin/registry/upload", TOO_MANY_TEXTS),
             "CLI import-orgs": lambda: refused_by_cli(database_url, ["import-orgs", str(files["registry"])]),
+            "CLI import-orgs, distinct texts": lambda: refused_by_cli(
+                database_url, ["import-orgs", str(files["registry-texts"])], TOO_MANY_TEXTS),
             "CLI import-responses": lambda: refused_by_cli(
                 database_url, ["import-responses", "--campaign", "BENCH", str(files["responses"])]),
         }

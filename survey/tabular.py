@@ -7,8 +7,8 @@ spreadsheet at all (which raise ``TableError`` with a translated reason, never a
 Nothing here can tie up a server: the header row is read first (the importer checks it before any data row),
 data rows are streamed one at a time, and reading stops with a ``TableError`` past the row limit of the kind of
 import (a setting, ``MAX_UPLOAD_ROWS_<KIND>``). A workbook is refused before parsing when it unpacks to an
-implausible size or any of its XML parts carries a document type declaration (Excel never writes one), and a
-sheet whose XML breaks half-way raises ``TableError`` at that row.
+implausible size (or to more distinct texts than its rows could use) or any of its parts carries a document type
+declaration (Excel never writes one), and a sheet whose XML breaks half-way raises ``TableError`` at that row.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ ROW_LIMITS = {
     "roster": ("MAX_UPLOAD_ROWS_ROSTER", 5_000),
     "responses": ("MAX_UPLOAD_ROWS_RESPONSES", 20_000),
 }
+STRINGS_PER_ROW = 10  # a workbook's table of distinct texts may hold this many for each row allowed
 
 _INVISIBLE = re.compile(r"[\u00a0\u2007\u202f\u2000-\u200a\u3000\ufeff\u200b-\u200d\u2060\t\r\n]+")
 _SPACES = re.compile(r" {2,}")
@@ -178,11 +179,19 @@ def _read_xlsx(data: bytes, kind: str, limit: int) -> Table:
     it parses a whole sheet that has no <dimension> element (openpyxl writes none) just to learn its size."""
     from openpyxl.reader.excel import ExcelReader
     from openpyxl.styles.stylesheet import apply_stylesheet
+    from openpyxl.xml.constants import SHARED_STRINGS
 
     _check_archive(data)
     try:
         reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True)
         reader.read_manifest()
+        strings = reader.package.find(SHARED_STRINGS)
+    except Exception as exc:  # openpyxl raises many kinds of errors on broken files
+        raise TableError(_l("The file is damaged or is not an Excel workbook.")) from exc
+    if strings is not None:
+        with _open_part(reader.archive, strings.PartName[1:]) as source:
+            _count_shared_strings(source, limit * STRINGS_PER_ROW)
+    try:
         reader.read_strings()
         reader.read_workbook()
         apply_stylesheet(reader.archive, reader.wb)
@@ -262,13 +271,36 @@ def _count_sheet_rows(source, kind: str, limit: int) -> None:
                 raise _too_many_rows(kind, limit)
 
     parser.StartElementHandler = start
+    _feed(parser, source)
+
+
+def _count_shared_strings(source, most: int) -> None:
+    """The workbook's table of texts is read whole before any row (openpyxl takes tens of microseconds a text):
+    a table longer than the rows allowed could fill is refused after counting, not read."""
+    parser = expat.ParserCreate()
+    count = 0
+
+    def start(name: str, _attributes: dict[str, str]) -> None:
+        nonlocal count
+        if name == "si" or name.endswith(":si"):
+            count += 1
+            if count > most:
+                raise TableError(_l("The workbook unpacks to an implausible size and was refused."))
+
+    parser.StartElementHandler = start
+    _feed(parser, source)
+
+
+def _feed(parser, source) -> None:
+    """Run an expat parser with counting handlers over a part. A TableError from a handler goes up; broken XML or a
+    damaged part is left to the parse that reads the values, which says where."""
     try:
         while chunk := source.read(64 * 1024):
             parser.Parse(chunk, False)
         parser.Parse(b"", True)
     except TableError:
         raise
-    except Exception:  # noqa: BLE001 - broken XML or a damaged part: the parse of the values says where
+    except Exception:  # noqa: BLE001 - whatever the XML or the zip is broken with
         return
 
 

@@ -21,7 +21,7 @@ from survey.extensions import db
 from survey.models import Organization, OrgReport, RosterEntry
 from survey.questionnaire.paper import import_responses
 from survey.registry.services import MAX_LISTED_ERRORS, ImportRejected, import_organizations
-from tests.spreadsheets import with_part, xlsx_bytes
+from tests.spreadsheets import with_part, with_shared_strings, xlsx_bytes
 
 REGISTRY_HEADER = ["bin", "name_ru", "level", "ownership", "region", "district"]
 ROSTER_HEADER = ["iin", "last_name", "first_name"]
@@ -276,3 +276,19 @@ def test_a_national_registry_fits_the_default_limit(app):
     lines = [";".join(REGISTRY_HEADER)] + [f"{n:012d};Школа {n};school;state;Алматы;Медеуский" for n in range(20_000)]
     table = read_table("\n".join(lines).encode(), "r.csv", kind="registry")
     assert sum(1 for _ in table.rows) == 20_000
+
+
+def test_a_table_of_texts_longer_than_the_rows_could_use_is_refused_unread(app, limit, rng):
+    """Excel keeps a workbook's texts in one table that is read whole before any row (tens of microseconds a text):
+    a table of more texts than ten for each row allowed is refused after counting them."""
+    from survey.tabular import STRINGS_PER_ROW
+
+    limit("MAX_UPLOAD_ROWS_REGISTRY", 5)
+    rows = [REGISTRY_HEADER] + registry_rows(3, rng)
+    data = xlsx_bytes(rows)
+    texts = sum(isinstance(cell, str) for row in rows for cell in row)  # every cell (the BIN too) is a text
+    assert import_organizations(with_shared_strings(data), "r.xlsx").total == 3  # Excel's way of writing texts
+    assert import_organizations(with_shared_strings(data, 5 * STRINGS_PER_ROW - texts), "r.xlsx").total == 3
+    with pytest.raises(ImportRejected) as caught:
+        import_organizations(with_shared_strings(data, 5 * STRINGS_PER_ROW - texts + 1), "r.xlsx")
+    assert "implausible" in str(caught.value.file_error)
