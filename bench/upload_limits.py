@@ -7,7 +7,8 @@ Smoke test at a tiny size: .venv/bin/python bench/upload_limits.py --rows 2000 -
 Builds, per kind of import, a workbook of ``--rows`` data rows below a correct header (one cell a row, written as raw
 sheet XML the way a script would: no <dimension>, about 10 MB for a million rows, inside MAX_UPLOAD_MB and the
 zip-bomb checks), and for the registry one whose cells are a million distinct texts kept as Excel keeps them (in the
-shared-strings table, read whole before any row), then measures, ``--runs`` times each, in fresh processes on a fresh SQLite database:
+shared-strings table, read whole before any row), then measures, ``--runs`` times each, in fresh processes on a
+fresh SQLite database:
   web  — the registry upload (/admin/registry/upload, national administrator) and the roster upload
          (/director/<campaign>/roster/upload): a one-thread Werkzeug server in a child process, signed in through
          the sign-in page; the time of the POST as the client sees it, and the server process's peak RSS (VmHWM,
@@ -17,9 +18,9 @@ shared-strings table, read whole before any row), then measures, ``--runs`` time
 Each figure comes with the CPU time it took (the server's during the POST; the command's whole), steadier than wall
 time on a shared machine.
 Every answer must be the refusal at the row limit (for the distinct texts: of the texts' table as implausible, which
-comes first). Medians are printed, with each run, and the CLI's start-up alone
-(`flask --app wsgi survey --help`), which is part of each CLI time. ``--national N`` then imports
-a valid registry of N organizations through the CLI (the limit must let a national registry through); 0 skips it.
+comes first). Medians are printed, with each run, and the CLI's start-up alone (`flask --app wsgi survey --help`),
+which is part of each CLI time. ``--national N`` then imports a valid registry of N organizations through the CLI
+(the limit must let a national registry through); 0 skips it.
 """
 
 from __future__ import annotations
@@ -141,8 +142,8 @@ def prepare(database_url: str) -> None:
         district = District(region=Region(name="Алматы"), name="Медеуский")
         org = Organization(bin="940140000385", name_ru="Школа", level="school", ownership="state", district=district)
         db.session.add_all([
-            org, Campaign(code="BENCH", title_kk="Сауалнама", title_ru="Анкетирование", census_date=dt.date(2026, 11, 1),
-                          status="open"),
+            org, Campaign(code="BENCH", title_kk="Сауалнама", title_ru="Анкетирование",
+                          census_date=dt.date(2026, 11, 1), status="open"),
             User(email="admin@bench.kz", role="national_admin", password_hash=hash_password(PASSWORD)),
             User(email="director@bench.kz", role="director", organization=org, password_hash=hash_password(PASSWORD)),
         ])

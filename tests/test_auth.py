@@ -363,8 +363,9 @@ def test_wrong_passwords_from_elsewhere_do_not_lock_out_a_browser_that_signed_in
         for n in range(2):  # with the laptop's sign-in, the account's 3 attempts a minute are used up
             stranger = type(client)(client.application, client.response_wrapper, use_cookies=True)
             assert stranger.post("/auth/sign-in", data={
-                "email": "boss@example.kz", "password": "wrong-password", "csrf_token": csrf_of(stranger, "/auth/sign-in")},
-                environ_base={"REMOTE_ADDR": f"10.0.0.{n + 1}"}).status_code == 422
+                "email": "boss@example.kz", "password": "wrong-password",
+                "csrf_token": csrf_of(stranger, "/auth/sign-in")}, environ_base={"REMOTE_ADDR": f"10.0.0.{n + 1}"}
+            ).status_code == 422
         new = type(client)(client.application, client.response_wrapper, use_cookies=True)
         assert new.post("/auth/sign-in", data={"email": "boss@example.kz", "password": PASSWORD,
                                                "csrf_token": csrf_of(new, "/auth/sign-in")}).status_code == 429
