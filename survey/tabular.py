@@ -188,9 +188,10 @@ def _read_xlsx(data: bytes, kind: str, limit: int) -> Table:
         strings = reader.package.find(SHARED_STRINGS)
     except Exception as exc:  # openpyxl raises many kinds of errors on broken files
         raise TableError(_l("The file is damaged or is not an Excel workbook.")) from exc
-    if strings is not None:
+    if strings is not None:  # the table of texts is read whole before any row, tens of microseconds a text
         with _open_part(reader.archive, strings.PartName[1:]) as source:
-            _count_shared_strings(source, limit * STRINGS_PER_ROW)
+            _count_elements(source, "si", limit * STRINGS_PER_ROW,
+                            lambda: TableError(_l("The workbook unpacks to an implausible size and was refused.")))
     try:
         reader.read_strings()
         reader.read_workbook()
@@ -232,8 +233,8 @@ def _xlsx_rows(reader, sheet: str, kind: str, limit: int) -> Iterator[Any]:
             values = {cell["column"]: cell["value"] for cell in cells}
             headers = [normalize_header(values.get(column)) for column in range(1, width + 1)]
             yield headers
-            with _open_part(reader.archive, sheet) as again:
-                _count_sheet_rows(again, kind, limit)
+            with _open_part(reader.archive, sheet) as again:  # the rows with the header: refused before read
+                _count_elements(again, "row", limit + 1, lambda: _too_many_rows(kind, limit), numbered=True)
             named = [(column, header) for column, header in enumerate(headers, start=1) if header]
             count = 0
             while (found := _next_row(parsed, number)) is not None:
@@ -256,36 +257,19 @@ def _next_row(parsed, number: int) -> tuple[int, list[dict[str, Any]]] | None:
         raise _damaged_sheet(number + 1) from exc
 
 
-def _count_sheet_rows(source, kind: str, limit: int) -> None:
-    """A first pass over the sheet's XML that only counts its rows (with the header), in C but for one call a row:
-    a file past the limit is refused before any of its rows is turned into values and checked."""
+def _count_elements(source, tag: str, most: int, refusal, *, numbered: bool = False) -> None:
+    """A pass over a part's XML that only counts its ``tag`` elements, in C but for one call an element, and raises
+    ``refusal()`` past ``most`` (with ``numbered``, also at an element whose r attribute numbers it past ``most``)."""
     parser = expat.ParserCreate()
     count = 0
 
     def start(name: str, attributes: dict[str, str]) -> None:
         nonlocal count
-        if name == "row" or name.endswith(":row"):
+        if name == tag or name.endswith(":" + tag):
             count += 1
-            number = attributes.get("r", "")
-            if count > limit + 1 or (number.isdigit() and int(number) > limit + 1):
-                raise _too_many_rows(kind, limit)
-
-    parser.StartElementHandler = start
-    _feed(parser, source)
-
-
-def _count_shared_strings(source, most: int) -> None:
-    """The workbook's table of texts is read whole before any row (openpyxl takes tens of microseconds a text):
-    a table longer than the rows allowed could fill is refused after counting, not read."""
-    parser = expat.ParserCreate()
-    count = 0
-
-    def start(name: str, _attributes: dict[str, str]) -> None:
-        nonlocal count
-        if name == "si" or name.endswith(":si"):
-            count += 1
-            if count > most:
-                raise TableError(_l("The workbook unpacks to an implausible size and was refused."))
+            number = attributes.get("r", "") if numbered else ""
+            if count > most or (number.isdigit() and int(number) > most):
+                raise refusal()
 
     parser.StartElementHandler = start
     _feed(parser, source)
