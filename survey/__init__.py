@@ -71,6 +71,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .questionnaire import bp as questionnaire_bp
     from .reports import bp as reports_bp
 
+    app.url_map.converters["int"] = security.DatabaseIntegerConverter  # before the first route is added
     app.register_blueprint(main_bp)
     app.register_blueprint(questionnaire_bp)
     app.register_blueprint(auth_bp)

@@ -47,14 +47,14 @@ def _reject(rejected) -> None:
     db.session.rollback()
     for warning in rejected.warnings:
         click.echo(f"warning: {warning}", err=True)
-    if rejected.file_error is not None:
-        click.echo(f"error: {rejected.file_error}", err=True)
+    if rejected.file_error is not None:  # one line, whatever is wrong with the file
+        click.echo(f"error: {rejected.file_error} The file was rejected and nothing was changed.", err=True)
+        sys.exit(1)
     for error in rejected.errors:
         click.echo(f"row {error.row}, column {error.column}: {error.message}", err=True)
-    if rejected.errors:
-        click.echo(f"{len(rejected.errors)} errors; the file was rejected and nothing was changed.", err=True)
-    else:
-        click.echo("The file was rejected and nothing was changed.", err=True)
+    if rejected.more:
+        click.echo(str(rejected.more_message), err=True)
+    click.echo(f"{rejected.total} errors; the file was rejected and nothing was changed.", err=True)
     sys.exit(1)
 
 

@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from .files import private_dir, write_private
+from .tabular import ROW_LIMITS
 
 DEV_SECRETS_FILE = "secrets.json"
 
@@ -140,6 +141,8 @@ def from_environment(instance_path: str | os.PathLike) -> dict:
         "SESSION_COOKIE_SECURE": is_production,
         "REMEMBER_COOKIE_SECURE": is_production,
         "MAX_CONTENT_LENGTH": _env_int("MAX_UPLOAD_MB", 20) * 1024 * 1024,
+        # The most data rows one upload of each kind may have (MAX_UPLOAD_ROWS_REGISTRY, _ROSTER, _RESPONSES).
+        **{setting: _env_int(setting, default) for setting, default in ROW_LIMITS.values()},
         # CODEBOOK §7: teaching hours per week that make one rate (ставка).
         "LOAD_NORM_SCHOOL": _env_int("LOAD_NORM_SCHOOL", 16),
         "LOAD_NORM_COLLEGE": _env_int("LOAD_NORM_COLLEGE", 18),
@@ -161,6 +164,8 @@ def from_environment(instance_path: str | os.PathLike) -> dict:
         # Questionnaire starts per address: a whole staff room may share one address behind the school's router
         # (two posts per teacher: identity, then confirmation).
         "QUESTIONNAIRE_START_LIMIT": os.environ.get("QUESTIONNAIRE_START_LIMIT") or "600 per hour",
+        # Unknown access codes per address on the code entry page (/q/code): organizations' codes are not guessed.
+        "ACCESS_CODE_LIMIT": os.environ.get("ACCESS_CODE_LIMIT") or "30 per hour",
         # Person-level integrity rules after a submission: "background" (batched every half minute) or "sync".
         "INTEGRITY_ON_SUBMIT": os.environ.get("INTEGRITY_ON_SUBMIT") or "background",
         "INTEGRITY_BATCH_SECONDS": _env_int("INTEGRITY_BATCH_SECONDS", 30),

@@ -277,3 +277,107 @@ def test_client_address_behind_a_trusted_proxy(proxies, expected):
                                    environ_base={"REMOTE_ADDR": "10.0.0.1"})
     assert answer.get_data(as_text=True) == expected
     assert answer.headers["X-Frame-Options"] == "DENY"
+
+
+# --- signing out ends the session (issue 14, item 17) -----------------------------------------------------------
+
+def browser_signed_in(client, email: str, password: str = PASSWORD):
+    """Another browser (its own cookies), signed in through the sign-in page."""
+    other = type(client)(client.application, client.response_wrapper, use_cookies=True)
+    page = other.get("/auth/sign-in").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    answer = other.post("/auth/sign-in", data={"email": email, "password": password, "csrf_token": token})
+    assert answer.status_code == 302, answer.get_data(as_text=True)[:500]
+    assert signed_in(other)
+    return other
+
+
+def signed_in(browser) -> bool:
+    answer = browser.get("/auth/password")  # any signed-in account may open it
+    assert answer.status_code in (200, 302)
+    return answer.status_code == 200
+
+
+def csrf_of(browser, url: str = "/auth/password") -> str:
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', browser.get(url).get_data(as_text=True)).group(1)
+
+
+def test_signing_out_ends_the_session_and_every_copy_of_its_cookie(client, make_user):
+    make_user("national_admin", email="boss@example.kz")
+    laptop = browser_signed_in(client, "boss@example.kz")
+    phone = browser_signed_in(client, "boss@example.kz")
+    copied = laptop.get_cookie("session").value
+    assert laptop.post("/auth/sign-out", data={"csrf_token": csrf_of(laptop)}).status_code == 302
+    assert not signed_in(laptop)
+    laptop.set_cookie("session", copied)  # the cookie as it was before signing out
+    assert not signed_in(laptop)
+    assert not signed_in(phone)  # every session of the account ends
+    assert signed_in(browser_signed_in(client, "boss@example.kz"))  # signing in again works
+
+
+def test_a_password_change_ends_the_other_sessions_and_keeps_this_one(client, make_user):
+    user = make_user("national_admin", email="boss@example.kz")
+    laptop = browser_signed_in(client, "boss@example.kz")
+    stolen = browser_signed_in(client, "boss@example.kz")
+    answer = laptop.post("/auth/password", data={"csrf_token": csrf_of(laptop), "current": PASSWORD,
+                                                 "password": "a-new-password", "confirm": "a-new-password"})
+    assert answer.status_code == 302
+    assert signed_in(laptop) and not signed_in(stolen)
+    assert db.session.get(User, user.id).session_generation == 1
+
+
+def test_a_password_reset_ends_every_session(client, csrf_token, make_user, make_org, login):
+    director = make_user("director", organization=make_org(), email="d@example.kz")
+    stolen = browser_signed_in(client, "d@example.kz")
+    login(make_user("national_admin"))
+    page = client.post(f"/admin/users/{director.id}/reset-link", data={"csrf_token": csrf_token("/admin/users")})
+    link = _link_from(page.get_data(as_text=True), "reset")
+    assert signed_in(stolen)  # issuing the link alone changes nothing
+    fresh = type(client)(client.application, client.response_wrapper, use_cookies=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', fresh.get(link).get_data(as_text=True)).group(1)
+    assert fresh.post(link, data={"csrf_token": token, "password": "brand-new-pass",
+                                  "confirm": "brand-new-pass"}).status_code == 302
+    assert not signed_in(stolen)
+
+
+def test_deactivation_ends_the_session_for_good(client, csrf_token, make_user, login):
+    target = make_user("national_admin", email="leaving@example.kz")
+    theirs = browser_signed_in(client, "leaving@example.kz")
+    login(make_user("national_admin"))
+    token = csrf_token("/admin/users")
+    assert client.post(f"/admin/users/{target.id}/deactivate", data={"csrf_token": token}).status_code == 302
+    assert not signed_in(theirs)
+    assert client.post(f"/admin/users/{target.id}/activate", data={"csrf_token": token}).status_code == 302
+    assert not signed_in(theirs)  # activated again, the old session stays ended
+    assert signed_in(browser_signed_in(client, "leaving@example.kz"))
+
+
+def test_wrong_passwords_from_elsewhere_do_not_lock_out_a_browser_that_signed_in_before(client, app, make_user):
+    """Anyone can use up an account's sign-in limit; the browser that signed in with the password before still
+    can, a browser that never did waits (issue 14, item 22)."""
+    make_user("national_admin", email="boss@example.kz")
+    app.config["SIGN_IN_RATE_LIMIT"] = "3 per minute"
+    try:
+        laptop = browser_signed_in(client, "boss@example.kz")
+        laptop.post("/auth/sign-out", data={"csrf_token": csrf_of(laptop)})
+        for n in range(2):  # with the laptop's sign-in, the account's 3 attempts a minute are used up
+            stranger = type(client)(client.application, client.response_wrapper, use_cookies=True)
+            assert stranger.post("/auth/sign-in", data={
+                "email": "boss@example.kz", "password": "wrong-password",
+                "csrf_token": csrf_of(stranger, "/auth/sign-in")}, environ_base={"REMOTE_ADDR": f"10.0.0.{n + 1}"}
+            ).status_code == 422
+        new = type(client)(client.application, client.response_wrapper, use_cookies=True)
+        assert new.post("/auth/sign-in", data={"email": "boss@example.kz", "password": PASSWORD,
+                                               "csrf_token": csrf_of(new, "/auth/sign-in")}).status_code == 429
+        answer = laptop.post("/auth/sign-in", data={"email": "boss@example.kz", "password": PASSWORD,
+                                                    "csrf_token": csrf_of(laptop, "/auth/sign-in")})
+        assert answer.status_code == 302 and signed_in(laptop)
+        # the mark is for the password it proved: once the password is changed elsewhere, it opens nothing
+        user = db.session.scalar(sa.select(User).where(User.email == "boss@example.kz"))
+        from survey.auth.services import set_password
+        set_password(user, "another-password-1")
+        assert not signed_in(laptop)  # the new password ended the laptop's session too
+        assert laptop.post("/auth/sign-in", data={"email": "boss@example.kz", "password": "another-password-1",
+                                                  "csrf_token": csrf_of(laptop, "/auth/sign-in")}).status_code == 429
+    finally:
+        app.config["SIGN_IN_RATE_LIMIT"] = "10 per minute;50 per hour"

@@ -567,3 +567,80 @@ def test_starts_per_address_are_limited_by_the_setting(app, client, link, make_i
         assert statuses == [200, 200, 429]
     finally:
         app.config["QUESTIONNAIRE_START_LIMIT"] = "600 per hour"
+
+
+# --- the entry points cannot be worked from outside (issue 14, items 21 and 22) -----------------------------------
+
+def browser(client):
+    """Another browser: its own cookies, its own session."""
+    return type(client)(client.application, client.response_wrapper, use_cookies=True)
+
+
+def test_the_code_page_limits_unknown_codes_per_address(app, client, link):
+    """Organizations' access codes cannot be enumerated: unknown codes are limited per address (a setting); the
+    right code never counts, so a staff room behind one address keeps coming in."""
+    app.config["ACCESS_CODE_LIMIT"] = "3 per hour"
+    try:
+        token = csrf(client.get("/"))
+        known = [client.post("/q/code", data={"csrf_token": token, "code": link.code}).status_code
+                 for _ in range(5)]
+        assert known == [302] * 5
+        wrong = [client.post("/q/code", data={"csrf_token": token, "code": f"ZZZZ999{n}"},
+                             headers={"Accept-Language": "ru"}) for n in range(4)]
+        assert [reply.status_code for reply in wrong] == [404, 404, 404, 429]
+        assert "Слишком много попыток" in wrong[-1].get_data(as_text=True)
+        other = client.post("/q/code", data={"csrf_token": token, "code": link.code},
+                            environ_base={"REMOTE_ADDR": "10.1.1.1"})
+        assert other.status_code == 302  # another address is not refused
+    finally:
+        app.config["ACCESS_CODE_LIMIT"] = "30 per hour"
+
+
+def test_a_copied_confirmation_gives_another_browser_no_code(client, link, make_iin_for):
+    """The confirmation form holds the IIN and the page's nonce; posted again from another browser (a shared
+    computer's history, a proxy log) it used to show a new personal code, which let that browser in."""
+    iin = make_iin_for()
+    client.get("/lang/en")
+    page = client.get(f"/q/{link.token}/start")
+    nonce = re.search(r'name="nonce" type="hidden" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    data = {"iin": iin, "last_name": "Ким", "first_name": "Анна", "consent": "y", "nonce": nonce, "confirmed": "yes"}
+    first = client.post(f"/q/{link.token}/start", data={**data, "csrf_token": csrf(page)})
+    code = re.search(r"<strong>([A-Z0-9-]+)</strong>", first.get_data(as_text=True)).group(1)
+    thief = browser(client)
+    thief.get("/lang/en")
+    reply = thief.post(f"/q/{link.token}/start", data={**data, "csrf_token": csrf(thief.get(f"/q/{link.token}/start"))})
+    shown = reply.get_data(as_text=True)  # the resume page ("you already started here"), asking for the code
+    assert reply.status_code == 200 and f'action="/q/{link.token}/resume"' in shown
+    assert 'class="personal-code"' not in shown and code not in shown
+    assert thief.get(f"/q/{link.token}/step/1").status_code != 200
+    assert services.check_personal_code(the_response(), code)  # the teacher's code still works
+    again = client.post(f"/q/{link.token}/start", data={**data, "csrf_token": csrf(page)})  # the teacher's own repeat
+    assert again.status_code == 200 and 'class="personal-code"' in again.get_data(as_text=True)
+
+
+def test_wrong_codes_from_elsewhere_do_not_lock_out_the_teachers_own_browser(app, client, link, make_iin_for):
+    """Anyone who knows an IIN can use up its per-IIN limit; the browser that proved the code before still gets in
+    with it, while a new browser waits like everyone else (the limit stays)."""
+    iin = make_iin_for()
+    code = start(client, link, iin)  # this browser was shown the code: it proved it
+    mark = client.get_cookie("survey_device")
+    assert mark.http_only and mark.same_site == "Lax" and iin not in mark.value and code not in mark.value
+    for n in range(5):  # someone else, from five addresses
+        attacker = browser(client)
+        reply = post(attacker, f"/q/{link.token}/resume", {"iin": iin, "code": "AAAA-AAAA"})
+        assert reply.status_code == 422
+    new_phone = browser(client)
+    assert post(new_phone, f"/q/{link.token}/resume", {"iin": iin, "code": code}).status_code == 429
+    client.get("/lang/en")
+    with client.session_transaction() as session:
+        session.pop("questionnaire", None)  # the questionnaire's own proof has gone idle: the code is asked again
+    reply = post(client, f"/q/{link.token}/resume", {"iin": iin, "code": code})
+    assert reply.status_code == 302 and reply.headers["Location"].endswith("/step/1")
+    assert client.get(f"/q/{link.token}/step/1").status_code == 200
+    # the mark holds for the code it proved: after the director gives a new code, the browser waits like any other
+    response = the_response()
+    new_code = services.set_personal_code(response)
+    db.session.commit()
+    with client.session_transaction() as session:
+        session.pop("questionnaire", None)
+    assert post(client, f"/q/{link.token}/resume", {"iin": iin, "code": new_code}).status_code == 429

@@ -14,8 +14,10 @@ STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 
 def _sample_value(converter):
     """A value that the route's converter accepts: 1 for ids, the first choice of an ``any(...)``, else text."""
+    from werkzeug.routing.converters import IntegerConverter
+
     name = type(converter).__name__
-    if name == "IntegerConverter":
+    if isinstance(converter, IntegerConverter):  # the app's "int" is a subclass (auth.security)
         return 1
     if name == "AnyConverter":
         return sorted(converter.items)[0]

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..auth.scope import scope_within
-from ..auth.services import (AccountError, build_scope, change_scope, create_user, find_organization,
+from ..auth.services import (AccountError, build_scope, change_scope, create_user, end_sessions, find_organization,
                              make_link_token, send_mail, smtp_configured)
 from ..extensions import db
 from ..models import District, Region, User
@@ -59,4 +59,6 @@ def set_active(user: User, active: bool) -> None:
     if user.is_active == active:
         raise AccountError(_l("Nothing to change: the account is already in that state."))
     user.is_active = active
+    if not active:
+        end_sessions(user)  # activated again, the account's old sessions stay ended
     db.session.flush()

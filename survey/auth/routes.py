@@ -9,10 +9,11 @@ from flask_login import current_user, login_required, login_user, logout_user
 from .. import audit
 from ..extensions import db, limiter
 from ..main.routes import safe_next
-from . import bp
+from . import bp, devices
 from .forms import ChangePasswordForm, SetPasswordForm, SignInForm
 from .scope import ADMIN_ROLES
-from .services import AccountError, authenticate, change_password, normalize_email, set_password, user_from_token
+from .services import (AccountError, authenticate, change_password, end_sessions, find_user, normalize_email,
+                       set_password, user_from_token)
 
 
 def home_for(user) -> str:
@@ -34,9 +35,19 @@ def _submitted_email() -> str:
     return "sign-in:" + normalize_email(request.form.get("email"))[:254]
 
 
+def _proved_account() -> bool:
+    """This browser signed into the account before with its current password (auth.devices): someone else's
+    wrong passwords for it do not lock it out."""
+    if not devices.has_marks():
+        return False
+    user = find_user(request.form.get("email") or "")
+    return user is not None and devices.has_proved("account", user.id, user.password_hash)
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
 @limiter.limit(_sign_in_limit, methods=["POST"])  # per address
-@limiter.limit(_sign_in_limit, methods=["POST"], key_func=_submitted_email)  # per account, from any address
+@limiter.limit(_sign_in_limit, methods=["POST"], key_func=_submitted_email,  # per account, from any address
+               exempt_when=_proved_account)
 def sign_in():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
@@ -51,7 +62,8 @@ def sign_in():
             login_user(user)
             audit.record("auth.sign_in", user=user)
             db.session.commit()
-            return redirect(safe_next(form.next.data, home_for(user)))
+            return devices.remember(redirect(safe_next(form.next.data, home_for(user))), "account", user.id,
+                                    user.password_hash)
     return render_template("auth/sign_in.html", form=form), _form_status()
 
 
@@ -60,6 +72,7 @@ def sign_in():
 def sign_out():
     """POST only, CSRF-checked by CSRFProtect before the view runs."""
     audit.record("auth.sign_out", user=current_user)
+    end_sessions(current_user)  # this cookie, any copy of it, and the account's other sessions
     db.session.commit()
     logout_user()
     flash(_("You have signed out."), "info")
@@ -79,8 +92,10 @@ def change_own_password():
         else:
             audit.record("auth.password_change", user=current_user, target=current_user)
             db.session.commit()
+            login_user(current_user._get_current_object())  # the account's other sessions ended; this one goes on
             flash(_("Your password has been changed."), "info")
-            return redirect(home_for(current_user))
+            return devices.remember(redirect(home_for(current_user)), "account", current_user.id,
+                                    current_user.password_hash)
     return render_template("auth/change_password.html", form=form), _form_status()
 
 

@@ -7,6 +7,7 @@ import hashlib
 import re
 import smtplib
 from email.message import EmailMessage
+from functools import cache
 
 import sqlalchemy as sa
 import sqlalchemy.orm
@@ -22,8 +23,13 @@ from ..passwords import hash_password, verify_password
 MIN_PASSWORD_LENGTH = 10
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 LINK_AGES = {"invite": dt.timedelta(days=7), "reset": dt.timedelta(hours=24)}
-# Verifying against a fixed hash when the e-mail is unknown keeps the answer time the same (no e-mail probing).
-_DUMMY_HASH = hash_password("not-a-password-of-anyone")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verifying against a fixed hash when the e-mail is unknown keeps the answer time the same (no e-mail probing).
+    Made on first use: at import it cost every process, each CLI command included, half a second of argon2."""
+    return hash_password("not-a-password-of-anyone")
 
 
 class AccountError(ValueError):
@@ -44,7 +50,7 @@ def authenticate(email: str, password: str) -> User | None:
     """The active user with this e-mail and password, else None (the caller says one message for every failure)."""
     user = find_user(email)
     if user is None or not user.is_active or not user.password_hash:
-        verify_password(_DUMMY_HASH, password)
+        verify_password(_dummy_hash(), password)
         return None
     if not verify_password(user.password_hash, password):
         return None
@@ -59,9 +65,16 @@ def check_password_rules(password: str, email: str) -> None:
         raise AccountError(_l("The password must not be the e-mail address."))
 
 
+def end_sessions(user: User) -> None:
+    """Sign the account out everywhere: every session cookie issued before stops working."""
+    user.session_generation = (user.session_generation or 0) + 1
+
+
 def set_password(user: User, password: str) -> None:
+    """A new password ends every session signed in with the old one (the caller signs the current one in again)."""
     check_password_rules(password, user.email)
     user.password_hash = hash_password(password)
+    end_sessions(user)
 
 
 def change_password(user: User, current: str, new: str) -> None:

@@ -123,7 +123,7 @@ def edit_report(code: str):
 
 
 def _roster_page(organization, campaign, report, entry_form=None, upload_form=None, errors=(), file_error=None,
-                 status=200):
+                 more_message=None, status=200):
     entry_form = entry_form or RosterEntryForm()
     entry_form.post.choices = code_choices("post", _lang())
     entries = db.session.scalars(sa.select(RosterEntry).where(
@@ -131,7 +131,8 @@ def _roster_page(organization, campaign, report, entry_form=None, upload_form=No
         .order_by(RosterEntry.last_name, RosterEntry.first_name)).all()
     return render_template("directors/roster.html", organization=organization, campaign=campaign, report=report,
                            entries=entries, entry_form=entry_form, upload_form=upload_form or UploadForm(),
-                           delete_form=ConfirmForm(), errors=errors, file_error=file_error), status
+                           delete_form=ConfirmForm(), errors=errors, file_error=file_error,
+                           more_message=more_message), status
 
 
 @bp.get("/<code>/roster")
@@ -182,7 +183,7 @@ def upload_roster(code: str):
         except ImportRejected as rejected:
             db.session.rollback()
             return _roster_page(organization, campaign, report, upload_form=form, errors=rejected.errors,
-                                file_error=rejected.file_error, status=422)
+                                file_error=rejected.file_error, more_message=rejected.more_message, status=422)
         db.session.commit()
         flash(_("%(count)s people were added to the roster.", count=added), "success")
         return redirect(url_for("directors.show_roster", code=code))

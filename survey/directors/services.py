@@ -21,7 +21,7 @@ from ..extensions import db
 from ..models import Campaign, OrgReport, Organization, RequiredHours, Response, RosterEntry, User, Vacancy
 from ..models.base import utcnow
 from ..questionnaire.services import set_personal_code
-from ..registry.services import ID_REASONS, ImportRejected, RowError
+from ..registry.services import ID_REASONS, ImportRejected, RowError, RowErrors
 from ..tabular import TableError, as_text, read_table
 
 ROSTER_COLUMNS = ("iin", "last_name", "first_name", "middle_name", "post")
@@ -83,7 +83,7 @@ def _hash_key() -> str:
     return current_app.config["IIN_HASH_KEY"]
 
 
-def validate_roster_row(number: int, raw: dict[str, Any], errors: list[RowError]) -> RosterRow | None:
+def validate_roster_row(number: int, raw: dict[str, Any], errors: list[RowError] | RowErrors) -> RosterRow | None:
     """Check one roster row (from a form or a file); append every problem to ``errors``."""
     start = len(errors)
     iin = re.sub(r"[\s\u00a0-]", "", as_text(raw.get("iin")) or "")
@@ -119,7 +119,7 @@ def add_roster_rows(report: OrgReport, rows: list[tuple[int, RosterRow]], user: 
     ensure_unlocked(report)
     existing = set(db.session.scalars(sa.select(RosterEntry.person_key).where(
         RosterEntry.campaign_id == report.campaign_id, RosterEntry.organization_id == report.organization_id)))
-    errors: list[RowError] = []
+    errors = RowErrors()
     seen: dict[str, int] = {}
     entries = []
     for number, row in rows:
@@ -147,22 +147,22 @@ def add_roster_rows(report: OrgReport, rows: list[tuple[int, RosterRow]], user: 
 def import_roster(report: OrgReport, data: bytes, filename: str, user: User) -> int:
     """Add every row of an uploaded roster file, or none (row-level errors in ``ImportRejected``)."""
     ensure_unlocked(report)
+    errors = RowErrors()
+    rows = []
     try:
-        table = read_table(data, filename)
+        table = read_table(data, filename, kind="roster")
+        missing = [c for c in ("iin", "last_name", "first_name") if c not in table.headers]
+        if missing:
+            raise ImportRejected([], table.warnings, _l("Required columns are missing from the header row: "
+                                                        "%(columns)s", columns=", ".join(missing)))
+        for number, raw in table.rows:
+            row = validate_roster_row(number, raw, errors)
+            if row is not None:
+                rows.append((number, row))
     except TableError as exc:
         raise ImportRejected([], [], exc.message) from exc
-    missing = [c for c in ("iin", "last_name", "first_name") if c not in table.headers]
-    if missing:
-        raise ImportRejected([], table.warnings, _l("Required columns are missing from the header row: %(columns)s",
-                                                    columns=", ".join(missing)))
-    if not table.rows:
+    if not rows and not errors:
         raise ImportRejected([], table.warnings, _l("The file has a header row but no people."))
-    errors: list[RowError] = []
-    rows = []
-    for number, raw in table.rows:
-        row = validate_roster_row(number, raw, errors)
-        if row is not None:
-            rows.append((number, row))
     if errors:
         raise ImportRejected(errors, table.warnings)
     return add_roster_rows(report, rows, user, source=filename)

@@ -36,8 +36,9 @@ def refuse_nul_characters():
 
 
 def safe_next(target: str | None, fallback: str) -> str:
-    """``target`` when it is a path on this site, else ``fallback`` (no open redirects)."""
-    if not target:
+    """``target`` when it is a path on this site, else ``fallback`` (no open redirects; no control characters,
+    which no Location header may carry)."""
+    if not target or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
         return fallback
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:

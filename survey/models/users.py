@@ -39,12 +39,19 @@ class User(UserMixin, db.Model):
         sa.ForeignKey("organizations.id", ondelete="RESTRICT"), index=True
     )
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Part of every session cookie's user id; raised by sign-out, a new password and deactivation, which ends every
+    # session signed in before (a copied cookie included).
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     region: Mapped["Region | None"] = relationship()  # noqa: F821
     district: Mapped["District | None"] = relationship()  # noqa: F821
     organization: Mapped["Organization | None"] = relationship()  # noqa: F821
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session: the id and the session generation it was signed in under."""
+        return f"{self.id}:{self.session_generation}"
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"

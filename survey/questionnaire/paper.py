@@ -25,7 +25,7 @@ from ..extensions import db
 from ..models import Campaign, Organization, OrgReport, Response
 from ..models.base import utcnow
 from ..questions import Kind, Questionnaire
-from ..registry.services import ImportRejected, RowError
+from ..registry.services import ImportRejected, RowError, RowErrors
 from ..tabular import TableError, as_text, read_table
 from . import services
 from .services import apply_values
@@ -182,7 +182,7 @@ def _validate(campaign: Campaign, table_rows: Iterable[tuple[int, dict[str, Any]
 def import_responses(campaign: Campaign, data: bytes, filename: str = "") -> PaperSummary:
     """Check every row with the questionnaire's rules, then create or update the responses; all or nothing."""
     try:
-        table = read_table(data, filename)
+        table = read_table(data, filename, kind="responses")
     except TableError as exc:
         raise ImportRejected([], [], exc.message) from exc
     warnings = list(table.warnings)
@@ -197,10 +197,14 @@ def import_responses(campaign: Campaign, data: bytes, filename: str = "") -> Pap
     unknown = [h for h in table.headers if h not in columns.columns]
     if unknown:
         warnings.append(_l("Unknown columns were ignored: %(columns)s", columns=", ".join(unknown)))
-    if not table.rows:
+    try:
+        table_rows = list(table.rows)  # read to the end (or to the row limit) after the header was checked
+    except TableError as exc:
+        raise ImportRejected([], warnings, exc.message) from exc
+    if not table_rows:
         raise ImportRejected([], warnings, _l("The file has a header row but no responses."))
-    errors: list[RowError] = []
-    rows = _validate(campaign, table.rows, table.headers, errors, questionnaire)
+    errors = RowErrors()
+    rows = _validate(campaign, table_rows, table.headers, errors, questionnaire)
     if errors:
         raise ImportRejected(errors, warnings)
 

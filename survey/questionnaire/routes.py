@@ -5,6 +5,8 @@ call → one commit → redirect or render.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import secrets
 
 from flask import (
@@ -25,6 +27,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit, questions, rules
+from ..auth import devices
 from ..codebook import ResponseStatus
 from ..domain import hash_iin, normalize_id, person_from_iin
 from ..extensions import db, limiter
@@ -141,13 +144,20 @@ def _reachable(response: Response) -> int:
 
 # ---- access -----------------------------------------------------------------------------------------------------
 
+def _code_unknown(_response) -> bool:
+    return bool(g.get("code_unknown"))
+
+
 @bp.post("/code")
+@limiter.limit(lambda: current_app.config.get("ACCESS_CODE_LIMIT", "30 per hour"), methods=["POST"],
+               deduct_when=_code_unknown, scope="questionnaire-code")  # unknown codes per address: no enumeration
 def enter_code():
     form = AccessCodeForm()
     if form.validate_on_submit():
         link = services.find_link_by_code(form.code.data or "")
         if link is not None:
             return redirect(url_for("questionnaire.show_landing", token=link.token))
+        g.code_unknown = True
         form.code.errors = [_("No organization has this code. Check the code on the notice and try again.")]
     elif form.csrf_token.errors:
         form.code.errors = [_("The page had expired. Please enter the code again.")]
@@ -206,7 +216,7 @@ def start_response(token: str):
     if form.confirmed.data != "yes":
         return render_template("questionnaire/confirm.html", link=link, form=form, person=person)
 
-    started = services.start_response(link, person, checked.values, form.nonce.data or "",
+    started = services.start_response(link, person, checked.values, _browser_nonce(form.nonce.data),
                                       may_prefill=_proved_person(link, person.person_key))
     if started.code is None:
         db.session.rollback()
@@ -219,14 +229,24 @@ def start_response(token: str):
     if started.created:
         audit.record("response.start", actor="teacher", target=started.response,
                      details={"organization_id": link.organization_id})
-    response_id = started.response.id
+    response_id, credential = started.response.id, started.response.personal_code_hash
     # The code is shown in this answer and nowhere else (never in the session cookie, which is signed, not
     # encrypted); rendered before the commit, which expires the rows the page reads.
     page = _render_at(url_for("questionnaire.show_code", token=token), "questionnaire/code.html", link=link,
                       response=started.response, code=started.code)
     db.session.commit()
     _authorize(response_id)
-    return page
+    return devices.remember(page, "questionnaire", response_id, credential)
+
+
+def _browser_nonce(nonce: str | None) -> str:
+    """The identity page's nonce bound to this browser (the CSRF secret its session holds): a repeat of the
+    confirmation shows a new personal code to the browser that sent it, not to another one that copied the IIN
+    and the nonce. Empty (never a repeat) without either."""
+    secret = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+    if not nonce or not isinstance(secret, str):
+        return ""
+    return hmac.new(secret.encode(), nonce.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def _proved_person(link: AccessLink, person_key: str) -> bool:
@@ -269,9 +289,22 @@ def _iin_limit_key() -> str:
     return "iin:" + hash_iin(number, current_app.config["IIN_HASH_KEY"])
 
 
+def _proved_questionnaire() -> bool:
+    """This browser gave this IIN's current personal code here before (auth.devices): someone else's wrong codes
+    for the IIN do not lock it out."""
+    number = normalize_id(request.form.get("iin", ""))
+    if not devices.has_marks() or len(number) != 12 or not number.isdigit():
+        return False
+    link = services.find_link_by_token(request.view_args.get("token", ""))
+    response = link and services.find_response(link.campaign_id, link.organization_id,
+                                               hash_iin(number, current_app.config["IIN_HASH_KEY"]))
+    return response is not None and devices.has_proved("questionnaire", response.id, response.personal_code_hash)
+
+
 @bp.route("/<token>/resume", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config.get("RESUME_LIMIT_PER_IIN", "5 per 15 minutes"), key_func=_iin_limit_key,
-               methods=["POST"], deduct_when=_resume_failed, scope="questionnaire-resume-iin")
+               methods=["POST"], deduct_when=_resume_failed, exempt_when=_proved_questionnaire,
+               scope="questionnaire-resume-iin")
 @limiter.limit(lambda: current_app.config.get("RESUME_LIMIT_PER_ADDRESS", "20 per hour"), methods=["POST"],
                deduct_when=_resume_failed, scope="questionnaire-resume-address")
 def resume_response(token: str):
@@ -295,7 +328,8 @@ def resume_response(token: str):
                               "Check both and try again, or ask your director to reset the code.")]
         return render_template("questionnaire/resume.html", link=link, form=form), 422
     _authorize(response.id)
-    return redirect(_step_url(token, _reachable(response)))
+    return devices.remember(redirect(_step_url(token, _reachable(response))), "questionnaire", response.id,
+                            response.personal_code_hash)
 
 
 def _step_url(token: str, number: int) -> str:

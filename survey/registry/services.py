@@ -6,6 +6,7 @@ The CLI command and the administrator's upload page both call ``import_organizat
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +17,7 @@ from .. import codebook as cb
 from ..domain import IdentityError, check_id, normalize_id, parse_iin
 from ..extensions import db
 from ..models import District, Organization, Region
-from ..tabular import Table, TableError, as_text, read_table
+from ..tabular import TableError, as_text, read_table
 
 COLUMNS = ("bin", "id_kind", "name_ru", "name_kk", "level", "org_type", "ownership", "region", "district", "kato",
            "languages", "address")
@@ -43,14 +44,53 @@ class RowError:
         return f"row {self.row}, {self.column}: {self.message}"
 
 
-class ImportRejected(Exception):
-    """The file was refused as a whole; nothing was changed."""
+MAX_LISTED_ERRORS = 100  # a refused file lists this many row errors, then says how many more there are
 
-    def __init__(self, errors: list[RowError], warnings: list[Any] | None = None, file_error: Any = None):
+
+class RowErrors:
+    """The row errors of an import as it reads on: every one is counted, the first ``MAX_LISTED_ERRORS`` kept
+    (a file bad on every row must not fill the memory, nor a page, with millions of them)."""
+
+    def __init__(self) -> None:
+        self.listed: list[RowError] = []
+        self.total = 0
+
+    def append(self, error: RowError) -> None:
+        self.total += 1
+        if len(self.listed) < MAX_LISTED_ERRORS:
+            self.listed.append(error)
+
+    def extend(self, errors: Iterable[RowError]) -> None:
+        for error in errors:
+            self.append(error)
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __iter__(self) -> Iterator[RowError]:
+        return iter(self.listed)
+
+
+class ImportRejected(Exception):
+    """The file was refused as a whole; nothing was changed. ``errors`` lists at most ``MAX_LISTED_ERRORS`` row
+    errors; ``total`` counts them all and ``more`` those not listed."""
+
+    def __init__(self, errors: RowErrors | list[RowError], warnings: list[Any] | None = None,
+                 file_error: Any = None):
         super().__init__(f"{len(errors)} errors")
-        self.errors = errors
+        self.errors = list(errors)[:MAX_LISTED_ERRORS]
+        self.total = len(errors)
+        self.more = self.total - len(self.errors)
         self.warnings = warnings or []
         self.file_error = file_error
+
+    @property
+    def more_message(self) -> Any:
+        """What to say after the listed errors, when some are not listed."""
+        if not self.more:
+            return None
+        return _l("…and %(n)s more errors. Correct the rows above and upload the file again to see them.",
+                  n=self.more)
 
 
 @dataclass
@@ -161,10 +201,11 @@ def _validate_row(number: int, raw: dict[str, Any], errors: list[RowError]) -> d
     return row if len(errors) == start else None
 
 
-def validate_table(table: Table) -> tuple[list[dict[str, Any]], list[RowError], list[Any]]:
-    """Check headers and every row. Returns (clean rows, errors, warnings)."""
+def _validate_file(data: bytes, filename: str) -> tuple[list[dict[str, Any]], RowErrors, list[Any]]:
+    """Check the header row, then every row as it is read. Returns (clean rows, errors, warnings)."""
+    table = read_table(data, filename, kind="registry")
     warnings = list(table.warnings)
-    errors: list[RowError] = []
+    errors = RowErrors()
     missing = [c for c in REQUIRED if c not in table.headers]
     if "name_ru" not in table.headers and "name_kk" not in table.headers:
         missing.append("name_ru / name_kk")
@@ -175,9 +216,6 @@ def validate_table(table: Table) -> tuple[list[dict[str, Any]], list[RowError], 
     unknown = [h for h in table.headers if h not in COLUMNS]
     if unknown:
         warnings.append(_l("Unknown columns were ignored: %(columns)s", columns=", ".join(unknown)))
-    if not table.rows:
-        raise ImportRejected([], warnings, _l("The file has a header row but no organizations."))
-
     clean: list[dict[str, Any]] = []
     first_row_of: dict[str, int] = {}
     for number, raw in table.rows:
@@ -190,16 +228,17 @@ def validate_table(table: Table) -> tuple[list[dict[str, Any]], list[RowError], 
             first_row_of[bin_] = number
         if row is not None:
             clean.append(row)
+    if not clean and not errors:
+        raise ImportRejected([], warnings, _l("The file has a header row but no organizations."))
     return clean, errors, warnings
 
 
 def import_organizations(data: bytes, filename: str = "") -> ImportSummary:
     """Validate the whole file, then upsert every organization by BIN; all or nothing. The caller commits."""
     try:
-        table = read_table(data, filename)
+        rows, errors, warnings = _validate_file(data, filename)
     except TableError as exc:
         raise ImportRejected([], [], exc.message) from exc
-    rows, errors, warnings = validate_table(table)
     if errors:
         raise ImportRejected(errors, warnings)
 
