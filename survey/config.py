@@ -141,7 +141,7 @@ def from_environment(instance_path: str | os.PathLike) -> dict:
         "SESSION_COOKIE_SECURE": is_production,
         "REMEMBER_COOKIE_SECURE": is_production,
         "MAX_CONTENT_LENGTH": _env_int("MAX_UPLOAD_MB", 20) * 1024 * 1024,
-        # The most data rows one upload of each kind may have (MAX_UPLOAD_ROWS_REGISTRY, _ROSTER, _RESPONSES).
+        # The most data rows one upload of each kind may have (MAX_UPLOAD_ROWS_REGISTRY, _ROSTER, _RESPONSES, _GROWTH).
         **{setting: _env_int(setting, default) for setting, default in ROW_LIMITS.values()},
         # CODEBOOK §7: teaching hours per week that make one rate (ставка).
         "LOAD_NORM_SCHOOL": _env_int("LOAD_NORM_SCHOOL", 16),

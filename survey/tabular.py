@@ -35,6 +35,7 @@ ROW_LIMITS = {
     "registry": ("MAX_UPLOAD_ROWS_REGISTRY", 50_000),
     "roster": ("MAX_UPLOAD_ROWS_ROSTER", 5_000),
     "responses": ("MAX_UPLOAD_ROWS_RESPONSES", 20_000),
+    "growth": ("MAX_UPLOAD_ROWS_GROWTH", 5_000),  # a row per district and level: about 200 districts
 }
 STRINGS_PER_ROW = 10  # a workbook's table of distinct texts may hold this many for each row allowed
 

@@ -19,8 +19,8 @@ from ..auth.scope import visible_district_ids
 from ..extensions import db
 from ..models import District, GrowthAssumption, Region, User
 from ..models.plans import GROWTH_PERCENT_RANGE, GROWTH_PUPILS_LIMIT
-from ..registry.services import ImportRejected, RowError
-from ..tabular import TableError, as_text, read_table
+from ..registry.services import ImportRejected, RowError, RowErrors
+from ..tabular import Table, TableError, as_text, read_table
 
 GROWTH_COLUMNS = ("region", "district", "level", "growth_percent", "growth_pupils")
 
@@ -88,23 +88,33 @@ def import_growth(user: User, data: bytes, filename: str) -> int:
     """Set the growth of every row of an uploaded table (GROWTH_COLUMNS), or nothing: any bad row, or a district
     outside the user's scope, rejects the file with every problem listed. Returns the rows applied."""
     try:
-        table = read_table(data, filename)
+        table = read_table(data, filename, kind="growth")
+        changes, errors = _read_growth(user, table)
     except TableError as exc:
         raise ImportRejected([], [], exc.message) from exc
+    if errors:
+        raise ImportRejected(errors, table.warnings)
+    for district_id, growth in changes:
+        set_growth(user, db.session.get(District, district_id), growth, source=filename)
+    return len(changes)
+
+
+def _read_growth(user: User, table: Table) -> tuple[list[tuple[int, Growth]], RowErrors]:
+    """The growth of each row, checked as the rows are read (the header row first)."""
     missing = [column for column in ("region", "district") if column not in table.headers]
     if missing:
         raise ImportRejected([], table.warnings, _l("Required columns are missing from the header row: %(columns)s",
                                                     columns=", ".join(missing)))
-    if not table.rows:
-        raise ImportRejected([], table.warnings, _l("The file has a header row but no rows."))
     districts = {(region.casefold(), name.casefold()): district_id for district_id, region, name in db.session.execute(
         sa.select(District.id, Region.name, District.name).join(Region, District.region_id == Region.id)
         .where(District.id.in_(visible_district_ids(user))))}
-    errors: list[RowError] = []
+    errors = RowErrors()
+    empty = True
     seen: dict[tuple[int, str | None], int] = {}
     changes: list[tuple[int, Growth]] = []
     for number, raw in table.rows:
-        start = len(errors)
+        empty = False
+        start = errors.total
         region, name = as_text(raw.get("region")) or "", as_text(raw.get("district")) or ""
         district_id = districts.get((region.casefold(), name.casefold()))
         if district_id is None:
@@ -127,13 +137,11 @@ def import_growth(user: User, data: bytes, filename: str) -> int:
                                                               "%(row)s", row=seen[key])))
                 break
             seen[key] = number
-        if len(errors) == start:
+        if errors.total == start:
             changes.append((district_id, Growth(level, percent or None, pupils or None)))
-    if errors:
-        raise ImportRejected(errors, table.warnings)
-    for district_id, growth in changes:
-        set_growth(user, db.session.get(District, district_id), growth, source=filename)
-    return len(changes)
+    if empty:
+        raise ImportRejected([], table.warnings, _l("The file has a header row but no rows."))
+    return changes, errors
 
 
 def growth_template(user: User, lang: str) -> bytes:
