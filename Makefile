@@ -43,4 +43,6 @@ test: install-test translations
 # the empty msgstr entries of kk and ru (tests/test_app.py fails while any is missing).
 catalogs: $(VENV)/.installed
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 --no-location --sort-output -o survey/translations/messages.pot .
-	$(VENV)/bin/pybabel update -i survey/translations/messages.pot -d survey/translations --no-fuzzy-matching --ignore-obsolete
+	$(VENV)/bin/pybabel update -i survey/translations/messages.pot -d survey/translations --no-fuzzy-matching --ignore-obsolete -l en
+	$(VENV)/bin/pybabel update -i survey/translations/messages.pot -d survey/translations --no-fuzzy-matching --ignore-obsolete -l kk -w 120
+	$(VENV)/bin/pybabel update -i survey/translations/messages.pot -d survey/translations --no-fuzzy-matching --ignore-obsolete -l ru -w 120
