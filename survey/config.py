@@ -17,6 +17,15 @@ from .files import private_dir, write_private
 from .tabular import ROW_LIMITS
 
 DEV_SECRETS_FILE = "secrets.json"
+MB = 1024 * 1024
+# The language of a visitor whose browser states none of LANGUAGES, and of messages read outside a request
+# (DEFAULT_LANGUAGE in the environment). Code that needs "the default language" reads BABEL_DEFAULT_LOCALE.
+DEFAULT_LANGUAGE = "kk"
+# Settings read from the environment by the same name, over their defaults (below).
+INTEGER_SETTINGS = ("LOAD_NORM_SCHOOL", "LOAD_NORM_COLLEGE", "LOAD_NORM_PRESCHOOL", "SMTP_PORT", "TRUSTED_PROXIES",
+                    "QUESTIONNAIRE_IDLE_MINUTES", "INTEGRITY_BATCH_SECONDS", "EXPORT_ABANDONED_SECONDS")
+TEXT_SETTINGS = ("SIGN_IN_RATE_LIMIT", "RESUME_LIMIT_PER_IIN", "RESUME_LIMIT_PER_ADDRESS", "QUESTIONNAIRE_START_LIMIT",
+                 "ACCESS_CODE_LIMIT", "INTEGRITY_ON_SUBMIT")
 
 
 class ConfigError(RuntimeError):
@@ -56,6 +65,28 @@ PLAN_LIMITS = {
     "AI_WAVE_CAPACITY": (1, 100_000),
     "AI_PRIORITY_UNDER_AGE": (0, 80),
 }
+
+
+def _integrity_thresholds() -> dict[str, float]:
+    """INTEGRITY_THRESHOLDS: a JSON object overriding some of the integrity rules' thresholds, e.g.
+    ``{"load_medium": 1.6}`` (the names and defaults: survey/integrity/rules.py DEFAULT_THRESHOLDS)."""
+    from .integrity.rules import DEFAULT_THRESHOLDS
+
+    raw = os.environ.get("INTEGRITY_THRESHOLDS") or "{}"
+    try:
+        values = json.loads(raw)
+    except ValueError as exc:
+        raise ConfigError(f"INTEGRITY_THRESHOLDS must be a JSON object, got {raw!r}") from exc
+    if not isinstance(values, dict):
+        raise ConfigError(f"INTEGRITY_THRESHOLDS must be a JSON object, got {raw!r}")
+    unknown = sorted(set(values) - set(DEFAULT_THRESHOLDS))
+    if unknown:
+        raise ConfigError(f"INTEGRITY_THRESHOLDS: unknown thresholds {', '.join(unknown)}")
+    wrong = sorted(name for name, value in values.items()
+                   if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0)
+    if wrong:
+        raise ConfigError(f"INTEGRITY_THRESHOLDS: {', '.join(wrong)} must be numbers of 0 or more")
+    return values
 
 
 def _plan_settings(base: dict) -> dict:
@@ -140,66 +171,69 @@ def from_environment(instance_path: str | os.PathLike) -> dict:
         "INTEGRITY_QUEUE_KEY": f"{redis_prefix}:integrity",
         "SESSION_COOKIE_SECURE": is_production,
         "REMEMBER_COOKIE_SECURE": is_production,
-        "MAX_CONTENT_LENGTH": _env_int("MAX_UPLOAD_MB", 20) * 1024 * 1024,
+        "MAX_CONTENT_LENGTH": _env_int("MAX_UPLOAD_MB", settings["MAX_CONTENT_LENGTH"] // MB) * MB,
         # The most data rows one upload of each kind may have (MAX_UPLOAD_ROWS_REGISTRY, _ROSTER, _RESPONSES, _GROWTH).
         **{setting: _env_int(setting, default) for setting, default in ROW_LIMITS.values()},
-        # CODEBOOK §7: teaching hours per week that make one rate (ставка).
-        "LOAD_NORM_SCHOOL": _env_int("LOAD_NORM_SCHOOL", 16),
-        "LOAD_NORM_COLLEGE": _env_int("LOAD_NORM_COLLEGE", 18),
-        "LOAD_NORM_PRESCHOOL": _env_int("LOAD_NORM_PRESCHOOL", 24),
-        # E-mail for invitation and reset links; without SMTP_HOST links are only shown to the administrator.
+        **{name: _env_int(name, settings[name]) for name in INTEGER_SETTINGS},
+        **{name: os.environ.get(name) or settings[name] for name in TEXT_SETTINGS},
         "SMTP_HOST": os.environ.get("SMTP_HOST") or None,
-        "SMTP_PORT": _env_int("SMTP_PORT", 587),
         "SMTP_USER": os.environ.get("SMTP_USER") or None,
         "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD") or None,
         "SMTP_STARTTLS": os.environ.get("SMTP_STARTTLS", "1") != "0",
         "MAIL_FROM": os.environ.get("MAIL_FROM") or None,
-        "SIGN_IN_RATE_LIMIT": os.environ.get("SIGN_IN_RATE_LIMIT") or "10 per minute;50 per hour",
-        # How many reverse proxies (nginx, a load balancer) stand in front: their X-Forwarded-* headers are trusted.
-        "TRUSTED_PROXIES": _env_int("TRUSTED_PROXIES", 0),
-        # The questionnaire: idle time before a browser must prove the person again; resume-attempt limits.
-        "QUESTIONNAIRE_IDLE_MINUTES": _env_int("QUESTIONNAIRE_IDLE_MINUTES", 180),
-        "RESUME_LIMIT_PER_IIN": os.environ.get("RESUME_LIMIT_PER_IIN") or "5 per 15 minutes",
-        "RESUME_LIMIT_PER_ADDRESS": os.environ.get("RESUME_LIMIT_PER_ADDRESS") or "20 per hour",
-        # Questionnaire starts per address: a whole staff room may share one address behind the school's router
-        # (two posts per teacher: identity, then confirmation).
-        "QUESTIONNAIRE_START_LIMIT": os.environ.get("QUESTIONNAIRE_START_LIMIT") or "600 per hour",
-        # Unknown access codes per address on the code entry page (/q/code): organizations' codes are not guessed.
-        "ACCESS_CODE_LIMIT": os.environ.get("ACCESS_CODE_LIMIT") or "30 per hour",
-        # Person-level integrity rules after a submission: "background" (batched every half minute) or "sync".
-        "INTEGRITY_ON_SUBMIT": os.environ.get("INTEGRITY_ON_SUBMIT") or "background",
-        "INTEGRITY_BATCH_SECONDS": _env_int("INTEGRITY_BATCH_SECONDS", 30),
         # Where finished export files are kept for a day on SQLite (default: instance/exports); on PostgreSQL they
         # are kept in the database (large objects) and this is only where a job writes its file first.
         "EXPORT_DIR": os.environ.get("EXPORT_DIR") or None,
-        # A running export that gave no sign of life for this long is failed (its process died) and can be retried.
-        "EXPORT_ABANDONED_SECONDS": _env_int("EXPORT_ABANDONED_SECONDS", 180),
-        "BABEL_DEFAULT_LOCALE": os.environ.get("DEFAULT_LANGUAGE", "kk"),
-        "BABEL_DEFAULT_TIMEZONE": os.environ.get("TIMEZONE", "Asia/Almaty"),
+        "BABEL_DEFAULT_LOCALE": os.environ.get("DEFAULT_LANGUAGE") or settings["BABEL_DEFAULT_LOCALE"],
+        "BABEL_DEFAULT_TIMEZONE": os.environ.get("TIMEZONE") or settings["BABEL_DEFAULT_TIMEZONE"],
+        "INTEGRITY_THRESHOLDS": _integrity_thresholds(),
     })
     settings.update(_plan_settings(settings))
     return settings
 
 
 def defaults() -> dict:
-    """Settings that need no environment; tests start from these too."""
+    """Every setting's default, the one place each is written: ``from_environment`` starts from these (and reads
+    the environment over them), tests start from them too."""
     return {
         "SURVEY_ENV": "development",
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": None,
         "REDIS_PREFIX": "survey",
         "RATELIMIT_STORAGE_URI": "memory://",
-        "EXPORT_ABANDONED_SECONDS": 180,
-        "SIGN_IN_RATE_LIMIT": "10 per minute;50 per hour",
+        "INTEGRITY_QUEUE_KEY": "survey:integrity",
         "SMTP_HOST": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": False,
-        "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+        "MAX_CONTENT_LENGTH": 20 * MB,
+        # Integer settings (INTEGER_SETTINGS) — CODEBOOK §7: teaching hours per week that make one rate (ставка).
         "LOAD_NORM_SCHOOL": 16,
         "LOAD_NORM_COLLEGE": 18,
         "LOAD_NORM_PRESCHOOL": 24,
-        "BABEL_DEFAULT_LOCALE": "kk",
+        # E-mail for invitation and reset links; without SMTP_HOST links are only shown to the administrator.
+        "SMTP_PORT": 587,
+        # How many reverse proxies (nginx, a load balancer) stand in front: their X-Forwarded-* headers are trusted.
+        "TRUSTED_PROXIES": 0,
+        # The questionnaire: idle time before a browser must prove the person again.
+        "QUESTIONNAIRE_IDLE_MINUTES": 180,
+        "INTEGRITY_BATCH_SECONDS": 30,
+        # A running export that gave no sign of life for this long is failed (its process died) and can be retried.
+        "EXPORT_ABANDONED_SECONDS": 180,
+        # Text settings (TEXT_SETTINGS): rate limits, then how integrity rules run after a submission.
+        "SIGN_IN_RATE_LIMIT": "10 per minute;50 per hour",
+        "RESUME_LIMIT_PER_IIN": "5 per 15 minutes",
+        "RESUME_LIMIT_PER_ADDRESS": "20 per hour",
+        # Questionnaire starts per address: a whole staff room may share one address behind the school's router
+        # (two posts per teacher: identity, then confirmation).
+        "QUESTIONNAIRE_START_LIMIT": "600 per hour",
+        # Unknown access codes per address on the code entry page (/q/code): organizations' codes are not guessed.
+        "ACCESS_CODE_LIMIT": "30 per hour",
+        # Person-level integrity rules after a submission: "background" (batched every half minute) or "sync".
+        "INTEGRITY_ON_SUBMIT": "background",
+        # Overrides of integrity/rules.py DEFAULT_THRESHOLDS (INTEGRITY_THRESHOLDS in the environment, as JSON).
+        "INTEGRITY_THRESHOLDS": {},
+        "BABEL_DEFAULT_LOCALE": DEFAULT_LANGUAGE,
         "BABEL_DEFAULT_TIMEZONE": "Asia/Almaty",
         "LANGUAGES": ("kk", "ru", "en"),
         # The staffing forecast: years ahead; a yearly attrition of the staff who remain; the shares of those who

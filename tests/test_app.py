@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from babel.messages.pofile import read_po
 
 from survey import create_app
-from survey.config import ConfigError, from_environment
+from survey.config import ConfigError, defaults, from_environment
 from survey.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,6 +59,32 @@ def test_environment_settings(monkeypatch, tmp_path):
     monkeypatch.setenv("LOAD_NORM_SCHOOL", "sixteen")
     with pytest.raises(ConfigError, match="LOAD_NORM_SCHOOL"):
         from_environment(tmp_path)
+
+
+def test_every_default_is_the_environments_default(monkeypatch, tmp_path):
+    """One home for each default: what the environment leaves unset is what defaults() (the tests' base) says."""
+    for name in ("SIGN_IN_RATE_LIMIT", "QUESTIONNAIRE_IDLE_MINUTES", "LOAD_NORM_SCHOOL", "DEFAULT_LANGUAGE",
+                 "INTEGRITY_THRESHOLDS", "MAX_UPLOAD_MB"):
+        monkeypatch.delenv(name, raising=False)
+    settings, base = from_environment(tmp_path), defaults()
+    for name in ("SIGN_IN_RATE_LIMIT", "QUESTIONNAIRE_IDLE_MINUTES", "LOAD_NORM_SCHOOL", "LOAD_NORM_PRESCHOOL",
+                 "BABEL_DEFAULT_LOCALE", "INTEGRITY_THRESHOLDS", "MAX_CONTENT_LENGTH", "RESUME_LIMIT_PER_IIN"):
+        assert settings[name] == base[name], name
+    assert (base["SIGN_IN_RATE_LIMIT"], base["QUESTIONNAIRE_IDLE_MINUTES"]) == ("10 per minute;50 per hour", 180)
+    monkeypatch.setenv("SIGN_IN_RATE_LIMIT", "3 per minute")
+    monkeypatch.setenv("QUESTIONNAIRE_IDLE_MINUTES", "30")
+    settings = from_environment(tmp_path)
+    assert (settings["SIGN_IN_RATE_LIMIT"], settings["QUESTIONNAIRE_IDLE_MINUTES"]) == ("3 per minute", 30)
+
+
+def test_integrity_thresholds_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("INTEGRITY_THRESHOLDS", '{"load_medium": 1.6, "headcount_gap": 0.25}')
+    assert from_environment(tmp_path)["INTEGRITY_THRESHOLDS"] == {"load_medium": 1.6, "headcount_gap": 0.25}
+    for wrong, message in (('{"load_middle": 1.6}', "unknown thresholds load_middle"), ("[1.6]", "JSON object"),
+                           ('{"load_high": "2.5"}', "load_high must be numbers"), ("1.6,", "JSON object")):
+        monkeypatch.setenv("INTEGRITY_THRESHOLDS", wrong)
+        with pytest.raises(ConfigError, match=message):
+            from_environment(tmp_path)
 
 
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):

@@ -502,6 +502,21 @@ def test_other_organization_is_named_only_inside_the_viewers_scope(two_districts
     assert "Школа В" in page and "outside" not in page
 
 
+def test_rule_meanings_name_the_thresholds_in_force(app, monkeypatch):
+    from flask_babel import force_locale
+
+    from survey.integrity.rules import RULES_BY_CODE
+
+    with force_locale("ru"):
+        assert "превышают 1,5 ставки (выше 2,5 ставки" in RULES_BY_CODE["G6"].explain()
+        assert RULES_BY_CODE["G18"].explain().endswith("более чем на 20 %.")
+    monkeypatch.setitem(app.config, "INTEGRITY_THRESHOLDS", {"load_medium": 1.75, "headcount_gap": 0.25})
+    with force_locale("en"):
+        assert "exceed 1.75 rates (high severity above 2.5 rates)" in RULES_BY_CODE["G6"].explain()
+        assert RULES_BY_CODE["G18"].explain().endswith("differ by more than 25 %.")
+        assert "below 0.7 or above 1.15" in RULES_BY_CODE["G9"].explain()
+
+
 def test_director_explains_a_flag_and_it_is_audited(two_districts, campaign, client, login, make_user):
     a, _, _ = two_districts
     director = make_user("director", organization=a)

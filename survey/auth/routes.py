@@ -28,7 +28,7 @@ def _form_status() -> int:
 
 
 def _sign_in_limit() -> str:
-    return current_app.config.get("SIGN_IN_RATE_LIMIT", "10 per minute;50 per hour")
+    return current_app.config["SIGN_IN_RATE_LIMIT"]
 
 
 def _submitted_email() -> str:

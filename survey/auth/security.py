@@ -85,7 +85,7 @@ def init_app(app: Flask) -> None:
     app.after_request(forbid_storing)
     app.request_class = SurveyRequest
     app.register_error_handler(BadHost, render_bad_host)
-    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    proxies = int(app.config["TRUSTED_PROXIES"])
     if proxies:
         # Without this, every visitor behind the proxy shares its address: one rate limit for all, no real IPs.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)

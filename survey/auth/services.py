@@ -204,7 +204,7 @@ def send_mail(to: str, subject: str, body: str) -> bool:
     message["Subject"] = subject
     message.set_content(body)
     try:
-        with smtplib.SMTP(config["SMTP_HOST"], int(config.get("SMTP_PORT") or 587), timeout=10) as smtp:
+        with smtplib.SMTP(config["SMTP_HOST"], int(config["SMTP_PORT"]), timeout=10) as smtp:
             if config.get("SMTP_STARTTLS", True):
                 smtp.starttls()
             if config.get("SMTP_USER"):

@@ -8,7 +8,7 @@ each rule (planted.py) and run the checks, so the review queue, dashboards and F
 """
 
 from .almaty import ALMATY_DISTRICTS, DEMO_PASSWORD, load_almaty_demo
-from .loader import DemoError, Loader, generator, has_data, norms, reset_sequences
+from .loader import DemoError, Loader, generator, has_data, reset_sequences
 from .national import REGIONS, load_synthetic
 from .organizations import OrgPlan
 from .people import Generator, make_bin, make_identifier, make_iin
@@ -17,5 +17,5 @@ from .planted import Loaded, Planted
 __all__ = [
     "ALMATY_DISTRICTS", "DEMO_PASSWORD", "REGIONS", "DemoError", "Generator", "Loaded", "Loader", "OrgPlan",
     "Planted", "generator", "has_data", "load_almaty_demo", "load_synthetic", "make_bin", "make_identifier",
-    "make_iin", "norms", "reset_sequences",
+    "make_iin", "reset_sequences",
 ]

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from .. import codebook as cb
+from ..domain.people import norms_from_config
 from ..extensions import db
 from ..integrity.rules import thresholds
 from ..models import (
@@ -128,15 +129,10 @@ def create_campaign(code: str, census: dt.date) -> Campaign:
     return campaign
 
 
-def norms() -> dict[str, int]:
-    config = current_app.config
-    return {"school": config["LOAD_NORM_SCHOOL"], "college": config["LOAD_NORM_COLLEGE"],
-            "preschool": config["LOAD_NORM_PRESCHOOL"]}
-
-
 def generator(seed: int, census: dt.date) -> Generator:
     """The people generator with this app's hash key, load norms and integrity thresholds."""
-    return Generator(seed, census, current_app.config["IIN_HASH_KEY"], norms(), thresholds())
+    return Generator(seed, census, current_app.config["IIN_HASH_KEY"], norms_from_config(current_app.config),
+                     thresholds())
 
 
 @dataclass(slots=True)

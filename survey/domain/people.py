@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
 # Social Code: women's retirement age rises by half a year a year from 2028 to 63 in 2031.
 WOMEN_RETIREMENT_BY_YEAR = {2028: Decimal("61.5"), 2029: Decimal("62"), 2030: Decimal("62.5")}
 MEN_RETIREMENT_AGE = Decimal("63")
+# CODEBOOK §7 overload_share and rule G6's default threshold: a teaching load above this many rates, across all of a
+# person's organizations (reference §b.2, B6).
+OVERLOAD_RATES = Decimal("1.5")
 
 
 def age_on(birth_date: dt.date, on: dt.date) -> int:
@@ -66,6 +71,12 @@ def years_to_retirement(birth_date: dt.date, sex: str, on: dt.date) -> Decimal:
     """Years left (negative when past) until retirement age, on a date; ages in whole months."""
     months = (on.year - birth_date.year) * 12 + (on.month - birth_date.month) - (on.day < birth_date.day)
     return retirement_age(sex, on.year) - Decimal(months) / 12
+
+
+def norms_from_config(config: Mapping[str, Any]) -> dict[str, int]:
+    """Teaching hours per week that make one rate, by organization level (app config LOAD_NORM_*)."""
+    return {"school": int(config["LOAD_NORM_SCHOOL"]), "college": int(config["LOAD_NORM_COLLEGE"]),
+            "preschool": int(config["LOAD_NORM_PRESCHOOL"])}
 
 
 def load_norm(level: str, norms: dict[str, int]) -> int:

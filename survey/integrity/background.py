@@ -41,7 +41,7 @@ def request_checks(campaign_id: int, organization_id: int) -> None:
     """Ask for the person-level rules at one organization: now, or in the next background batch."""
     from .services import SUBMISSION_RULES, run_checks
 
-    if current_app.config.get("INTEGRITY_ON_SUBMIT", "background") == "sync":
+    if current_app.config["INTEGRITY_ON_SUBMIT"] == "sync":
         run_checks(db.session.get(Campaign, campaign_id), [organization_id], rules=SUBMISSION_RULES)
         return
     if not _queue_add({campaign_id: {organization_id}}):
@@ -92,7 +92,7 @@ def _queue() -> Redis | None:
 
 
 def _queue_key() -> str:
-    return current_app.config.get("INTEGRITY_QUEUE_KEY", "survey:integrity")
+    return current_app.config["INTEGRITY_QUEUE_KEY"]
 
 
 def _queue_add(batch: dict[int, set[int]]) -> bool:
@@ -115,7 +115,7 @@ def _queue_take() -> dict[int, set[int]]:
     if queue is None:
         return {}
     key = _queue_key()
-    interval = max(1, int(float(current_app.config.get("INTEGRITY_BATCH_SECONDS", 30))))
+    interval = max(1, int(float(current_app.config["INTEGRITY_BATCH_SECONDS"])))
     try:
         if not queue.set(f"{key}:turn", os.getpid(), nx=True, ex=interval):
             return {}
@@ -143,7 +143,7 @@ def _ensure_worker(app: Flask) -> None:
 
 
 def _loop(app: Flask) -> None:
-    interval = float(app.config.get("INTEGRITY_BATCH_SECONDS", 30))
+    interval = float(app.config["INTEGRITY_BATCH_SECONDS"])
     while True:
         time.sleep(interval)
         with app.app_context():

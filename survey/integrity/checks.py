@@ -19,7 +19,7 @@ from ..codebook import ResponseStatus, Severity
 from ..domain.identity import WEIGHTS_1, WEIGHTS_2
 from ..models import OrgReport, Organization, RequiredHours, Response, ResponseOtherJob, RosterEntry
 from ..models.responses import answer_column
-from .rules import CATEGORY_MIN_EXPERIENCE, HIGHER_EDUCATION
+from .rules import CATEGORY_MIN_EXPERIENCE, EXPERIENCE_FROM_AGE, GRADUATION_MIN_AGE, HIGHER_EDUCATION
 from .sql import bytewise, days_after, json_array_agg, json_object, json_value, rounded, seconds_between, whole_years
 
 
@@ -171,7 +171,7 @@ def hours_over_limit(ctx: Context) -> sa.Select:
 
 
 def teaching_overload(ctx: Context) -> sa.Select:
-    """G6: teaching load across organizations (Σ hours / norm of each organization's level) over 1.5 / 2.5 rates."""
+    """G6: teaching load across organizations (Σ hours / norm of each organization's level) over the load_medium / load_high rates."""
     person = _per_person(ctx, ("teaching_hours", Response.teaching_hours),
                          ("load", sa.cast(Response.teaching_hours, sa.Float) / _norm(Organization.level, ctx)),
                          join_organizations=True)
@@ -224,15 +224,16 @@ def start_after_census(ctx: Context) -> sa.Select:
 
 
 def impossible_for_age(ctx: Context) -> sa.Select:
-    """G15: graduated before birth year + 17, or more experience than age − 16."""
+    """G15: graduated before birth year + GRADUATION_MIN_AGE, or more experience than age − EXPERIENCE_FROM_AGE."""
     age = whole_years(Response.birth_date, ctx.census_date)
     birth_year = sa.cast(sa.extract("year", Response.birth_date), sa.Integer)
     return sa.select(*_finding(
         Response.organization_id, Response.person_key, Severity.MEDIUM,
         json_object(birth_year=birth_year, graduation_year=Response.graduation_year, age=age,
-                    experience=Response.experience_total, max_experience=age - 16),
+                    experience=Response.experience_total, max_experience=age - EXPERIENCE_FROM_AGE),
     )).where(_submitted(ctx), _person_scope(ctx),
-             sa.or_(Response.graduation_year < birth_year + 17, Response.experience_total > age - 16))
+             sa.or_(Response.graduation_year < birth_year + GRADUATION_MIN_AGE,
+                    Response.experience_total > age - EXPERIENCE_FROM_AGE))
 
 
 # --- organization-level rules -------------------------------------------------------------------------------------

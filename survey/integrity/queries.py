@@ -197,7 +197,7 @@ def flag_detail(user: User, flag: Flag, lang: str = "ru") -> FlagDetail:
             .order_by(Organization.name_ru)).all()
         names = [organization.name(lang) for organization in visible]
     reviewer = db.session.get(User, flag.reviewed_by_id) if flag.reviewed_by_id else None
-    return FlagDetail(row=row, meaning=RULES_BY_CODE[flag.rule].meaning if flag.rule in RULES_BY_CODE else "",
+    return FlagDetail(row=row, meaning=RULES_BY_CODE[flag.rule].explain() if flag.rule in RULES_BY_CODE else "",
                       other_organizations=names, hidden_organizations=len(others) - len(names),
                       reviewed_by=(reviewer.full_name or reviewer.email) if reviewer else None,
                       reviewed_at=flag.reviewed_at)

@@ -11,20 +11,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 
 from ..codebook import Severity
+from ..domain.people import OVERLOAD_RATES
 
 PERSON = "person"
 ORGANIZATION = "organization"
 
-# Thresholds (override any of them with app.config["INTEGRITY_THRESHOLDS"] = {...}).
+# Thresholds: an installation overrides any of them with INTEGRITY_THRESHOLDS (README, settings), a JSON object.
 DEFAULT_THRESHOLDS: dict[str, float] = {
     "min_age": 18,                  # G2: age on the census date below this …
     "max_age": 75,                  # … or above this
     "max_week_hours": 60,           # G5: all working hours a week across organizations (12 h × 5 days)
-    "load_medium": 1.5,             # G6: teaching load across organizations, in rates (hours / norm)
+    "load_medium": float(OVERLOAD_RATES),  # G6: teaching load across organizations, in rates (hours / norm)
     "load_high": 2.5,
     "headcount_gap": 0.2,           # G18: headcount and roster further apart than this share of the roster
     "hours_ratio_low": 0.7,         # G9: teaching hours / required curriculum hours
@@ -36,15 +38,29 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
     "identical_responses": 3,       # G12: respondents of one organization with identical personal sections
 }
 
+# G15: nobody graduates before this age, and pedagogical experience counts from this age at the earliest.
+GRADUATION_MIN_AGE = 17
+EXPERIENCE_FROM_AGE = 16
+
 # CODEBOOK / reference §b.1: minimum pedagogical experience (years) for each current category.
 CATEGORY_MIN_EXPERIENCE = {"pedagogue": 0, "moderator": 2, "expert": 3, "researcher": 4, "master": 5}
 HIGHER_EDUCATION = ("bachelor", "master", "doctorate", "candidate_or_doctor_of_science")
 
 
 def thresholds() -> dict[str, float]:
+    """The thresholds in force: DEFAULT_THRESHOLDS with the installation's INTEGRITY_THRESHOLDS over them."""
     merged = dict(DEFAULT_THRESHOLDS)
-    merged.update(current_app.config.get("INTEGRITY_THRESHOLDS", {}))
+    merged.update(current_app.config["INTEGRITY_THRESHOLDS"])
     return merged
+
+
+def message_numbers(limits: dict[str, float]) -> dict[str, str]:
+    """The numbers the rules' meanings name (``%(load_medium)s`` …), written in the page's language."""
+    numbers = {name: format_decimal(value) for name, value in limits.items()}
+    numbers.update(headcount_gap_percent=format_decimal(limits["headcount_gap"] * 100),
+                   graduation_min_age=format_decimal(GRADUATION_MIN_AGE),
+                   experience_from_age=format_decimal(EXPERIENCE_FROM_AGE))
+    return numbers
 
 
 @dataclass(frozen=True)
@@ -55,6 +71,10 @@ class Rule:
     title: Any  # lazy string
     meaning: Any  # lazy string: what to verify
     cross_organization: bool = False  # evidence may name other organizations
+
+    def explain(self, limits: dict[str, float] | None = None) -> str:
+        """The meaning in the page's language, with the thresholds in force (``thresholds()`` unless given)."""
+        return str(self.meaning) % message_numbers(thresholds() if limits is None else limits)
 
 
 RULES: tuple[Rule, ...] = (
@@ -70,7 +90,8 @@ RULES: tuple[Rule, ...] = (
          _l("All working hours across organizations exceed what the 12-hour daily limit allows."),
          cross_organization=True),
     Rule("G6", Severity.MEDIUM, PERSON, _l("Teaching load across organizations too high"),
-         _l("Teaching hours across organizations exceed 1.5 rates (high severity above 2.5 rates)."),
+         _l("Teaching hours across organizations exceed %(load_medium)s rates (high severity above %(load_high)s "
+            "rates)."),
          cross_organization=True),
     Rule("G7", Severity.HIGH, PERSON, _l("On the roster, but no response"),
          _l("The campaign has closed and this roster member never answered: verify the person in person."),
@@ -81,9 +102,11 @@ RULES: tuple[Rule, ...] = (
          _l("The person names another organization as an employer, but has not answered there."),
          cross_organization=True),
     Rule("G9", Severity.MEDIUM, ORGANIZATION, _l("Teaching hours do not match the curriculum"),
-         _l("Teaching hours of the staff against the hours the curriculum requires are below 0.7 or above 1.15.")),
+         _l("Teaching hours of the staff against the hours the curriculum requires are below %(hours_ratio_low)s "
+            "or above %(hours_ratio_high)s.")),
     Rule("G10", Severity.HIGH, ORGANIZATION, _l("Children per educator implausible"),
-         _l("A preschool with fewer than 5 or more than 35 children per educator FTE.")),
+         _l("A preschool with fewer than %(preschool_ratio_low)s or more than %(preschool_ratio_high)s children "
+            "per educator FTE.")),
     Rule("G11", Severity.MEDIUM, ORGANIZATION, _l("Many responses from one network address"),
          _l("Several responses were sent from one network address within minutes: one person may have filled them.")),
     Rule("G12", Severity.MEDIUM, ORGANIZATION, _l("Identical answers from several respondents"),
@@ -94,12 +117,13 @@ RULES: tuple[Rule, ...] = (
     Rule("G14", Severity.MEDIUM, PERSON, _l("Start date after the census date"),
          _l("The person started work at this organization after the census date.")),
     Rule("G15", Severity.MEDIUM, PERSON, _l("Graduation or experience impossible for the age"),
-         _l("Graduation before age 17, or more years of experience than the years since age 16.")),
+         _l("Graduation before age %(graduation_min_age)s, or more years of experience than the years since age "
+            "%(experience_from_age)s.")),
     Rule("G16", Severity.MEDIUM, ORGANIZATION, _l("Organization identifier invalid"),
          _l("The BIN fails its check digit, is not a legal entity's BIN, or a state organization is registered "
             "under an IIN.")),
     Rule("G18", Severity.MEDIUM, ORGANIZATION, _l("Headcount and roster far apart"),
-         _l("The number of respondents and the roster differ by more than 20 %.")),
+         _l("The number of respondents and the roster differ by more than %(headcount_gap_percent)s %%.")),
 )
 RULES_BY_CODE = {rule.code: rule for rule in RULES}
 

@@ -17,6 +17,7 @@ from ..codebook import CampaignStatus, FlagStatus, Role
 from ..extensions import db
 from ..models import Campaign, Flag, Response, User
 from ..models.base import UTCDateTime, utcnow
+from ..domain.people import norms_from_config
 from .checks import RULE_QUERIES, Context
 from .rules import RULES, RULES_BY_CODE, thresholds
 from .sql import is_postgres
@@ -61,12 +62,6 @@ class RunSummary:
         return sum(result.closed for result in self.results)
 
 
-def _norms() -> dict[str, int]:
-    config = current_app.config
-    return {"school": config["LOAD_NORM_SCHOOL"], "college": config["LOAD_NORM_COLLEGE"],
-            "preschool": config["LOAD_NORM_PRESCHOOL"]}
-
-
 def _context(campaign: Campaign, organization_ids) -> Context:
     persons = None
     if organization_ids is not None:
@@ -74,7 +69,7 @@ def _context(campaign: Campaign, organization_ids) -> Context:
             Response.campaign_id == campaign.id, Response.organization_id.in_(organization_ids))
     return Context(campaign_id=campaign.id, census_date=campaign.census_date,
                    is_closed=campaign.status == CampaignStatus.CLOSED, organizations=organization_ids,
-                   persons=persons, limits=thresholds(), norms=_norms())
+                   persons=persons, limits=thresholds(), norms=norms_from_config(current_app.config))
 
 
 def _upsert(campaign: Campaign, code: str, ctx: Context, run_at) -> None:

@@ -8,11 +8,13 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from flask_babel import LazyString, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from .. import codebook as cb
 from .. import questions
+from ..domain.people import OVERLOAD_RATES
 from ..questions import Questionnaire
 
 # Columns of the exports that are not answers: who answered where (before the answers), and how it arrived and
@@ -64,7 +66,8 @@ METRIC_LABELS = {
     "near_retirement_share": _l("Within 5 years of retirement age"),
     "novice_share": _l("Novices (experience up to 5 years)"),
     "no_ped_education_share": _l("Without pedagogical education"),
-    "overload_share": _l("Overloaded (over 1.5 rates in all jobs)"),
+    "overload_share": _l("Overloaded (over %(rates)s rates in all jobs)",
+                         rates=LazyString(format_decimal, OVERLOAD_RATES)),
     "secondary_job_share": _l("Secondary jobs"),
     "turnover_risk_share": _l("Plan to leave"),
     "ai_use_share": _l("Use AI tools"),

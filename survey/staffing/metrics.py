@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 from .. import codebook as cb
 from ..codebook import ResponseStatus
-from ..domain.people import add_months, retirement_age
+from ..domain.people import OVERLOAD_RATES, add_months, norms_from_config, retirement_age
 from ..extensions import db
 from ..models import (
     Campaign,
@@ -40,7 +40,6 @@ from ..models import (
 
 NEAR_RETIREMENT_YEARS = 5
 NOVICE_MAX_YEARS = 5
-OVERLOAD_RATES = Decimal("1.5")  # teaching load above 1.5 × the norm, across all of a person's organizations
 TURNOVER_PLANS = ("move_education", "leave_profession")
 AGE_BAND_FLOORS = (("under_30", None), ("30_39", 30), ("40_49", 40), ("50_59", 50), ("60_plus", 60))
 AREA_LEVELS = ("district", "region", "level_ownership", "national")
@@ -55,12 +54,6 @@ METRIC_CODES: tuple[str, ...] = (
 )
 PERCENT_CODES = frozenset(code for code in METRIC_CODES if code.endswith(("_share", "_rate")) or
                           code.startswith("share_"))
-
-
-def norms_from_config(config: Mapping[str, Any]) -> dict[str, int]:
-    """Teaching hours per week that make one rate, by organization level (app config LOAD_NORM_*)."""
-    return {"school": int(config["LOAD_NORM_SCHOOL"]), "college": int(config["LOAD_NORM_COLLEGE"]),
-            "preschool": int(config["LOAD_NORM_PRESCHOOL"])}
 
 
 def _ratio(numerator, denominator) -> Decimal | None:
@@ -393,7 +386,7 @@ def _add_responses(result: dict[int, OrgMetrics], campaign: Campaign, organizati
             sa.select(Response.person_key).where(*_submitted(campaign), Response.organization_id.in_(organization_ids))))
     people = people.subquery("people")
     load = sa.func.coalesce(people.c.load, Response.teaching_hours * weight)
-    # load > 1.5 × norm  ⇔  Σ hours·(scale/norm) > 1.5·scale  ⇔  2·Σ … > 3·scale (integers, exact)
+    # load > R × norm  ⇔  Σ hours·(scale/norm) > R·scale  ⇔  2·Σ … > 2R·scale (integers, exact for R in halves)
     twice_limit = int(OVERLOAD_RATES * 2 * scale)
 
     band_columns = [_count(condition).label(f"age_{band}") for band, condition in age_band_conditions(census)]
