@@ -28,6 +28,12 @@ from flask_babel import to_user_timezone
 Number = int | float | Decimal
 
 
+def page_language() -> str:
+    """The page's language code: the visitor's choice, else the browser's, else the configured default
+    (``DEFAULT_LANGUAGE``, Flask-Babel's ``BABEL_DEFAULT_LOCALE``); outside a request, that default."""
+    return str(get_locale())
+
+
 def local(moment: dt.datetime) -> dt.datetime:
     """The moment in the configured time zone (a naive value is taken as UTC, as the database stores it)."""
     return to_user_timezone(moment)

@@ -23,6 +23,7 @@ from survey.domain import (
     retirement_age,
     years_to_retirement,
 )
+from survey.models import localized_name
 
 
 def test_codebook_examples():
@@ -216,3 +217,10 @@ def test_years_to_retirement():
     # a woman born 1970-06-01 is 56 on 2026-06-01; retirement age 61 → 5 years left
     assert years_to_retirement(dt.date(1970, 6, 1), "f", dt.date(2026, 6, 1)) == Decimal(5)
     assert years_to_retirement(dt.date(1960, 1, 1), "m", dt.date(2026, 1, 1)) == Decimal(-3)
+
+
+def test_an_organizations_name_in_the_pages_language_falls_back_to_the_other():
+    assert localized_name("Школа", "Мектеп", "kk") == "Мектеп"
+    assert localized_name("Школа", "Мектеп", "ru") == localized_name("Школа", "Мектеп", "en") == "Школа"
+    assert localized_name("Школа", None, "kk") == "Школа" and localized_name(None, "Мектеп", "ru") == "Мектеп"
+    assert localized_name(None, None, "kk") == ""

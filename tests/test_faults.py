@@ -170,7 +170,7 @@ def test_a_worker_killed_during_an_export_leaves_a_failed_job_that_can_be_retrie
     assert job.status == JobStatus.RUNNING  # what a dead worker leaves behind
 
     assert jobs.fail_abandoned(now=utcnow()) == 0  # a job that was alive moments ago is not failed too early
-    assert jobs.fail_abandoned(now=utcnow() + jobs.ABANDONED_AFTER + dt.timedelta(seconds=1)) == 1
+    assert jobs.fail_abandoned(now=utcnow() + jobs.abandoned_after() + dt.timedelta(seconds=1)) == 1
     db.session.commit()
     assert job.status == JobStatus.FAILED and "Повторите" in job.error
     jobs.retry_job(job)

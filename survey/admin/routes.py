@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import (Response, abort, current_app, flash, redirect, render_template, request, stream_with_context,
                    url_for)
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -20,6 +19,7 @@ from ..auth.services import AccountError
 from ..campaigns.services import CampaignError, close_campaign, create_campaign, open_campaign
 from ..codebook import CampaignStatus, Level, Ownership, Role
 from ..extensions import db
+from ..formatting import page_language
 from ..models import Campaign, District, Region
 from ..questionnaire.xlsform import XLSFormError, write_xlsform
 from ..registry.services import ImportRejected, import_organizations
@@ -30,10 +30,6 @@ from .forms import CampaignForm, InviteForm, UploadRegistryForm, UserScopeForm
 
 NATIONAL = (Role.NATIONAL_ADMIN,)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _lang() -> str:
-    return str(get_locale())
 
 
 def _int_arg(name: str) -> int | None:
@@ -88,7 +84,7 @@ def show_progress():
         board = progress_board(user, campaign, level=_code_arg("level", Level),
                                ownership=_code_arg("ownership", Ownership),
                                region_id=region.id if region else None, district_id=district_id,
-                               sort=sort, descending=descending, lang=_lang())
+                               sort=sort, descending=descending, lang=page_language())
     return render_template("admin/progress.html", board=board, campaign=campaign, campaigns=campaigns,
                            region=region, district=district, sort=sort, descending=descending,
                            levels=list(Level), ownerships=list(Ownership), args=request.args)
@@ -110,7 +106,7 @@ def list_organizations():
     page = queries.search_organizations(
         current_user, text=request.args.get("q", "").strip() or None, region_id=_int_arg("region"),
         district_id=_int_arg("district"), level=_code_arg("level", Level), ownership=_code_arg("ownership", Ownership),
-        page=_int_arg("page") or 1, lang=_lang())
+        page=_int_arg("page") or 1, lang=page_language())
     return render_template("admin/organizations.html", page=page, args=request.args,
                            regions=queries.region_choices(current_user),
                            districts=queries.district_choices(current_user),
@@ -150,7 +146,7 @@ def upload_registry():
 @bp.get("/registry/template.xlsx")
 @roles_required(*ADMIN_ROLES)
 def download_registry_template():
-    return Response(build_registry_template(_lang()), mimetype=XLSX,
+    return Response(build_registry_template(page_language()), mimetype=XLSX,
                     headers={"Content-Disposition": "attachment; filename=registry-template.xlsx"})
 
 
@@ -187,7 +183,7 @@ def _utc(moment: dt.datetime | None) -> dt.datetime | None:
 @bp.route("/campaigns/new", methods=["GET", "POST"])
 @roles_required(*NATIONAL)
 def create_campaign_page():
-    form = CampaignForm(lang=_lang(), regions=queries.region_choices(current_user))
+    form = CampaignForm(lang=page_language(), regions=queries.region_choices(current_user))
     if form.validate_on_submit():
         try:
             campaign = create_campaign(
@@ -234,13 +230,13 @@ def change_campaign_status(campaign_id: int, action: str):
 
 def _scope_form(form_class, **kwargs):
     return form_class(roles=GRANTABLE_ROLES[current_user.role], regions=queries.region_choices(current_user),
-                      districts=queries.district_choices(current_user), lang=_lang(), **kwargs)
+                      districts=queries.district_choices(current_user), lang=page_language(), **kwargs)
 
 
 @bp.get("/users")
 @roles_required(*ADMIN_ROLES)
 def list_users():
-    return render_template("admin/users.html", users=queries.list_users(current_user, _lang()))
+    return render_template("admin/users.html", users=queries.list_users(current_user, page_language()))
 
 
 @bp.route("/users/invite", methods=["GET", "POST"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import sqlalchemy as sa
 
@@ -16,7 +17,7 @@ from ..models import AccessLink, Campaign, Organization, Response, RosterEntry
 from ..integrity.queries import FlagCounts, flag_counts
 from ..reports.labels import metric_label
 from ..staffing.ages import age_sex_counts
-from ..staffing.metrics import METRIC_CODES, PERCENT_CODES, Metrics, OrgMetrics, org_metrics, total
+from ..staffing.metrics import METRIC_CODES, PERCENT_CODES, Metrics, OrgMetrics, org_metrics, response_rate, total
 
 
 @dataclass(frozen=True)
@@ -41,8 +42,8 @@ class RosterProgress:
         return len(self.answered) + len(self.not_answered)
 
     @property
-    def response_rate(self) -> float | None:
-        return len(self.answered) / self.roster_size if self.roster_size else None
+    def response_rate(self) -> Decimal | None:
+        return response_rate(len(self.answered), self.roster_size)
 
 
 def _name(last: str, first: str, middle: str | None) -> str:

@@ -6,15 +6,15 @@ import io
 
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import codebook as cb
 from ..auth.scope import ADMIN_ROLES, get_organization_or_404, roles_required
-from ..campaigns.services import campaigns_for, takes_part
+from ..campaigns.services import CampaignError, campaigns_for, get_campaign, takes_part
 from ..codebook import Role
 from ..extensions import db
+from ..formatting import page_language
 from ..models import Campaign, Organization, Response, RosterEntry
 from ..plans.queries import director_plans
 from ..registry.services import ImportRejected, RowError
@@ -31,14 +31,13 @@ from .forms import (
 )
 
 
-def _lang() -> str:
-    return str(get_locale())
-
-
 def _campaign_for(organization: Organization, code: str) -> Campaign:
     """The campaign of the code, when it is under way and covers the organization (its level and region)."""
-    campaign = db.session.scalar(sa.select(Campaign).where(Campaign.code == code))
-    if campaign is None or campaign.status == "draft" or not takes_part(campaign, organization):
+    try:
+        campaign = get_campaign(code)
+    except CampaignError:
+        abort(404)
+    if campaign.status == "draft" or not takes_part(campaign, organization):
         abort(404)
     return campaign
 
@@ -75,12 +74,12 @@ def show_start():
 def show_dashboard(code: str):
     organization, campaign, report = _director_context(code)
     progress = queries.roster_progress(campaign, organization)
-    data = queries.dashboard(campaign, organization, _lang(), {
+    data = queries.dashboard(campaign, organization, page_language(), {
         "ages": _("Age pyramid"), "men": _("Men"), "women": _("Women"),
         "categories": _("Qualification categories"),
         "coverage": _("Subject coverage: weekly hours covered of those required"),
     })
-    plans = director_plans(campaign, organization, current_app.config, _lang())
+    plans = director_plans(campaign, organization, current_app.config, page_language())
     db.session.commit()  # the report row may have been created on first visit
     return render_template("directors/dashboard.html", organization=organization, campaign=campaign, report=report,
                            progress=progress, data=data, sign_off_form=SignOffForm(),
@@ -107,7 +106,7 @@ def edit_report(code: str):
         if report.is_attested:
             return _locked_page(report)
         form = ReportForm()
-    form.set_choices(_lang())
+    form.set_choices(page_language())
     if form.validate_on_submit():
         services.save_report(
             report, pupils=form.pupils.data, classes=form.classes.data, approved_rates=form.approved_rates.data,
@@ -125,7 +124,7 @@ def edit_report(code: str):
 def _roster_page(organization, campaign, report, entry_form=None, upload_form=None, errors=(), file_error=None,
                  more_message=None, status=200):
     entry_form = entry_form or RosterEntryForm()
-    entry_form.post.choices = code_choices("post", _lang())
+    entry_form.post.choices = code_choices("post", page_language())
     entries = db.session.scalars(sa.select(RosterEntry).where(
         RosterEntry.campaign_id == campaign.id, RosterEntry.organization_id == organization.id)
         .order_by(RosterEntry.last_name, RosterEntry.first_name)).all()
@@ -150,7 +149,7 @@ def add_roster_entry(code: str):
     if report.is_attested:
         return _locked_page(report)
     form = RosterEntryForm()
-    form.post.choices = code_choices("post", _lang())
+    form.post.choices = code_choices("post", page_language())
     errors: list[RowError] = []
     if form.validate_on_submit():
         row = services.validate_roster_row(1, form.data, errors)
@@ -205,7 +204,7 @@ def download_roster_template(code: str):
     notes = workbook.create_sheet("notes")
     notes.append([_("IIN: 12 digits. Names as in the identity document. Post: a code from the list below.")])
     for post in cb.POSTS:
-        notes.append([post, cb.label("post", post, _lang())])
+        notes.append([post, cb.label("post", post, page_language())])
     buffer = io.BytesIO()
     workbook.save(buffer)
     buffer.seek(0)

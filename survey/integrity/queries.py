@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from ..auth.scope import visible_organization_ids
 from ..codebook import CampaignStatus, FlagStatus, Severity
 from ..extensions import db
-from ..models import Campaign, District, Flag, Organization, Region, Response, RosterEntry, User
+from ..models import (Campaign, District, Flag, Organization, Region, Response, RosterEntry, User,
+                      localized_name)
 from .rules import EVIDENCE_LABELS, RULES_BY_CODE
 
 PAGE_SIZE = 50
@@ -138,7 +139,7 @@ def _row(result, lang: str) -> FlagRow:
     return FlagRow(
         id=flag.id, rule=flag.rule, title=rule.title if rule else flag.rule, severity=flag.severity.value,
         status=flag.status.value, organization_id=flag.organization_id,
-        organization_name=(name_kk or name_ru) if lang == "kk" else (name_ru or name_kk), district_name=district,
+        organization_name=localized_name(name_ru, name_kk, lang), district_name=district,
         region_name=region, person_name=" ".join(part for part in (last, first, middle) if part) or None,
         evidence=evidence_items(flag.evidence or {}), note=flag.note, created_at=flag.created_at,
         closed_at=flag.closed_at)

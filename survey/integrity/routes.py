@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -14,6 +13,7 @@ from ..auth.scope import ADMIN_ROLES, get_organization_or_404, roles_required, v
 from ..campaigns.services import current_campaign_id
 from ..codebook import FlagStatus, Role
 from ..extensions import db
+from ..formatting import page_language
 from ..models import Campaign
 from . import bp
 from .forms import STATUS_FILTERS, ExplainForm, ReviewForm, RunForm, parse_filters
@@ -22,10 +22,6 @@ from .rules import RULES, SEVERITY_LABELS, STATUS_LABELS
 from .services import ReviewError, review_flag, run_checks
 
 ALL_ROLES = (*ADMIN_ROLES, Role.DIRECTOR)
-
-
-def _lang() -> str:
-    return str(get_locale())
 
 
 @bp.get("/")
@@ -37,7 +33,7 @@ def list_flags_queue():
     filters = parse_filters(request.args, campaign_id)
     regions, districts = scope_places(current_user)
     return render_template(
-        "integrity/queue.html", page=list_flags(current_user, filters, _lang()), filters=filters,
+        "integrity/queue.html", page=list_flags(current_user, filters, page_language()), filters=filters,
         campaigns=campaigns_with_flags(), rules=RULES, regions=regions, districts=districts,
         severity_labels=SEVERITY_LABELS, status_labels=STATUS_LABELS, status_filters=STATUS_FILTERS,
         run_form=RunForm(campaign_id=filters.campaign_id))
@@ -53,7 +49,7 @@ def list_organization_flags(organization_id: int):
     if campaign_id is not None:
         filters = replace(parse_filters(request.args, campaign_id), organization_id=organization.id, region_id=None,
                           district_id=None)
-        page = list_flags(current_user, filters, _lang())
+        page = list_flags(current_user, filters, page_language())
     return render_template("integrity/organization.html", organization=organization, page=page, filters=filters,
                            campaigns=campaigns_with_flags(), status_labels=STATUS_LABELS,
                            severity_labels=SEVERITY_LABELS, status_filters=STATUS_FILTERS)
@@ -73,7 +69,7 @@ def _flag_or_404(flag_id: int):
 
 
 def _render_flag(flag, form, status: int = 200):
-    return render_template("integrity/flag.html", detail=flag_detail(current_user, flag, _lang()), flag=flag,
+    return render_template("integrity/flag.html", detail=flag_detail(current_user, flag, page_language()), flag=flag,
                            form=form, is_director=current_user.role == Role.DIRECTOR,
                            status_labels=STATUS_LABELS, severity_labels=SEVERITY_LABELS), status
 

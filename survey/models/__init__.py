@@ -1,7 +1,7 @@
 """Typed SQLAlchemy 2 models, one module per area."""
 
 from .campaigns import AccessLink, Campaign
-from .geography import District, Organization, Region
+from .geography import District, Organization, Region, localized_name
 from .integrity import ExportJob, Flag
 from .plans import GrowthAssumption
 from .reports import OrgReport, RequiredHours, RosterEntry, Vacancy
@@ -27,4 +27,5 @@ __all__ = [
     "RosterEntry",
     "User",
     "Vacancy",
+    "localized_name",
 ]

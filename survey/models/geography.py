@@ -12,6 +12,12 @@ from ..extensions import db
 from .base import UTCDateTime, enum_column, utcnow
 
 
+def localized_name(name_ru: str | None, name_kk: str | None, lang: str) -> str:
+    """An organization's name in the page's language: the Kazakh name on Kazakh pages, the Russian one on the
+    others, each falling back to the other when it is missing."""
+    return ((name_kk or name_ru) if lang == "kk" else (name_ru or name_kk)) or ""
+
+
 class Region(db.Model):
     __tablename__ = "regions"
 
@@ -65,9 +71,7 @@ class Organization(db.Model):
     district: Mapped[District] = relationship()
 
     def name(self, lang: str = "ru") -> str:
-        if lang == "kk":
-            return self.name_kk or self.name_ru or ""
-        return self.name_ru or self.name_kk or ""
+        return localized_name(self.name_ru, self.name_kk, lang)
 
     def __repr__(self) -> str:
         return f"<Organization {self.bin}>"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,6 +11,7 @@ from ..admin.queries import campaign_choice
 from ..admin.routes import _int_arg
 from ..auth.scope import ADMIN_ROLES, roles_required, visible_district_ids
 from ..extensions import db
+from ..formatting import page_language
 from ..models import District, Region
 from ..registry.services import ImportRejected
 from ..staffing.ai_plan import PlanSettings
@@ -20,10 +20,6 @@ from . import bp, queries, services
 from .forms import GrowthForm, GrowthUploadForm, WhatIfForm
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _lang() -> str:
-    return str(get_locale())
 
 
 def _district_or_404(district_id: int) -> District:
@@ -54,10 +50,10 @@ def _page(place: queries.Place, *, growth_form: GrowthForm | None = None, upload
     forecast_settings = ForecastSettings.from_config(config, **what_if.forecast_overrides())
     plan_settings = PlanSettings.from_config(config, **what_if.plan_overrides())
     growth_form = growth_form or GrowthForm(formdata=None)
-    growth_form.set_choices(_lang())
+    growth_form.set_choices(page_language())
     data = None
     if campaign is not None:
-        data = queries.plans_data(place, campaign, forecast_settings, plan_settings, _lang())
+        data = queries.plans_data(place, campaign, forecast_settings, plan_settings, page_language())
     if what_if.errors and status == 200:
         status = 422
     return render_template(
@@ -108,7 +104,7 @@ def set_growth(district_id: int):
     district = _district_or_404(district_id)
     place = queries.Place(current_user, region=district.region, district=district)
     form = GrowthForm()
-    form.set_choices(_lang())
+    form.set_choices(page_language())
     if not form.validate_on_submit():
         return _page(place, growth_form=form, status=422)
     services.set_growth(current_user, district, services.Growth(form.level.data or None, form.percent(),
@@ -139,5 +135,5 @@ def upload_growth():
 @bp.get("/growth.xlsx")
 @roles_required(*ADMIN_ROLES)
 def download_growth_template():
-    return Response(services.growth_template(current_user, _lang()), mimetype=XLSX,
+    return Response(services.growth_template(current_user, page_language()), mimetype=XLSX,
                     headers={"Content-Disposition": "attachment; filename=growth.xlsx"})

@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import cache, lru_cache
 from typing import Any
 
-from flask_babel import get_locale, gettext
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -26,6 +26,7 @@ from wtforms import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .. import codebook as cb
+from ..formatting import page_language
 from ..forms import CodeSelect, SurveyForm, TextField
 from ..questions import Format, Kind, Question, Questionnaire, Step
 
@@ -167,7 +168,7 @@ def build_step_form(step: Step, questionnaire: Questionnaire, data: dict[str, An
     """The step's form, bound to the request's POST data, or filled from ``data`` for a GET."""
     form_class = _page_form(questionnaire, step.key)
     form = form_class(data=data) if data is not None else form_class()
-    lang = str(get_locale() or "ru")
+    lang = page_language()
     for q in step.questions:
         field = form._fields[q.code]
         if q.kind is Kind.ROWS:

@@ -24,7 +24,7 @@ from .. import rules
 from ..campaigns.services import taking_part_filter
 from ..domain.identity import WEIGHTS_1, WEIGHTS_2
 from ..extensions import db
-from ..models import Campaign
+from ..models import Campaign, localized_name
 from ..models import Organization as OrganizationRow
 from ..questions import Format, Kind, Question, Questionnaire
 from ..reports import excel
@@ -215,7 +215,7 @@ def choice_rows(questionnaire: Questionnaire, organizations: Iterable[Organizati
     """``list_name``, ``name`` and the label in kk, ru, en."""
     rows = []
     for org in organizations:
-        kk, ru = org.name_kk or org.name_ru, org.name_ru or org.name_kk
+        kk, ru = localized_name(org.name_ru, org.name_kk, "kk"), localized_name(org.name_ru, org.name_kk, "ru")
         rows.append([ORGANIZATIONS, org.bin, kk, ru, ru])
     for name in _lists(questionnaire):
         if name == YES_NO:

@@ -29,13 +29,14 @@ def _filters(command):
 
 
 def _prepare(campaign_code, region, district, org_bin, lang, headers):
-    from .services import ExportError, get_campaign, select_organizations
+    from ..campaigns.services import CampaignError, get_campaign
+    from .services import ExportError, select_organizations
     from .staffing import ExportContext
 
     try:
         campaign = get_campaign(campaign_code)
         selection = select_organizations(None, region=region, district=district, org_bin=org_bin)
-    except ExportError as exc:
+    except (CampaignError, ExportError) as exc:
         raise click.ClickException(str(exc.message)) from exc
     return ExportContext(campaign, lang=lang, headers=headers, exported_by="cli"), selection
 

@@ -23,30 +23,35 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from ..auth.scope import visible_organization_ids
+from ..campaigns.services import CampaignError, get_campaign
 from ..codebook import JobStatus
 from ..extensions import db
 from ..models import ExportJob, User
 from ..models.base import utcnow
 from . import storage
-from .services import ExportError, export_profiles, export_responses, get_campaign, select_organizations
+from .services import ExportError, export_profiles, export_responses, select_organizations
 from .staffing import ExportContext
 
 log = logging.getLogger(__name__)
 
 KEEP_FILES = dt.timedelta(days=1)
-ABANDONED_AFTER = dt.timedelta(minutes=3)  # default of EXPORT_ABANDONED_SECONDS: no sign of life for this long = dead
 KINDS = ("profiles", "responses")
 QUEUE_NAME = "exports"
 
 
 def queue_name(app: Flask | None = None) -> str:
     """The RQ queue of exports, under the installation's Redis prefix (``survey:exports`` by default)."""
-    return f"{(app or current_app).config.get('REDIS_PREFIX') or 'survey'}:{QUEUE_NAME}"
+    return f"{(app or current_app).config['REDIS_PREFIX']}:{QUEUE_NAME}"
 
 
 def abandoned_after(app: Flask | None = None) -> dt.timedelta:
-    seconds = (app or current_app).config.get("EXPORT_ABANDONED_SECONDS")
-    return dt.timedelta(seconds=seconds) if seconds else ABANDONED_AFTER
+    """No sign of life for this long (EXPORT_ABANDONED_SECONDS) and a running job is taken for dead."""
+    return dt.timedelta(seconds=(app or current_app).config["EXPORT_ABANDONED_SECONDS"])
+
+
+def job_language(params: dict[str, Any]) -> str:
+    """The language an export (its messages and its workbook) is written in: the one asked for, else the default."""
+    return params.get("lang") or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def heartbeat_interval(app: Flask | None = None) -> dt.timedelta:
@@ -112,7 +117,7 @@ def fail_abandoned(now: dt.datetime | None = None) -> int:
         ExportJob.status == JobStatus.RUNNING,
         sa.func.coalesce(ExportJob.heartbeat_at, ExportJob.started_at, ExportJob.created_at) < cutoff)).all()
     for job in stale:
-        with force_locale((job.params or {}).get("lang", "ru")):
+        with force_locale(job_language(job.params or {})):
             job.error = _("The export stopped: the process running it ended before it finished. Retry it.")
         job.status, job.finished_at = JobStatus.FAILED, now
     db.session.flush()
@@ -166,11 +171,11 @@ def run_job(job_id: int) -> None:
         db.session.rollback()
         if path is not None:
             path.unlink(missing_ok=True)
-        if isinstance(exc, ExportError):
-            reason = exc.message
+        if isinstance(exc, (CampaignError, ExportError)):
+            reason = str(exc)  # already in the export's language
         else:
             log.exception("export job %s failed", job_id)
-            with force_locale(params.get("lang", "ru")):
+            with force_locale(job_language(params)):
                 reason = _("The export failed: %(error)s", error=f"{type(exc).__name__}: {exc}")
         _set(job_id, status=JobStatus.FAILED, error=str(reason)[:2000], finished_at=utcnow())
         return
@@ -210,7 +215,7 @@ class _Heartbeat:
 def _export(kind: str, params: dict[str, Any], user_id: int | None, path: Path, progress) -> int:
     user = db.session.get(User, user_id) if user_id else None
     scope = visible_organization_ids(user) if user is not None else None
-    lang = params.get("lang", "ru")
+    lang = job_language(params)
     with force_locale(lang):  # error messages in the language of the export
         campaign = get_campaign(params["campaign"])
         selection = select_organizations(scope, region=params.get("region"), district=params.get("district"),
@@ -228,7 +233,7 @@ def file_name(kind: str, params: dict[str, Any]) -> str:
     """The download name: what, which campaign, which filter, language; the right extension."""
     parts = [kind, params.get("campaign", "")]
     parts += [str(params[key]) for key in ("region", "district", "org_bin") if params.get(key)]
-    parts.append(params.get("lang", "ru"))
+    parts.append(job_language(params))
     stem = "-".join(p for p in parts if p).replace("/", "_").replace(" ", "_")
     if kind == "profiles":
         return stem + (".zip" if params.get("zip") else ".xlsx")

@@ -5,16 +5,16 @@ from __future__ import annotations
 import io
 
 import sqlalchemy as sa
-from flask import abort, redirect, render_template, request, send_file, url_for
-from flask_babel import get_locale
+from flask import abort, current_app, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from .. import audit
 from ..auth.scope import ADMIN_ROLES, get_organization_or_404, roles_required, visible_organization_ids
-from ..campaigns.services import campaigns_for
+from ..campaigns.services import CampaignError, campaigns_for, get_campaign
 from ..codebook import JobStatus, Role
 from ..extensions import db
+from ..formatting import page_language
 from ..models import Campaign, ExportJob
 from . import bp, jobs, storage
 from .forms import KIND_LABELS, LANGUAGES, STATUS_LABELS, ExportForm
@@ -28,7 +28,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def _campaign_choices() -> list[SelectChoice]:
     """The campaigns one may export: a director, those the organization takes part in (never a draft); an
     administrator, every one."""
-    lang = str(get_locale())
+    lang = page_language()
     if current_user.role == Role.DIRECTOR:
         campaigns = campaigns_for(current_user.organization)
     else:
@@ -49,7 +49,7 @@ def _own_job_or_404(job_id: int) -> ExportJob:
 @bp.route("/", methods=["GET", "POST"])
 @roles_required(*ALL_ROLES)
 def request_export():
-    form = ExportForm(lang=str(get_locale()))
+    form = ExportForm(lang=page_language())
     form.campaign.choices = _campaign_choices()
     if form.validate_on_submit():
         job = jobs.create_job(form.kind.data, form.params(), current_user)
@@ -110,12 +110,13 @@ def retry_export(job_id: int):
 def download_profile(organization_id: int, campaign_code: str):
     """One organization's workbook, built in the request (a fraction of a second)."""
     org = get_organization_or_404(current_user, organization_id)
-    campaign = db.session.scalar(sa.select(Campaign).where(Campaign.code == campaign_code))
-    if campaign is None:
+    try:
+        campaign = get_campaign(campaign_code)
+    except CampaignError:
         abort(404)
-    lang = request.args.get("lang") or str(get_locale())
+    lang = request.args.get("lang") or page_language()
     headers = request.args.get("headers", "labels")
-    if lang not in ("kk", "ru", "en") or headers not in ("codes", "labels"):
+    if lang not in current_app.config["LANGUAGES"] or headers not in ("codes", "labels"):
         abort(400)
     try:
         selection = select_organizations(visible_organization_ids(current_user), org_bin=org.bin)

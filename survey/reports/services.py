@@ -48,13 +48,6 @@ class Selection:
     organization: Organization | None = None  # when exactly one organization was asked for (--org)
 
 
-def get_campaign(code: str) -> Campaign:
-    campaign = db.session.scalar(sa.select(Campaign).where(Campaign.code == code))
-    if campaign is None:
-        raise ExportError(_("There is no campaign with the code %(code)s.", code=code))
-    return campaign
-
-
 def select_organizations(scope: sa.Select | None, *, region: str | None = None, district: str | None = None,
                          org_bin: str | None = None) -> Selection:
     """Organizations inside ``scope`` (a SELECT of ids; None = all) narrowed by a region or district (name or

@@ -42,7 +42,7 @@ SEEN_WITHIN = dt.timedelta(minutes=1)  # /healthz: a worker seen this recently s
 
 
 def presence_key(app: Flask) -> str:
-    return f"{app.config.get('REDIS_PREFIX') or 'survey'}:workers"
+    return f"{app.config['REDIS_PREFIX']}:workers"
 
 
 def queue_names(app: Flask) -> list[str]:

@@ -36,6 +36,7 @@ from ..models import (
     ResponseSubject,
     RosterEntry,
     Vacancy,
+    localized_name,
 )
 
 NEAR_RETIREMENT_YEARS = 5
@@ -60,6 +61,12 @@ def _ratio(numerator, denominator) -> Decimal | None:
     if not denominator:
         return None
     return Decimal(numerator) / Decimal(denominator)
+
+
+def response_rate(responding: int, roster: int) -> Decimal | None:
+    """CODEBOOK §7 ``response_rate``: roster members who submitted a response there / the roster's size; None
+    without a roster. The metrics, the progress board and the director's dashboard all take it from here."""
+    return _ratio(responding, roster)
 
 
 @dataclass
@@ -145,7 +152,7 @@ class Metrics:
 
     @property
     def response_rate(self) -> Decimal | None:
-        return _ratio(self.roster_responding, self.roster_size)
+        return response_rate(self.roster_responding, self.roster_size)
 
     @property
     def shortage_fte(self) -> Decimal:
@@ -207,9 +214,7 @@ class OrgMetrics(Metrics):
     has_report: bool = False
 
     def name(self, lang: str = "ru") -> str:
-        if lang == "kk":
-            return self.name_kk or self.name_ru or ""
-        return self.name_ru or self.name_kk or ""
+        return localized_name(self.name_ru, self.name_kk, lang)
 
 
 def total(items: Iterable[Metrics]) -> Metrics:

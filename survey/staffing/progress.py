@@ -16,9 +16,10 @@ from ..campaigns.services import taking_part_filter
 from ..codebook import ResponseStatus, Severity
 from ..extensions import db
 from ..integrity.queries import ACTIVE
-from ..models import Campaign, District, Flag, OrgReport, Organization, Region, Response, RosterEntry, User
+from ..models import (Campaign, District, Flag, OrgReport, Organization, Region, Response, RosterEntry, User,
+                      localized_name)
 from .ai_plan import has_digital_lead
-from .metrics import roster_counts
+from .metrics import response_rate, roster_counts
 
 GRAINS = ("region", "district", "organization")
 LISTED = 200  # organizations listed by name under a board (no response yet, nobody responsible for digitalization)
@@ -43,7 +44,8 @@ class ProgressRow:
     def rate(self) -> float | None:
         """CODEBOOK §7 ``response_rate`` in per cent: roster members who answered / roster size; None without
         a roster. The same definition as the staffing metrics and the director's dashboard."""
-        return round(100.0 * self.roster_responding / self.roster, 1) if self.roster else None
+        rate = response_rate(self.roster_responding, self.roster)
+        return None if rate is None else round(100.0 * float(rate), 1)
 
     @property
     def bar(self) -> float:
@@ -161,7 +163,7 @@ def progress_board(user: User, campaign: Campaign, *, level: str | None = None, 
     for record in db.session.execute(query):
         if grain == "organization":
             ident, name_ru, name_kk, *counts = record
-            name = _name(name_ru, name_kk, lang)
+            name = localized_name(name_ru, name_kk, lang)
         else:
             ident, name, *counts = record
         rows.append(ProgressRow(ident, name or "", *(int(value or 0) for value in counts)))
@@ -184,7 +186,7 @@ def _listed(where, lang: str, limit: int) -> tuple[int, list[SilentOrganization]
     """How many organizations match ``where``, and the first ``limit`` of them by region, district and BIN."""
     count = db.session.scalar(sa.select(sa.func.count()).select_from(Organization).where(where))
     listed = [
-        SilentOrganization(record[0], record[1], _name(record[2], record[3], lang), record[4], record[5])
+        SilentOrganization(record[0], record[1], localized_name(record[2], record[3], lang), record[4], record[5])
         for record in db.session.execute(
             sa.select(Organization.id, Organization.bin, Organization.name_ru, Organization.name_kk, District.name,
                       Region.name)
@@ -196,10 +198,6 @@ def _listed(where, lang: str, limit: int) -> tuple[int, list[SilentOrganization]
         )
     ]
     return count or 0, listed
-
-
-def _name(name_ru: str | None, name_kk: str | None, lang: str) -> str:
-    return ((name_kk or name_ru) if lang == "kk" else (name_ru or name_kk)) or ""
 
 
 def _sort_key(sort: str):
