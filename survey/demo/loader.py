@@ -36,7 +36,7 @@ from ..models import (
 )
 from ..models.base import utcnow
 from .organizations import OrgPlan, ReportPlan, StaffHours, report_row, required_hours, vacancy_rows
-from .people import POSTS_MIX, Generator, Mix, Person, make_identifier
+from .people import POSTS_MIX, GeneratedPerson, Generator, Mix, make_identifier
 
 BATCH = 5000
 POOL_SIZE = 5000  # people who may still take a second job at a later organization
@@ -148,7 +148,7 @@ class Job:
 class Holder:
     """A person who answered at one or more organizations and may take a job at another."""
 
-    person: Person
+    person: GeneratedPerson
     jobs: list[Job]
     load: float  # teaching load in rates across the jobs
     hours: int  # working hours a week across the jobs
@@ -158,7 +158,7 @@ class Holder:
 class Member:
     """One place on an organization's staff: who, their answers, whether they answered and are on the roster."""
 
-    person: Person
+    person: GeneratedPerson
     post: str
     basis: str
     row: dict | None  # the answers (drawn even before they are given: the curriculum counts on them)
@@ -226,7 +226,7 @@ class Loader:
         return members
 
     def new_member(self, org: OrgPlan, post: str | None = None, basis: str | None = None,
-                   person: Person | None = None) -> Member:
+                   person: GeneratedPerson | None = None) -> Member:
         """Someone new whose only job in the census is here; a secondary job here comes with a main job outside."""
         rng = self.rng
         person = person or self.gen.person(org.level)

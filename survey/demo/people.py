@@ -134,7 +134,7 @@ def years_after(day: dt.date, years: int) -> dt.date:
 
 
 @dataclass
-class Person:
+class GeneratedPerson:
     person_key: str
     birth_date: dt.date
     sex: str
@@ -169,7 +169,7 @@ class Generator:
 
     # --- people ------------------------------------------------------------------------------------------------
 
-    def person(self, level: str, *, age: int | None = None, birth_year: int | None = None) -> Person:
+    def person(self, level: str, *, age: int | None = None, birth_year: int | None = None) -> GeneratedPerson:
         """A new person (a unique IIN, and a name and birth date nobody else has) who works at ``level``."""
         rng = self.rng
         sex = "f" if rng.random() < (0.95 if level == "preschool" else 0.8) else "m"
@@ -192,7 +192,7 @@ class Generator:
         last = LAST_NAMES[i]
         if sex == "f" and last[-2:] in ("ов", "ев", "ин"):
             last += "а"
-        return Person(key, birth, sex, last, firsts[j], middles[k], self._personal(level, birth))
+        return GeneratedPerson(key, birth, sex, last, firsts[j], middles[k], self._personal(level, birth))
 
     def new_key(self, birth: dt.date, sex: str) -> str:
         """The person key of a new IIN for this birth date and sex, never issued before in this data set."""
@@ -254,7 +254,7 @@ class Generator:
 
     # --- answers at one organization ---------------------------------------------------------------------------
 
-    def response(self, person: Person, level: str, basis: str, post: str, *, load_room: float | None = None,
+    def response(self, person: GeneratedPerson, level: str, basis: str, post: str, *, load_room: float | None = None,
                  hours_room: int | None = None) -> tuple[dict, list[dict]]:
         """The answers of ``person`` at an organization of ``level``, with at most ``load_room`` rates of teaching
         and ``hours_room`` working hours a week left by their other jobs."""
@@ -277,7 +277,7 @@ class Generator:
         extra = rng.randint(8, 20) if basis == "main" else rng.randint(1, 6)
         return self.answers(person, level, post, basis, rate, teaching, min(teaching + extra, hours_room, 80))
 
-    def answers(self, person: Person, level: str, post: str, basis: str, rate: Decimal, teaching: int,
+    def answers(self, person: GeneratedPerson, level: str, post: str, basis: str, rate: Decimal, teaching: int,
                 total_hours: int) -> tuple[dict, list[dict]]:
         """The response row and subject rows for a job whose rate and hours are decided."""
         rng = self.rng

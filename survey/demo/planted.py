@@ -22,7 +22,7 @@ from ..integrity.services import RunSummary, run_checks
 from ..models import Campaign
 from .loader import Loader, Member
 from .organizations import OrgPlan, ReportPlan, identifier, owners_iin
-from .people import Person
+from .people import GeneratedPerson
 from .scenarios import SCENARIOS, Site
 
 PER_RESPONDENT = 0.002
@@ -51,7 +51,7 @@ class Planted:
         default_factory=lambda: {rule.code: set() for rule in RULES})
     cases: list[Case] = field(default_factory=list)
 
-    def expect(self, rule: str, organization_ids, person: Person | None, organization: str, note: str) -> None:
+    def expect(self, rule: str, organization_ids, person: GeneratedPerson | None, organization: str, note: str) -> None:
         """One case: the flags of ``rule`` it must raise at each of ``organization_ids``, for ``person`` (or for
         the organization)."""
         key = "" if person is None else person.person_key

@@ -18,7 +18,7 @@ from ..integrity.rules import CATEGORY_MIN_EXPERIENCE
 from ..integrity.services import network_key
 from .loader import Holder, Loader, Member, outside_job
 from .organizations import OrgPlan, ReportPlan
-from .people import FIRST_POST, Person, years_after
+from .people import FIRST_POST, GeneratedPerson, years_after
 
 if TYPE_CHECKING:
     from .planted import Planter
@@ -111,8 +111,8 @@ def same_person_two_iins(site: Site) -> bool:
     if template is None:
         return False
     person = template.person
-    twin = Person(site.gen.new_key(person.birth_date, person.sex), person.birth_date, person.sex, person.last_name,
-                  person.first_name, person.middle_name, person.personal)
+    twin = GeneratedPerson(site.gen.new_key(person.birth_date, person.sex), person.birth_date, person.sex,
+                           person.last_name, person.first_name, person.middle_name, person.personal)
     member = site.add(site.loader.new_member(site.org, template.post, "main", twin))
     site.expect("G3", template, f"listed and answered twice, under two IINs, born {person.birth_date.isoformat()}",
                 also=member)

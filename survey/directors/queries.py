@@ -21,7 +21,7 @@ from ..staffing.metrics import METRIC_CODES, PERCENT_CODES, Metrics, OrgMetrics,
 
 
 @dataclass(frozen=True)
-class Person:
+class StaffRow:
     name: str
     post: str | None
     roster_id: int | None = None
@@ -32,9 +32,9 @@ class Person:
 
 @dataclass
 class RosterProgress:
-    answered: list[Person] = field(default_factory=list)
-    not_answered: list[Person] = field(default_factory=list)
-    not_on_roster: list[Person] = field(default_factory=list)
+    answered: list[StaffRow] = field(default_factory=list)
+    not_answered: list[StaffRow] = field(default_factory=list)
+    not_on_roster: list[StaffRow] = field(default_factory=list)
     drafts: int = 0
 
     @property
@@ -66,8 +66,8 @@ def roster_progress(campaign: Campaign, organization: Organization) -> RosterPro
     ).all()
     progress = RosterProgress()
     for roster_id, last, first, middle, post, response_id, status, submitted_at in rows:
-        person = Person(_name(last, first, middle), post, roster_id, response_id, submitted_at,
-                        status.value if status else None)
+        person = StaffRow(_name(last, first, middle), post, roster_id, response_id, submitted_at,
+                          status.value if status else None)
         if status == ResponseStatus.SUBMITTED:
             progress.answered.append(person)
         else:
@@ -82,18 +82,18 @@ def roster_progress(campaign: Campaign, organization: Organization) -> RosterPro
         .order_by(Response.last_name, Response.first_name)
     ):
         if status == ResponseStatus.SUBMITTED:
-            progress.not_on_roster.append(Person(_name(last, first, middle), post, None, response_id, submitted_at,
-                                                 status.value))
+            progress.not_on_roster.append(StaffRow(_name(last, first, middle), post, None, response_id, submitted_at,
+                                                   status.value))
         else:
             progress.drafts += 1
     progress.drafts += sum(1 for p in progress.not_answered if p.status == ResponseStatus.DRAFT.value)
     return progress
 
 
-def staff_responses(campaign: Campaign, organization: Organization) -> list[Person]:
+def staff_responses(campaign: Campaign, organization: Organization) -> list[StaffRow]:
     """Every response (draft or submitted) at the organization, for the personal-code reset list."""
     return [
-        Person(_name(last, first, middle), post, None, response_id, submitted_at, status.value)
+        StaffRow(_name(last, first, middle), post, None, response_id, submitted_at, status.value)
         for response_id, last, first, middle, post, status, submitted_at in db.session.execute(
             sa.select(Response.id, Response.last_name, Response.first_name, Response.middle_name, Response.post,
                       Response.status, Response.submitted_at)

@@ -3,7 +3,7 @@
 from .identity import (
     CODE_ALPHABET,
     IdentityError,
-    Person,
+    IinIdentity,
     check_digit,
     check_id,
     hash_iin,
@@ -13,12 +13,12 @@ from .identity import (
     person_from_iin,
     personal_code,
 )
-from .people import add_months, age_band, age_on, load_norm, retirement_age, retirement_date, years_to_retirement
+from .people import add_months, age_band, age_on, retirement_age, retirement_date, years_to_retirement
 
 __all__ = [
     "CODE_ALPHABET",
     "IdentityError",
-    "Person",
+    "IinIdentity",
     "add_months",
     "age_band",
     "age_on",
@@ -26,7 +26,6 @@ __all__ = [
     "check_id",
     "hash_iin",
     "is_valid_bin",
-    "load_norm",
     "normalize_id",
     "parse_iin",
     "person_from_iin",

@@ -1,6 +1,6 @@
 """IIN and BIN (CODEBOOK §6): check digit, birth date and sex, keyed hashing; teachers' personal codes.
 
-An IIN is turned into a ``Person`` (person_key, birth_date, sex) the moment it arrives; the plain number
+An IIN is turned into an ``IinIdentity`` (person_key, birth_date, sex) the moment it arrives; the plain number
 is never stored or logged.
 """
 
@@ -29,7 +29,7 @@ class IdentityError(ValueError):
 
 
 @dataclass(frozen=True)
-class Person:
+class IinIdentity:
     person_key: str
     birth_date: dt.date
     sex: str  # "m" or "f"
@@ -116,10 +116,10 @@ def hash_iin(number: str, key: str | bytes) -> str:
     return hmac.new(secret, number.encode("ascii"), hashlib.sha256).hexdigest()
 
 
-def person_from_iin(number: str, key: str | bytes) -> Person:
+def person_from_iin(number: str, key: str | bytes) -> IinIdentity:
     """Validate, derive birth date and sex, and hash: the only form in which a person goes further."""
     birth, sex = parse_iin(number)
-    return Person(person_key=hash_iin(number, key), birth_date=birth, sex=sex)
+    return IinIdentity(person_key=hash_iin(number, key), birth_date=birth, sex=sex)
 
 
 def personal_code(key: str | bytes, salt: str) -> str:

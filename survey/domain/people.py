@@ -77,8 +77,3 @@ def norms_from_config(config: Mapping[str, Any]) -> dict[str, int]:
     """Teaching hours per week that make one rate, by organization level (app config LOAD_NORM_*)."""
     return {"school": int(config["LOAD_NORM_SCHOOL"]), "college": int(config["LOAD_NORM_COLLEGE"]),
             "preschool": int(config["LOAD_NORM_PRESCHOOL"])}
-
-
-def load_norm(level: str, norms: dict[str, int]) -> int:
-    """Teaching hours per week that make one rate at an organization of ``level``."""
-    return norms[level]

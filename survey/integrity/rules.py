@@ -127,7 +127,7 @@ RULES: tuple[Rule, ...] = (
 )
 RULES_BY_CODE = {rule.code: rule for rule in RULES}
 
-# Rules that need registers this installation cannot reach (reported, never run).
+# Rules that need registers this installation cannot reach: kept here for the record, nothing runs or shows them.
 OUT_OF_REACH = {
     "G1": "IIN format and check digit: enforced at entry, so an invalid IIN never reaches the database",
     "G8": "ESUTD employment contracts: external register",

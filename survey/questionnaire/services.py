@@ -20,7 +20,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 
 from .. import questions, rules
 from ..codebook import ResponseStatus
-from ..domain import Person, personal_code
+from ..domain import IinIdentity, personal_code
 from ..extensions import db
 from ..formatting import number_input
 from ..models import AccessLink, Campaign, OrgReport, Response, ResponseVersion
@@ -278,7 +278,7 @@ def prefill_from_other_organization(campaign_id: int, organization_id: int, pers
     return raw_from_values({name: values[name] for name in shared})
 
 
-def start_response(link: AccessLink, person: Person, names: Mapping[str, Any], nonce: str, *,
+def start_response(link: AccessLink, person: IinIdentity, names: Mapping[str, Any], nonce: str, *,
                    may_prefill: bool = False) -> Started:
     """The person's response at the link's organization: created once, found ever after.
 

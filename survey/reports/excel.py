@@ -273,11 +273,6 @@ class WorkbookWriter:
             self.new_sheet("Sheet")
         self.book.save(target)
 
-    def to_bytes(self) -> bytes:
-        buffer = io.BytesIO()
-        self.save(buffer)
-        return buffer.getvalue()
-
 
 class _Line:
     """One row of a small sheet (Profile, About): its text wraps, and the row is as tall as its lines, where a

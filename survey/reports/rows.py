@@ -172,14 +172,6 @@ def question_rows(question: Question, campaign: Campaign, organization_ids, valu
             yield convert(row[1:])
 
 
-def subject_rows(campaign: Campaign, organization_ids, values: str = "codes", lang: str = "ru") -> Iterator[list]:
-    return question_rows(CORE["subjects"], campaign, organization_ids, values, lang)
-
-
-def other_job_rows(campaign: Campaign, organization_ids, values: str = "codes", lang: str = "ru") -> Iterator[list]:
-    return question_rows(CORE["other_jobs"], campaign, organization_ids, values, lang)
-
-
 def flat_rows(campaign: Campaign, organization_ids, questionnaire: Questionnaire | None = None) -> Iterator[list]:
     """The flat layout in codes (``flat_fields``): each repeated question as ``;``-separated items of its parts
     (``subject:hours:language``, ``org_bin:basis:hours``) — what the paper import reads back."""

@@ -27,7 +27,6 @@ from ..models import Campaign, OrgReport, Organization, Response, ResponseSubjec
 from .metrics import (OrgMetrics, Placed, _count, _org_filter, _submitted, grouped, latest_birth_for_age,
                       norms_from_config, organizations, tune_for_aggregates)
 
-PRIORITIES = (1, 2, 3)
 NOT_PLANNED = 9  # queued after everyone planned; such rows get no wave
 
 

@@ -147,10 +147,6 @@ class Forecast:
     def gap_people(self) -> list[float]:
         return [self.people(value) for value in self.gap]
 
-    @property
-    def shortage_people(self) -> list[float]:
-        return [self.people(value) for value in self.shortage]
-
     def add(self, other: Forecast) -> Forecast:
         """Add ``other`` into this one (in place) and return it."""
         for name in ("organizations", "heads", "staffed", "vacancies", "required", "estimated", "without_report"):

@@ -21,7 +21,6 @@ from ..models import (Campaign, District, Flag, OrgReport, Organization, Region,
 from .ai_plan import has_digital_lead
 from .metrics import response_rate, roster_counts
 
-GRAINS = ("region", "district", "organization")
 LISTED = 200  # organizations listed by name under a board (no response yet, nobody responsible for digitalization)
 SORTS = ("name", "organizations", "responses", "roster", "rate")
 
