@@ -18,7 +18,9 @@ from flask_migrate import upgrade
 from survey import create_app
 from survey.demo import make_bin, make_iin
 from survey.extensions import db
-from survey.models import Campaign, District, Organization, Region, User
+from survey.models import Campaign, District, Organization, Region, Response, User
+from tests.factories import build_response
+from tests.pages import csrf_from
 
 TEST_HASH_KEY = "test-iin-hash-key"
 
@@ -181,6 +183,20 @@ def make_user(app):
 
 
 @pytest.fixture
+def make_response(app):
+    """Factory: a teacher's response with every mandatory answer, submitted unless ``status`` says otherwise,
+    flushed to the database (tests/factories.py ``build_response``: ``iin=``, ``person_key=``, ``subjects=``,
+    ``other_jobs=``, any answer as a keyword)."""
+
+    def make(campaign, org, **fields) -> Response:
+        response = build_response(campaign, org, **fields)
+        db.session.flush()
+        return response
+
+    return make
+
+
+@pytest.fixture
 def login(client):
     """Sign a user in on the test client without the sign-in page (for tests of other pages)."""
 
@@ -201,13 +217,9 @@ def login(client):
 @pytest.fixture
 def csrf_token(client):
     """The CSRF token of the client's session, read from a page's form (``url`` must render one)."""
-    import re
 
     def token(url: str = "/auth/sign-in") -> str:
-        html = client.get(url).get_data(as_text=True)
-        match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
-        assert match, f"no CSRF token on {url}"
-        return match.group(1)
+        return csrf_from(client.get(url))
 
     return token
 

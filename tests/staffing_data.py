@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from survey.extensions import db
-from survey.models import OrgReport, RequiredHours, Response, ResponseOtherJob, ResponseSubject, RosterEntry, Vacancy
-from survey.models.base import utcnow
+from survey.models import OrgReport, RequiredHours, Response, RosterEntry, Vacancy
+from tests.factories import build_response
 
 CENSUS = dt.date(2026, 11, 1)
 
@@ -51,21 +51,11 @@ class Dataset:
 def add_response(campaign, org, person: str, *, subjects=(), other_jobs=(), submitted: bool = True,
                  **answers) -> Response:
     sex, birth, last, first = PEOPLE[person]
-    values = dict(
-        post="teacher", basis="main", contract="permanent", start_date=dt.date(2020, 9, 1), rate=Decimal("1"),
-        teaching_hours=sum(hours for _, hours, _ in subjects), education_level="bachelor", ped_education="ped_higher",
-        specialty="Педагогика", graduation_year=birth.year + 22, category="none", experience_total=Decimal("10"),
-        experience_org=Decimal("2"), languages="kk",
-    )
-    values.update(answers)
-    response = Response(
-        campaign_id=campaign.id, organization_id=org.id, person_key=f"key-{person}", birth_date=birth, sex=sex,
-        last_name=last, first_name=first, consent=True, status="submitted" if submitted else "draft",
-        submitted_at=utcnow() if submitted else None, **values)
-    response.subjects = [ResponseSubject(subject=s, hours=h, language=lang) for s, h, lang in subjects]
-    response.other_jobs = [ResponseOtherJob(org_bin=b, basis=basis, hours=h) for b, basis, h in other_jobs]
-    db.session.add(response)
-    return response
+    return build_response(campaign, org, person_key=f"key-{person}", birth_date=birth, sex=sex,
+                          status="submitted" if submitted else "draft", subjects=subjects, other_jobs=other_jobs,
+                          **{"start_date": dt.date(2020, 9, 1), "last_name": last, "first_name": first,
+                             "teaching_hours": sum(hours for _, hours, _ in subjects),
+                             "graduation_year": birth.year + 22, "experience_org": Decimal("2"), **answers})
 
 
 def add_report(campaign, org, *, pupils=None, required=(), vacancies=(), roster=()) -> OrgReport:

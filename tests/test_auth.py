@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from survey.extensions import db
 from survey.models import AuditEvent, User
+from tests.pages import csrf_from
 
 PASSWORD = "password-123"
 
@@ -284,8 +285,7 @@ def test_client_address_behind_a_trusted_proxy(proxies, expected):
 def browser_signed_in(client, email: str, password: str = PASSWORD):
     """Another browser (its own cookies), signed in through the sign-in page."""
     other = type(client)(client.application, client.response_wrapper, use_cookies=True)
-    page = other.get("/auth/sign-in").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    token = csrf_from(other.get("/auth/sign-in"))
     answer = other.post("/auth/sign-in", data={"email": email, "password": password, "csrf_token": token})
     assert answer.status_code == 302, answer.get_data(as_text=True)[:500]
     assert signed_in(other)
@@ -298,16 +298,13 @@ def signed_in(browser) -> bool:
     return answer.status_code == 200
 
 
-def csrf_of(browser, url: str = "/auth/password") -> str:
-    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', browser.get(url).get_data(as_text=True)).group(1)
-
-
 def test_signing_out_ends_the_session_and_every_copy_of_its_cookie(client, make_user):
     make_user("national_admin", email="boss@example.kz")
     laptop = browser_signed_in(client, "boss@example.kz")
     phone = browser_signed_in(client, "boss@example.kz")
     copied = laptop.get_cookie("session").value
-    assert laptop.post("/auth/sign-out", data={"csrf_token": csrf_of(laptop)}).status_code == 302
+    token = csrf_from(laptop.get("/auth/password"))
+    assert laptop.post("/auth/sign-out", data={"csrf_token": token}).status_code == 302
     assert not signed_in(laptop)
     laptop.set_cookie("session", copied)  # the cookie as it was before signing out
     assert not signed_in(laptop)
@@ -319,8 +316,9 @@ def test_a_password_change_ends_the_other_sessions_and_keeps_this_one(client, ma
     user = make_user("national_admin", email="boss@example.kz")
     laptop = browser_signed_in(client, "boss@example.kz")
     stolen = browser_signed_in(client, "boss@example.kz")
-    answer = laptop.post("/auth/password", data={"csrf_token": csrf_of(laptop), "current": PASSWORD,
-                                                 "password": "a-new-password", "confirm": "a-new-password"})
+    answer = laptop.post("/auth/password", data={"csrf_token": csrf_from(laptop.get("/auth/password")),
+                                                 "current": PASSWORD, "password": "a-new-password",
+                                                 "confirm": "a-new-password"})
     assert answer.status_code == 302
     assert signed_in(laptop) and not signed_in(stolen)
     assert db.session.get(User, user.id).session_generation == 1
@@ -334,7 +332,7 @@ def test_a_password_reset_ends_every_session(client, csrf_token, make_user, make
     link = _link_from(page.get_data(as_text=True), "reset")
     assert signed_in(stolen)  # issuing the link alone changes nothing
     fresh = type(client)(client.application, client.response_wrapper, use_cookies=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', fresh.get(link).get_data(as_text=True)).group(1)
+    token = csrf_from(fresh.get(link))
     assert fresh.post(link, data={"csrf_token": token, "password": "brand-new-pass",
                                   "confirm": "brand-new-pass"}).status_code == 302
     assert not signed_in(stolen)
@@ -359,25 +357,26 @@ def test_wrong_passwords_from_elsewhere_do_not_lock_out_a_browser_that_signed_in
     app.config["SIGN_IN_RATE_LIMIT"] = "3 per minute"
     try:
         laptop = browser_signed_in(client, "boss@example.kz")
-        laptop.post("/auth/sign-out", data={"csrf_token": csrf_of(laptop)})
+        laptop.post("/auth/sign-out", data={"csrf_token": csrf_from(laptop.get("/auth/password"))})
         for n in range(2):  # with the laptop's sign-in, the account's 3 attempts a minute are used up
             stranger = type(client)(client.application, client.response_wrapper, use_cookies=True)
             assert stranger.post("/auth/sign-in", data={
                 "email": "boss@example.kz", "password": "wrong-password",
-                "csrf_token": csrf_of(stranger, "/auth/sign-in")}, environ_base={"REMOTE_ADDR": f"10.0.0.{n + 1}"}
+                "csrf_token": csrf_from(stranger.get("/auth/sign-in"))}, environ_base={"REMOTE_ADDR": f"10.0.0.{n + 1}"}
             ).status_code == 422
         new = type(client)(client.application, client.response_wrapper, use_cookies=True)
         assert new.post("/auth/sign-in", data={"email": "boss@example.kz", "password": PASSWORD,
-                                               "csrf_token": csrf_of(new, "/auth/sign-in")}).status_code == 429
+                                               "csrf_token": csrf_from(new.get("/auth/sign-in"))}).status_code == 429
         answer = laptop.post("/auth/sign-in", data={"email": "boss@example.kz", "password": PASSWORD,
-                                                    "csrf_token": csrf_of(laptop, "/auth/sign-in")})
+                                                    "csrf_token": csrf_from(laptop.get("/auth/sign-in"))})
         assert answer.status_code == 302 and signed_in(laptop)
         # the mark is for the password it proved: once the password is changed elsewhere, it opens nothing
         user = db.session.scalar(sa.select(User).where(User.email == "boss@example.kz"))
         from survey.auth.services import set_password
         set_password(user, "another-password-1")
         assert not signed_in(laptop)  # the new password ended the laptop's session too
+        token = csrf_from(laptop.get("/auth/sign-in"))
         assert laptop.post("/auth/sign-in", data={"email": "boss@example.kz", "password": "another-password-1",
-                                                  "csrf_token": csrf_of(laptop, "/auth/sign-in")}).status_code == 429
+                                                  "csrf_token": token}).status_code == 429
     finally:
         app.config["SIGN_IN_RATE_LIMIT"] = "10 per minute;50 per hour"

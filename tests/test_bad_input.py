@@ -22,6 +22,7 @@ from survey.extensions import db
 from survey.models import (AccessLink, Campaign, District, Organization, OrgReport, Region, RequiredHours,
                            RosterEntry, User, Vacancy)
 from survey.registry.services import ImportRejected, import_organizations
+from tests.pages import csrf_from
 
 # BAD_INPUT_EXAMPLES=300 for a deeper search by hand; the suite keeps to 30 per test
 FAST = settings(max_examples=int(os.environ.get("BAD_INPUT_EXAMPLES", "30")), deadline=None,
@@ -331,10 +332,7 @@ def test_sign_in_form(app, make_user, email, password, next_):
     limiter.reset()
     client = app.test_client()
     make_user("national_admin", email="boss@example.kz") if not counts()["users"] else None
-    page = client.get("/auth/sign-in").get_data(as_text=True)
-    import re
-
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    token = csrf_from(client.get("/auth/sign-in"))
     before = counts()
     answer = client.post("/auth/sign-in", data={"csrf_token": token, "email": email, "password": password,
                                                 "next": next_})
@@ -420,8 +418,6 @@ def test_change_password_form(client, admin, token, current, password, confirm):
 @FAST
 @given(password=NASTY, confirm=NASTY)
 def test_invitation_password_form(app, make_user, password, confirm):
-    import re
-
     from survey.auth.services import make_link_token
 
     user = db.session.scalar(sa.select(User).where(User.email == "new@example.kz")) or make_user(
@@ -429,8 +425,7 @@ def test_invitation_password_form(app, make_user, password, confirm):
     stored = user.password_hash
     link = f"/auth/invitation/{make_link_token(user, 'invite')}"
     client = app.test_client()
-    page = client.get(link).get_data(as_text=True)
-    csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    csrf = csrf_from(client.get(link))
     before = counts()
     answer = client.post(link, data={"csrf_token": csrf, "password": password, "confirm": confirm})
     if not assert_refused_or_accepted(answer, before):

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from survey.domain import hash_iin
 from survey.extensions import db
-from survey.models import AuditEvent, OrgReport, Response, RosterEntry
+from survey.models import AuditEvent, OrgReport, RosterEntry
 from survey.questionnaire.services import check_personal_code
 from tests.conftest import TEST_HASH_KEY
 from tests.spreadsheets import xlsx_bytes
@@ -29,27 +29,12 @@ def setting(app, make_org, make_campaign, make_user):
 
 
 @pytest.fixture
-def add_response(app):
-    def add(campaign, org, iin, last="Ахметова", first="Айгерім", status="submitted", **fields):
-        from survey.domain import parse_iin
+def add_response(make_response):
+    """A response of the person with ``iin``: an expert since 2022 (a draft keeps the same answers)."""
 
-        birth, sex = parse_iin(iin)
-        response = Response(campaign_id=campaign.id, organization_id=org.id, person_key=hash_iin(iin, TEST_HASH_KEY),
-                            birth_date=birth, sex=sex, last_name=last, first_name=first, status=status)
-        if status == "submitted":
-            response.consent = True
-            response.submitted_at = dt.datetime.now(dt.timezone.utc)
-            for name, value in dict(post="teacher", basis="main", contract="permanent", start_date=dt.date(2015, 9, 1),
-                                    rate=Decimal(1), teaching_hours=16, education_level="bachelor",
-                                    ped_education="ped_higher", category="expert", category_year=2022,
-                                    graduation_year=2010, experience_total=Decimal(10),
-                                    experience_org=Decimal(5), languages="kk").items():
-                setattr(response, name, fields.get(name, value))
-        for name, value in fields.items():
-            setattr(response, name, value)
-        db.session.add(response)
-        db.session.flush()
-        return response
+    def add(campaign, org, iin, last="Ахметова", first="Айгерім", status="submitted", **fields):
+        return make_response(campaign, org, iin=iin, last_name=last, first_name=first, status=status,
+                             **{"category": "expert", "category_year": 2022, "graduation_year": 2010, **fields})
 
     return add
 

@@ -23,6 +23,7 @@ from survey.reports.rows import FLAT_FIELDS
 from survey.reports.services import ExportError, export_profiles, export_responses, select_organizations
 from survey.reports.sheets import Column, Table
 from survey.reports.staffing import ExportContext
+from tests.pages import csrf_from
 
 
 @pytest.fixture
@@ -488,12 +489,6 @@ def test_redis_queue_is_used_when_configured(app, monkeypatch):
 
 
 # web -----------------------------------------------------------------------------------------------------------------
-def _csrf(page: bytes) -> str:
-    import re
-
-    return re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', page).group(1).decode()
-
-
 def _wait_for_thread(app, job_id: int) -> None:
     app.extensions["export_threads"].pop(job_id).join(timeout=60)
 
@@ -504,7 +499,7 @@ def test_web_export_job_and_download(app, client, login, data, make_user, export
     page = client.get("/reports/")
     assert page.status_code == 200
     answer = client.post("/reports/", data={
-        "csrf_token": _csrf(page.data), "kind": "profiles", "campaign": "STAFF-2026", "lang": "kk",
+        "csrf_token": csrf_from(page.data), "kind": "profiles", "campaign": "STAFF-2026", "lang": "kk",
         "headers": "labels", "format": "xlsx", "layout": "tables"})
     assert answer.status_code == 302
     job_id = int(answer.headers["Location"].rstrip("/").split("/")[-1])
@@ -529,7 +524,7 @@ def test_web_form_errors_are_shown_not_raised(client, login, data, make_user):
     login(make_user("national_admin"))
     page = client.get("/reports/")
     answer = client.post("/reports/", data={
-        "csrf_token": _csrf(page.data), "kind": "profiles", "campaign": "STAFF-2026", "org_bin": "123",
+        "csrf_token": csrf_from(page.data), "kind": "profiles", "campaign": "STAFF-2026", "org_bin": "123",
         "lang": "ru", "headers": "labels", "format": "xlsx", "layout": "tables", "per_org": "y", "as_zip": "y"})
     assert answer.status_code == 400
     assert b"12" in answer.data and b'role="alert"' in answer.data
@@ -539,13 +534,13 @@ def test_web_failed_job_retry(app, client, login, data, make_user, export_dir):
     login(make_user("district_admin", district=data.k1.district))
     page = client.get("/reports/")
     answer = client.post("/reports/", data={
-        "csrf_token": _csrf(page.data), "kind": "profiles", "campaign": "STAFF-2026", "org_bin": data.s1.bin,
+        "csrf_token": csrf_from(page.data), "kind": "profiles", "campaign": "STAFF-2026", "org_bin": data.s1.bin,
         "lang": "en", "headers": "labels", "format": "xlsx", "layout": "tables"})
     job_id = int(answer.headers["Location"].rstrip("/").split("/")[-1])
     _wait_for_thread(app, job_id)
     job_page = client.get(f"/reports/jobs/{job_id}")
     assert b"No organization with BIN" in job_page.data  # outside this district admin's scope
-    retried = client.post(f"/reports/jobs/{job_id}/retry", data={"csrf_token": _csrf(job_page.data)})
+    retried = client.post(f"/reports/jobs/{job_id}/retry", data={"csrf_token": csrf_from(job_page.data)})
     assert retried.status_code == 302
     _wait_for_thread(app, job_id)
     assert client.get(f"/reports/jobs/{job_id}.json").get_json()["status"] == "failed"
@@ -603,7 +598,7 @@ def test_each_kind_of_export_keeps_only_its_own_options(client, login, data, mak
     other kind's options are left out of the job (and cannot refuse it)."""
     monkeypatch.setattr(jobs, "dispatch", lambda job_id: None)
     login(make_user("national_admin"))
-    token = _csrf(client.get("/reports/").data)
+    token = csrf_from(client.get("/reports/").data)
     both = {"csrf_token": token, "campaign": "STAFF-2026", "lang": "ru", "headers": "labels", "format": "csv",
             "layout": "flat", "per_org": "y", "as_zip": "y"}
     assert client.post("/reports/", data={**both, "kind": "responses"}).status_code == 302

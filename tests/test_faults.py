@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from survey.extensions import db
 from survey.models import Response, ResponseSubject
-from tests.test_questionnaire import BIRTH, EMPLOYMENT, csrf, link, start  # noqa: F401  (link: a fixture)
+from tests.pages import csrf_from
+from tests.test_questionnaire import BIRTH, EMPLOYMENT, link, start  # noqa: F401  (link: a fixture)
 
 
 def test_database_gone_during_a_step_keeps_the_answers_and_writes_nothing(client, link, make_iin_for, monkeypatch):
@@ -25,7 +26,7 @@ def test_database_gone_during_a_step_keeps_the_answers_and_writes_nothing(client
 
     monkeypatch.setattr(Session, "commit", broken_commit)
     reply = client.open(f"/q/{link.token}/step/1", method="POST",
-                        data={"csrf_token": csrf(page), **EMPLOYMENT, "action": "next"})
+                        data={"csrf_token": csrf_from(page), **EMPLOYMENT, "action": "next"})
     monkeypatch.setattr(Session, "commit", real_commit)
     body = reply.get_data(as_text=True)
     assert reply.status_code == 503

@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from survey.codebook import FlagStatus
 from survey.extensions import db
 from survey.integrity.services import run_checks
-from survey.models import AuditEvent, Flag, OrgReport, RequiredHours, Response, ResponseOtherJob, RosterEntry
-from survey.models.base import utcnow
+from survey.models import AuditEvent, Flag, OrgReport, RequiredHours, Response, RosterEntry
+from tests.pages import csrf_from
 
 CENSUS = dt.date(2026, 11, 1)
 
@@ -31,27 +31,17 @@ def campaign(make_campaign):
 
 
 @pytest.fixture
-def answer(app):
-    """Factory: a submitted response that breaks no rule unless ``fields`` make it."""
+def answer(make_response):
+    """Factory: a submitted response of the person ``alias`` that breaks no rule unless ``fields`` make it (a
+    moderator of 15 years; each person's development hours differ, so that no two are identical: G12)."""
     counter = itertools.count(1)
 
-    def make(org, campaign, alias: str, *, other_jobs=(), **fields) -> Response:
-        number = next(counter)
-        values = dict(
-            campaign_id=campaign.id, organization_id=org.id, person_key=key(alias),
-            birth_date=dt.date(1985, 3, 14), sex="f", status="submitted", last_name=f"Фамилия-{alias}",
-            first_name="Айгерім", consent=True, post="teacher", basis="main", contract="permanent",
-            start_date=dt.date(2015, 9, 1), rate=Decimal("1"), teaching_hours=16, total_hours_week=30,
-            education_level="bachelor", ped_education="ped_higher", specialty="Математика", graduation_year=2007,
-            category="moderator", category_year=2022, experience_total=Decimal("15"), experience_org=Decimal("10"),
-            pd_hours_3y=number, submitted_at=utcnow(), languages="kk",
-        )
-        values.update(fields)
-        response = Response(**values)
-        response.other_jobs = [ResponseOtherJob(**job) for job in other_jobs]
-        db.session.add(response)
-        db.session.flush()
-        return response
+    def make(org, campaign, alias: str, **fields) -> Response:
+        return make_response(campaign, org, **{
+            "person_key": key(alias), "last_name": f"Фамилия-{alias}", "total_hours_week": 30,
+            "specialty": "Математика", "category": "moderator", "category_year": 2022,
+            "experience_total": Decimal("15"), "experience_org": Decimal("10"), "pd_hours_3y": next(counter),
+            **fields})
 
     return make
 
@@ -440,10 +430,6 @@ import re  # noqa: E402
 from survey.integrity.queries import FlagCounts, flag_counts  # noqa: E402
 
 
-def csrf_token(page: str) -> str:
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-
-
 @pytest.fixture
 def two_districts(make_org, campaign, answer):
     """A person with a main job at A (Бостандыкский) and at C (Алмалинский); an old teacher at B (Бостандыкский)."""
@@ -523,10 +509,10 @@ def test_director_explains_a_flag_and_it_is_audited(two_districts, campaign, cli
     login(director)
     flag = active(campaign, "G4")[(a.id, key("p"))]
     page = client.get(f"/integrity/flags/{flag.id}").get_data(as_text=True)
-    empty = client.post(f"/integrity/flags/{flag.id}", data={"csrf_token": csrf_token(page), "note": " "})
+    empty = client.post(f"/integrity/flags/{flag.id}", data={"csrf_token": csrf_from(page), "note": " "})
     assert empty.status_code == 400 and "Write the explanation." in empty.get_data(as_text=True)
     response = client.post(f"/integrity/flags/{flag.id}", data={
-        "csrf_token": csrf_token(page), "note": "Moved to Школа В in October; HR forgot to change the order.",
+        "csrf_token": csrf_from(page), "note": "Moved to Школа В in October; HR forgot to change the order.",
         "status": "dismissed"})  # a director cannot choose the status: it becomes "explained"
     assert response.status_code == 302
     db.session.refresh(flag)
@@ -551,12 +537,12 @@ def test_admin_reviews_with_a_note_and_filters_the_queue(two_districts, campaign
 
     flag = active(campaign, "G2")[(b.id, key("old"))]
     form = client.get(f"/integrity/flags/{flag.id}").get_data(as_text=True)
-    missing = client.post(f"/integrity/flags/{flag.id}", data={"csrf_token": csrf_token(form), "status": "confirmed",
+    missing = client.post(f"/integrity/flags/{flag.id}", data={"csrf_token": csrf_from(form), "status": "confirmed",
                                                                "note": ""})
     assert missing.status_code == 400 and "a review needs a note" in missing.get_data(as_text=True)
     db.session.refresh(flag)
     assert flag.status == FlagStatus.OPEN
-    client.post(f"/integrity/flags/{flag.id}", data={"csrf_token": csrf_token(form), "status": "confirmed",
+    client.post(f"/integrity/flags/{flag.id}", data={"csrf_token": csrf_from(form), "status": "confirmed",
                                                      "note": "IIN typed wrong; the person is 46."})
     db.session.refresh(flag)
     assert (flag.status, flag.reviewed_by_id) == (FlagStatus.CONFIRMED, admin.id)
@@ -572,7 +558,7 @@ def test_district_admin_queue_and_run_stay_inside_the_district(two_districts, ca
     assert "Flags found: 2" in page and "Школа В" not in page
     answer(c, campaign, "late-c", start_date=dt.date(2026, 12, 1))
     answer(a, campaign, "late-a", start_date=dt.date(2026, 12, 1))
-    response = client.post("/integrity/runs", data={"csrf_token": csrf_token(page), "campaign_id": campaign.id})
+    response = client.post("/integrity/runs", data={"csrf_token": csrf_from(page), "campaign_id": campaign.id})
     assert response.status_code == 302
     assert set(active(campaign, "G14")) == {(a.id, key("late-a"))}  # c lies outside the district
     assert client.post("/integrity/runs", data={"campaign_id": campaign.id}).status_code == 400  # no CSRF token
@@ -603,7 +589,7 @@ def test_director_cannot_change_a_decided_flag(two_districts, campaign, client, 
     a, _, _ = two_districts
     flag = active(campaign, "G4")[(a.id, key("p"))]
     login(make_user("director", organization=a))
-    token = csrf_token(client.get(f"/integrity/flags/{flag.id}").get_data(as_text=True))
+    token = csrf_from(client.get(f"/integrity/flags/{flag.id}").get_data(as_text=True))
     review_flag(flag, status=FlagStatus.CONFIRMED, note="checked", user=make_user())
     page = client.get(f"/integrity/flags/{flag.id}").get_data(as_text=True)
     assert "already been decided" in page and 'name="note"' not in page

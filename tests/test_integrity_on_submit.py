@@ -11,20 +11,12 @@ from survey.models import Flag, Response
 from tests.test_questionnaire import BIRTH, fill_all, link, start  # noqa: F401  (link is a fixture)
 
 
-def test_main_job_at_two_organizations_is_flagged_on_submission(client, link, make_iin_for, make_org):
+def test_main_job_at_two_organizations_is_flagged_on_submission(client, link, make_iin_for, make_org, make_response):
     iin = make_iin_for(BIRTH, "f")
     other = make_org(name_ru="Другая школа")
-    from survey.domain import hash_iin
-    from tests.conftest import TEST_HASH_KEY
-
     # the same person already answered at another school, also as a main job
-    db.session.add(Response(
-        campaign_id=link.campaign_id, organization_id=other.id, person_key=hash_iin(iin, TEST_HASH_KEY),
-        birth_date=BIRTH, sex="f", last_name="Сейітова", first_name="Әйгерім", status="submitted", consent=True,
-        submitted_at=dt.datetime.now(dt.timezone.utc), post="teacher", basis="main", contract="permanent",
-        start_date=dt.date(2010, 9, 1), rate=Decimal(1), teaching_hours=16, education_level="bachelor",
-        ped_education="ped_higher", category="none", graduation_year=2007, experience_total=Decimal(16),
-        experience_org=Decimal(10), languages="kk"))
+    make_response(link.campaign, other, iin=iin, last_name="Сейітова", first_name="Әйгерім",
+                  start_date=dt.date(2010, 9, 1), experience_total=Decimal(16), experience_org=Decimal(10))
     start(client, link, iin)
     assert fill_all(client, link).status_code == 302
     flags = db.session.scalars(sa.select(Flag).where(Flag.rule == "G4")).all()
@@ -33,35 +25,27 @@ def test_main_job_at_two_organizations_is_flagged_on_submission(client, link, ma
     assert submitted.network_key and len(submitted.network_key) == 64 and "127.0.0.1" not in submitted.network_key
 
 
-def _two_schools_with_one_main_job_each(link, make_org, make_iin_for):
+def _two_schools_with_one_main_job_each(link, make_org, make_iin_for, make_response):
     """Two schools where the same person has a main job (rule G4), before any check ran."""
-    from survey.domain import hash_iin
-    from survey.models import Campaign
-    from tests.conftest import TEST_HASH_KEY
-
-    campaign = db.session.get(Campaign, link.campaign_id)
     first, second = make_org(name_ru="Первая"), make_org(name_ru="Вторая")
-    key = hash_iin(make_iin_for(dt.date(1980, 1, 1), "m"), TEST_HASH_KEY)
+    iin = make_iin_for(dt.date(1980, 1, 1), "m")
     for org in (first, second):
-        db.session.add(Response(
-            campaign_id=campaign.id, organization_id=org.id, person_key=key, birth_date=dt.date(1980, 1, 1), sex="m",
-            last_name="Ахметов", first_name="Ерлан", status="submitted", consent=True,
-            submitted_at=dt.datetime.now(dt.timezone.utc), post="teacher", basis="main", contract="permanent",
-            start_date=dt.date(2010, 9, 1), rate=Decimal(1), teaching_hours=16, education_level="bachelor",
-            ped_education="ped_higher", category="none", graduation_year=2003, experience_total=Decimal(16),
-            experience_org=Decimal(10), languages="kk"))
+        make_response(link.campaign, org, iin=iin, last_name="Ахметов", first_name="Ерлан",
+                      start_date=dt.date(2010, 9, 1), graduation_year=2003, experience_total=Decimal(16),
+                      experience_org=Decimal(10))
     db.session.commit()
-    return campaign, first, second
+    return link.campaign, first, second
 
 
-def test_with_redis_all_workers_share_one_queue_and_one_pass_per_interval(app, link, make_org, make_iin_for):
+def test_with_redis_all_workers_share_one_queue_and_one_pass_per_interval(app, link, make_org, make_iin_for,
+                                                                          make_response):
     """With REDIS_URL every worker names organizations in one Redis set; in an interval the first worker to flush
     takes it all and runs one pass, the others find their turn taken. Without Redis (down), each keeps its own."""
     import redis
 
     from survey.integrity import background
 
-    campaign, first, second = _two_schools_with_one_main_job_each(link, make_org, make_iin_for)
+    campaign, first, second = _two_schools_with_one_main_job_each(link, make_org, make_iin_for, make_response)
     key = f"test:integrity:{uuid.uuid4().hex}"
     server = redis.Redis.from_url("redis://127.0.0.1:6379/0")
     saved = {name: app.config.get(name) for name in ("INTEGRITY_ON_SUBMIT", "INTEGRITY_BATCH_SECONDS", "REDIS_URL")}
@@ -91,11 +75,12 @@ def test_with_redis_all_workers_share_one_queue_and_one_pass_per_interval(app, l
         server.delete(f"{key}:pending", f"{key}:turn")
 
 
-def test_background_batches_run_the_rules_for_every_organization_named(app, link, make_org, make_iin_for):
+def test_background_batches_run_the_rules_for_every_organization_named(app, link, make_org, make_iin_for,
+                                                                       make_response):
     """In production the rules run in batches: submissions only name their organization; one pass checks all."""
     from survey.integrity import background
 
-    campaign, first, second = _two_schools_with_one_main_job_each(link, make_org, make_iin_for)
+    campaign, first, second = _two_schools_with_one_main_job_each(link, make_org, make_iin_for, make_response)
     app.config["INTEGRITY_ON_SUBMIT"] = "background"
     app.config["INTEGRITY_BATCH_SECONDS"] = 3600  # the thread sleeps: this test flushes by hand
     try:

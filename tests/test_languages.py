@@ -15,7 +15,6 @@ import datetime as dt
 import re
 import time
 from dataclasses import dataclass
-from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -24,11 +23,9 @@ from flask import url_for
 from survey import create_app
 from survey.campaigns.services import ensure_access_links
 from survey.codebook import JobStatus
-from survey.domain import hash_iin, parse_iin
 from survey.extensions import db
-from survey.models import AccessLink, ExportJob, Flag, Response, RosterEntry
+from survey.models import AccessLink, ExportJob, Flag, RosterEntry
 from survey.models.base import utcnow
-from tests.conftest import TEST_HASH_KEY
 
 NAME = {"kk": "Күнбағыс атындағы мектеп-лицей", "ru": "Школа-лицей имени Подсолнуха"}
 TITLE = {"kk": "Ұстаздар санағы Күзгі", "ru": "Перепись учителей Осенняя"}
@@ -127,24 +124,16 @@ def test_every_page_is_swept():
 
 
 @pytest.fixture
-def world(app, make_org, make_campaign, make_user, make_iin_for, tmp_path):
+def world(app, make_org, make_campaign, make_user, make_iin_for, make_response, tmp_path):
     org = make_org(name_kk=NAME["kk"], name_ru=NAME["ru"])
     campaign = make_campaign(code="AUTUMN26")
     campaign.title_kk, campaign.title_ru = TITLE["kk"], TITLE["ru"]
     ensure_access_links(campaign)
     admin = make_user("national_admin")
     director = make_user("director", organization=org)
-    iin = make_iin_for(dt.date(1984, 2, 3), "f")
-    birth, sex = parse_iin(iin)
-    response = Response(
-        campaign_id=campaign.id, organization_id=org.id, person_key=hash_iin(iin, TEST_HASH_KEY),
-        birth_date=birth, sex=sex, last_name="Сейітова", first_name="Айгерім", status="submitted", consent=True,
-        current_step=5, submitted_at=utcnow(), post="teacher", basis="main", contract="permanent",
-        start_date=dt.date(2015, 9, 1), rate=Decimal(1), teaching_hours=16, education_level="bachelor",
-        ped_education="ped_higher", category="expert", category_year=2022, graduation_year=2007,
-        experience_total=Decimal(10), experience_org=Decimal(5), languages="kk")
-    db.session.add(response)
-    db.session.flush()
+    response = make_response(campaign, org, iin=make_iin_for(dt.date(1984, 2, 3), "f"), last_name="Сейітова",
+                             current_step=5, category="expert", category_year=2022)
+    birth, sex = response.birth_date, response.sex
     flag = Flag(campaign_id=campaign.id, organization_id=org.id, rule="G2", subject_key=response.person_key,
                 severity="medium", evidence={"age": 86})
     file = tmp_path / "export.xlsx"

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from survey import create_app
 from survey.extensions import db
-from tests.test_questionnaire import BIRTH, csrf, link, start  # noqa: F401  (link: a fixture)
+from tests.pages import csrf_from
+from tests.test_questionnaire import BIRTH, link, start  # noqa: F401  (link: a fixture)
 from tests.test_security_sweep import _get_routes, hostile_data  # noqa: F401  (hostile_data: a fixture)
 
 
@@ -76,7 +77,7 @@ def test_the_database_error_page_never_writes_an_iin_or_a_personal_code_back(cli
     other = type(client)(client.application, client.response_wrapper, use_cookies=True)  # another browser
     page = other.get(f"/q/{link.token}/resume")
     database_down()
-    answer = other.post(f"/q/{link.token}/resume", data={"csrf_token": csrf(page), "iin": iin, "code": code})
+    answer = other.post(f"/q/{link.token}/resume", data={"csrf_token": csrf_from(page), "iin": iin, "code": code})
     body = answer.get_data(as_text=True)
     assert answer.status_code == 503
     assert iin not in body and code not in body and code.replace("-", "") not in body
@@ -89,7 +90,7 @@ def test_the_identity_page_keeps_the_names_but_not_the_iin_or_the_nonce(client, 
     page = client.get(f"/q/{link.token}/start")
     database_down()
     answer = client.post(f"/q/{link.token}/start", data={
-        "csrf_token": csrf(page), "iin": iin, "last_name": "Ахметова", "first_name": "Айгерім", "consent": "y",
+        "csrf_token": csrf_from(page), "iin": iin, "last_name": "Ахметова", "first_name": "Айгерім", "consent": "y",
         "nonce": "one-time-nonce-1234"})
     body = answer.get_data(as_text=True)
     assert answer.status_code == 503

@@ -17,6 +17,7 @@ from survey.extensions import db
 from survey.models import Response
 from survey.models.responses import row_model
 from survey.questions import CORE, Format, Kind, Question
+from tests.factories import TYPICAL
 
 NOT_A_CODE = "zz"  # short enough for every column: refused by the CHECK, not by the length
 
@@ -88,11 +89,8 @@ def test_the_database_takes_every_code_and_number_the_questions_allow_and_no_oth
 
 
 def test_a_submitted_response_needs_every_mandatory_answer(app, response_id):
-    complete = {"post": "teacher", "basis": "main", "contract": "permanent", "start_date": dt.date(2010, 9, 1),
-                "rate": Decimal("1"), "teaching_hours": 16, "languages": "kk", "education_level": "bachelor",
-                "ped_education": "ped_higher", "graduation_year": 2007, "category": "none",
-                "experience_total": Decimal("10"), "experience_org": Decimal("5"), "consent": True}
-    assert set(complete) | {"last_name", "first_name"} == set(CORE.mandatory)
+    complete = {code: TYPICAL[code] for code in CORE.mandatory if code not in ("last_name", "first_name")}
+    assert len(complete) == 14
     submitted = {"status": "submitted", "submitted_at": dt.datetime(2026, 11, 2, tzinfo=dt.timezone.utc)}
 
     def submit(values) -> bool:
@@ -101,6 +99,22 @@ def test_a_submitted_response_needs_every_mandatory_answer(app, response_id):
     assert submit(complete)
     for name in complete:
         assert not submit({**complete, name: False if name == "consent" else None}), name
+
+
+def test_the_response_factory_builds_what_the_questionnaire_accepts(app, make_org, make_campaign, make_response,
+                                                                    make_iin_for):
+    """make_response (tests/factories.py): every mandatory answer, every cross-field rule of the questionnaire met,
+    the database's CHECK satisfied; a subject list gives the teaching hours."""
+    from survey.questionnaire.services import rule_context, stored_values
+    from survey.rules import check_complete
+
+    response = make_response(make_campaign(census_date=dt.date(2026, 11, 1)), make_org(),
+                             iin=make_iin_for(dt.date(1990, 5, 15), "m"), subjects=[("mathematics", 12, "ru")])
+    db.session.commit()  # the CHECK that a submitted response has every mandatory answer
+    assert (response.status.value, response.birth_date, response.sex, response.teaching_hours) == (
+        "submitted", dt.date(1990, 5, 15), "m", 12)
+    assert check_complete(stored_values(response), rule_context(response.campaign, response)) == []
+    assert [(s.subject, s.hours, s.language) for s in response.subjects] == [("mathematics", 12, "ru")]
 
 
 def test_the_migrations_create_the_models_check_constraints(app):

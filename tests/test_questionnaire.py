@@ -18,6 +18,7 @@ from survey.extensions import db, limiter
 from survey.models import AccessLink, AuditEvent, OrgReport, Response, ResponseVersion
 from survey.models.base import utcnow
 from survey.questionnaire import services
+from tests.pages import csrf_from
 
 BIRTH = dt.date(1985, 3, 14)
 
@@ -55,14 +56,8 @@ def link(make_org, make_campaign):
     return db.session.scalar(sa.select(AccessLink).where(AccessLink.organization_id == org.id))
 
 
-def csrf(page) -> str:
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.get_data(as_text=True))
-    assert match, page.get_data(as_text=True)[:500]
-    return match.group(1)
-
-
 def post(client, url, data, page_url=None):
-    token = csrf(client.get(page_url or url))
+    token = csrf_from(client.get(page_url or url))
     return client.post(url, data={"csrf_token": token, **data})
 
 
@@ -71,7 +66,7 @@ def start(client, link, iin, names=None, lang="en"):
     client.get(f"/lang/{lang}")
     page = client.get(f"/q/{link.token}/start")
     nonce = re.search(r'name="nonce" type="hidden" value="([^"]+)"', page.get_data(as_text=True)).group(1)
-    data = {"csrf_token": csrf(page), "iin": iin, "last_name": "Сейітова", "first_name": "Әйгерім",
+    data = {"csrf_token": csrf_from(page), "iin": iin, "last_name": "Сейітова", "first_name": "Әйгерім",
             "middle_name": "", "consent": "y", "nonce": nonce, **(names or {})}
     confirm = client.post(f"/q/{link.token}/start", data=data)
     assert confirm.status_code == 200, confirm.get_data(as_text=True)
@@ -105,7 +100,7 @@ def the_response() -> Response:
 def test_access_code_on_the_home_page_opens_the_organization(client, link):
     home = client.get("/")
     assert 'action="/q/code"' in home.get_data(as_text=True)
-    reply = client.post("/q/code", data={"csrf_token": csrf(home), "code": " " + link.code.lower()[:4] + "-"
+    reply = client.post("/q/code", data={"csrf_token": csrf_from(home), "code": " " + link.code.lower()[:4] + "-"
                                          + link.code.lower()[4:]})
     assert reply.status_code == 302 and reply.headers["Location"] == f"/q/{link.token}"
     page = client.get(f"/q/{link.token}", headers={"Accept-Language": "ru"}).get_data(as_text=True)
@@ -113,7 +108,7 @@ def test_access_code_on_the_home_page_opens_the_organization(client, link):
 
 
 def test_unknown_code_and_link_get_a_clear_page(client, link):
-    reply = client.post("/q/code", data={"csrf_token": csrf(client.get("/")), "code": "ZZZZ9999"},
+    reply = client.post("/q/code", data={"csrf_token": csrf_from(client.get("/")), "code": "ZZZZ9999"},
                         headers={"Accept-Language": "ru"})
     assert reply.status_code == 404
     assert "Ни одна организация не имеет такого кода" in reply.get_data(as_text=True)
@@ -166,7 +161,7 @@ def test_the_iin_is_never_stored(client, link, make_iin_for):
 def test_identity_errors_and_confirmation_of_birth_date_and_sex(client, link, make_iin_for):
     client.get("/lang/ru")
     page = client.get(f"/q/{link.token}/start")
-    bad = client.post(f"/q/{link.token}/start", data={"csrf_token": csrf(page), "iin": "900515400124",
+    bad = client.post(f"/q/{link.token}/start", data={"csrf_token": csrf_from(page), "iin": "900515400124",
                                                        "last_name": "", "first_name": "Анна", "nonce": "n"})
     text = bad.get_data(as_text=True)
     assert bad.status_code == 422
@@ -174,7 +169,7 @@ def test_identity_errors_and_confirmation_of_birth_date_and_sex(client, link, ma
     assert 'href="#last_name"' in text and 'href="#consent"' in text
     assert 'value="Анна"' in text  # nothing typed is lost
     good = client.post(f"/q/{link.token}/start", data={
-        "csrf_token": csrf(page), "iin": make_iin_for(BIRTH, "m"), "last_name": "Ахметов", "first_name": "Ерлан",
+        "csrf_token": csrf_from(page), "iin": make_iin_for(BIRTH, "m"), "last_name": "Ахметов", "first_name": "Ерлан",
         "consent": "y", "nonce": "n"})
     text = good.get_data(as_text=True)
     assert "14 марта 1985" in text and "Мужской" in text
@@ -298,7 +293,7 @@ def test_the_resume_page_after_already_started_keeps_the_iin_just_typed(client, 
     start(client, link, iin)
     other = type(client)(client.application, client.response_wrapper, use_cookies=True)
     other.get("/lang/ru")
-    data = {"csrf_token": csrf(other.get(f"/q/{link.token}/start")), "iin": f" {iin[:6]} {iin[6:]}",
+    data = {"csrf_token": csrf_from(other.get(f"/q/{link.token}/start")), "iin": f" {iin[:6]} {iin[6:]}",
             "last_name": "Ким", "first_name": "Анна", "consent": "y", "nonce": "n", "confirmed": "yes"}
     reply = other.post(f"/q/{link.token}/start", data=data)
     page = reply.get_data(as_text=True)
@@ -327,7 +322,7 @@ def test_a_double_click_shows_a_working_code_and_makes_one_response(client, link
     iin = make_iin_for()
     client.get("/lang/en")
     page = client.get(f"/q/{link.token}/start")
-    data = {"csrf_token": csrf(page), "iin": iin, "last_name": "Ким", "first_name": "Анна", "consent": "y",
+    data = {"csrf_token": csrf_from(page), "iin": iin, "last_name": "Ким", "first_name": "Анна", "consent": "y",
             "nonce": "same-form", "confirmed": "yes"}
     first = client.post(f"/q/{link.token}/start", data=data)
     second = client.post(f"/q/{link.token}/start", data=data)
@@ -346,12 +341,12 @@ def test_a_form_without_its_nonce_is_never_taken_for_a_repeat(client, link, make
     the first one came without one too: knowing a colleague's IIN and names gives no code."""
     iin = make_iin_for()
     client.get("/lang/en")
-    data = {"csrf_token": csrf(client.get(f"/q/{link.token}/start")), "iin": iin, "last_name": "Ким",
+    data = {"csrf_token": csrf_from(client.get(f"/q/{link.token}/start")), "iin": iin, "last_name": "Ким",
             "first_name": "Анна", "consent": "y", "nonce": "", "confirmed": "yes"}
     assert client.post(f"/q/{link.token}/start", data=data).status_code == 200  # the code page
     intruder = type(client)(client.application, client.response_wrapper, use_cookies=True)
     intruder.get("/lang/en")
-    reply = intruder.post(f"/q/{link.token}/start", data={**data, "csrf_token": csrf(intruder.get(
+    reply = intruder.post(f"/q/{link.token}/start", data={**data, "csrf_token": csrf_from(intruder.get(
         f"/q/{link.token}/start"))})
     assert reply.status_code == 200 and f'data-page-url="/q/{link.token}/resume"' in reply.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 1
@@ -562,8 +557,8 @@ def test_starts_per_address_are_limited_by_the_setting(app, client, link, make_i
         page = client.get(f"/q/{link.token}/start")
         nonce = re.search(r'name="nonce" type="hidden" value="([^"]+)"', page.get_data(as_text=True)).group(1)
         statuses = [client.post(f"/q/{link.token}/start", data={
-            "csrf_token": csrf(page), "iin": make_iin_for(BIRTH, "f"), "last_name": "Сейітова", "first_name": "Әйгерім",
-            "middle_name": "", "consent": "y", "nonce": nonce}).status_code for _ in range(3)]
+            "csrf_token": csrf_from(page), "iin": make_iin_for(BIRTH, "f"), "last_name": "Сейітова",
+            "first_name": "Әйгерім", "middle_name": "", "consent": "y", "nonce": nonce}).status_code for _ in range(3)]
         assert statuses == [200, 200, 429]
     finally:
         app.config["QUESTIONNAIRE_START_LIMIT"] = "600 per hour"
@@ -581,7 +576,7 @@ def test_the_code_page_limits_unknown_codes_per_address(app, client, link):
     right code never counts, so a staff room behind one address keeps coming in."""
     app.config["ACCESS_CODE_LIMIT"] = "3 per hour"
     try:
-        token = csrf(client.get("/"))
+        token = csrf_from(client.get("/"))
         known = [client.post("/q/code", data={"csrf_token": token, "code": link.code}).status_code
                  for _ in range(5)]
         assert known == [302] * 5
@@ -604,17 +599,18 @@ def test_a_copied_confirmation_gives_another_browser_no_code(client, link, make_
     page = client.get(f"/q/{link.token}/start")
     nonce = re.search(r'name="nonce" type="hidden" value="([^"]+)"', page.get_data(as_text=True)).group(1)
     data = {"iin": iin, "last_name": "Ким", "first_name": "Анна", "consent": "y", "nonce": nonce, "confirmed": "yes"}
-    first = client.post(f"/q/{link.token}/start", data={**data, "csrf_token": csrf(page)})
+    first = client.post(f"/q/{link.token}/start", data={**data, "csrf_token": csrf_from(page)})
     code = re.search(r"<strong>([A-Z0-9-]+)</strong>", first.get_data(as_text=True)).group(1)
     thief = browser(client)
     thief.get("/lang/en")
-    reply = thief.post(f"/q/{link.token}/start", data={**data, "csrf_token": csrf(thief.get(f"/q/{link.token}/start"))})
+    token = csrf_from(thief.get(f"/q/{link.token}/start"))
+    reply = thief.post(f"/q/{link.token}/start", data={**data, "csrf_token": token})
     shown = reply.get_data(as_text=True)  # the resume page ("you already started here"), asking for the code
     assert reply.status_code == 200 and f'action="/q/{link.token}/resume"' in shown
     assert 'class="personal-code"' not in shown and code not in shown
     assert thief.get(f"/q/{link.token}/step/1").status_code != 200
     assert services.check_personal_code(the_response(), code)  # the teacher's code still works
-    again = client.post(f"/q/{link.token}/start", data={**data, "csrf_token": csrf(page)})  # the teacher's own repeat
+    again = client.post(f"/q/{link.token}/start", data={**data, "csrf_token": csrf_from(page)})  # the teacher's repeat
     assert again.status_code == 200 and 'class="personal-code"' in again.get_data(as_text=True)
 
 

@@ -15,7 +15,6 @@ import itertools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -24,13 +23,12 @@ from flask import url_for
 from survey import create_app
 from survey.campaigns.services import ensure_access_links
 from survey.codebook import JobStatus
-from survey.domain import hash_iin, parse_iin
 from survey.extensions import db
-from survey.models import AccessLink, ExportJob, Flag, Response, RosterEntry, User
+from survey.models import AccessLink, ExportJob, Flag, RosterEntry, User
 from survey.questionnaire.services import set_personal_code
 from survey.reports import jobs
-from tests.conftest import TEST_HASH_KEY
-from tests.test_questionnaire import csrf
+from tests.factories import build_response
+from tests.pages import csrf_from
 
 # Routes whose arguments name no object of a scope. Keep this short: every entry says why.
 SKIP = {
@@ -207,7 +205,9 @@ def _scope(letter: str, org, campaign, iin: str, tmp_path) -> tuple[dict, dict[s
     users = {"director": _user("director", f"director-{org.id}@example.kz", organization=org),
              "district_admin": _user("district_admin", f"district-{org.id}@example.kz", district=org.district),
              "region_admin": _user("region_admin", f"region-{org.id}@example.kz", region=org.district.region)}
-    response = _submitted_response(campaign, org, iin, f"Секретова-{letter}")
+    response = build_response(campaign, org, iin=iin, last_name=f"Секретова-{letter}", current_step=5,
+                              category="expert", category_year=2022)
+    db.session.flush()
     code = set_personal_code(response)
     entry = RosterEntry(campaign_id=campaign.id, organization_id=org.id, person_key=response.person_key,
                         birth_date=response.birth_date, sex="f", last_name=f"Списочная-{letter}", first_name="Дана")
@@ -236,20 +236,6 @@ def _scope(letter: str, org, campaign, iin: str, tmp_path) -> tuple[dict, dict[s
     return objects, {role: user.id for role, user in users.items()}
 
 
-def _submitted_response(campaign, org, iin: str, last_name: str) -> Response:
-    birth, sex = parse_iin(iin)
-    response = Response(
-        campaign_id=campaign.id, organization_id=org.id, person_key=hash_iin(iin, TEST_HASH_KEY), birth_date=birth,
-        sex=sex, last_name=last_name, first_name="Айгерім", status="submitted", consent=True, current_step=5,
-        submitted_at=dt.datetime.now(dt.timezone.utc), post="teacher", basis="main", contract="permanent",
-        start_date=dt.date(2015, 9, 1), rate=Decimal(1), teaching_hours=16, education_level="bachelor",
-        ped_education="ped_higher", category="expert", category_year=2022, graduation_year=2007,
-        experience_total=Decimal(10), experience_org=Decimal(5), languages="kk")
-    db.session.add(response)
-    db.session.flush()
-    return response
-
-
 # --- calling as someone ----------------------------------------------------------------------------------------
 
 class Caller:
@@ -264,7 +250,7 @@ class Caller:
                 identifier = _create_identifier()  # session_protection="strong" drops a session without it
             with self.client.session_transaction() as session:
                 session.update({"_user_id": str(world.users[who]), "_fresh": True, "_id": identifier})
-        self.csrf_token = csrf(self.client.get("/auth/sign-in" if who == "teacher" else "/auth/password"))
+        self.csrf_token = csrf_from(self.client.get("/auth/sign-in" if who == "teacher" else "/auth/password"))
 
     def call(self, method: str, url: str, data: dict | None):
         if self.who == "teacher":  # proved anew for every call: a refused call forgets the proof

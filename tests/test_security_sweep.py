@@ -69,15 +69,11 @@ def _get_routes():
 
 
 @pytest.fixture
-def hostile_data(app, make_org, make_campaign, make_user, make_iin_for):
+def hostile_data(app, make_org, make_campaign, make_user, make_iin_for, make_response):
     """Every free-text field that pages show, filled with markup."""
     import datetime as dt
-    from decimal import Decimal
-
-    from survey.domain import hash_iin
     from survey.extensions import db
-    from survey.models import OrgReport, Response, RosterEntry
-    from tests.conftest import TEST_HASH_KEY
+    from survey.models import OrgReport, RosterEntry
 
     org = make_org(region=f"Регион {PAYLOAD}", district=f"Район {PAYLOAD}", name_ru=f"Школа {PAYLOAD}",
                    name_kk=f"Мектеп {PAYLOAD}", address=PAYLOAD)
@@ -87,16 +83,9 @@ def hostile_data(app, make_org, make_campaign, make_user, make_iin_for):
     director.full_name = PAYLOAD
     admin = make_user("national_admin")
     admin.full_name = PAYLOAD
-    iin = make_iin_for(dt.date(1985, 1, 1), "f")
-    key = hash_iin(iin, TEST_HASH_KEY)
-    response = Response(
-        campaign_id=campaign.id, organization_id=org.id, person_key=key, birth_date=dt.date(1985, 1, 1), sex="f",
-        last_name=PAYLOAD, first_name=PAYLOAD, middle_name=PAYLOAD, status="submitted", consent=True,
-        submitted_at=dt.datetime.now(dt.timezone.utc), post="teacher", basis="main", contract="permanent",
-        start_date=dt.date(2015, 9, 1), rate=Decimal(1), teaching_hours=16, education_level="bachelor",
-        ped_education="ped_higher", specialty=PAYLOAD, category="none", graduation_year=2007,
-        experience_total=Decimal(10), experience_org=Decimal(5), languages="kk")
-    db.session.add(response)
+    response = make_response(campaign, org, iin=make_iin_for(dt.date(1985, 1, 1), "f"), last_name=PAYLOAD,
+                             first_name=PAYLOAD, middle_name=PAYLOAD, specialty=PAYLOAD)
+    key = response.person_key
     db.session.add(RosterEntry(campaign_id=campaign.id, organization_id=org.id, person_key=key,
                                birth_date=dt.date(1985, 1, 1), sex="f", last_name=PAYLOAD, first_name=PAYLOAD))
     db.session.add(OrgReport(campaign_id=campaign.id, organization_id=org.id, pupils=10, digital_lead_name=PAYLOAD,
