@@ -151,7 +151,6 @@ def _register_error_pages(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from flask_babel import get_locale
     from flask_login import current_user
 
     from . import codebook, formatting
@@ -166,7 +165,7 @@ def _register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def inject_language():
         return {
-            "current_lang": str(get_locale()),
+            "current_lang": formatting.page_language(),
             "languages": app.config["LANGUAGES"],
             "label": codebook.label,
             # The proxy, loaded only when a template asks. Flask-Login's own context processor loads the user for

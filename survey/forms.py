@@ -13,7 +13,6 @@ from functools import lru_cache
 from typing import Any
 
 from babel import support
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
@@ -22,6 +21,8 @@ from wtforms.i18n import messages_path
 from wtforms.widgets import Select
 from wtforms.widgets import TextInput as WTFormsTextInput
 from wtforms.widgets.core import clean_key
+
+from .formatting import page_language
 
 
 @lru_cache(maxsize=16)
@@ -34,7 +35,7 @@ class SurveyForm(FlaskForm):
 
     class Meta:
         def get_translations(self, form):
-            return _wtforms_translations(str(get_locale() or "en"))
+            return _wtforms_translations(page_language())
 
 
 _QUOTE, _QUOTE_ENTITY = Markup('"'), Markup("&quot;")
