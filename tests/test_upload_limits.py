@@ -19,6 +19,7 @@ from survey import rules
 from survey.directors.services import import_roster
 from survey.extensions import db
 from survey.models import Organization, OrgReport, RosterEntry
+from survey.plans.services import import_growth
 from survey.questionnaire.paper import import_responses
 from survey.registry.services import MAX_LISTED_ERRORS, ImportRejected, import_organizations
 from tests.spreadsheets import with_part, with_shared_strings, xlsx_bytes
@@ -26,6 +27,7 @@ from tests.spreadsheets import with_part, with_shared_strings, xlsx_bytes
 REGISTRY_HEADER = ["bin", "name_ru", "level", "ownership", "region", "district"]
 ROSTER_HEADER = ["iin", "last_name", "first_name"]
 PAPER_HEADER = ["org_bin", "iin", *rules.MANDATORY, "subjects"]
+GROWTH_HEADER = ["region", "district", "level", "growth_percent", "growth_pupils"]
 SHEET = "xl/worksheets/sheet1.xml"
 
 
@@ -100,7 +102,9 @@ def test_every_kind_has_its_own_limit(app, limit, make_org, make_campaign, make_
     report = OrgReport(campaign_id=campaign.id, organization_id=org.id)
     db.session.add(report)
     director = make_user("director", organization=org)
-    for setting in ("MAX_UPLOAD_ROWS_REGISTRY", "MAX_UPLOAD_ROWS_ROSTER", "MAX_UPLOAD_ROWS_RESPONSES"):
+    admin = make_user("national_admin")
+    for setting in ("MAX_UPLOAD_ROWS_REGISTRY", "MAX_UPLOAD_ROWS_ROSTER", "MAX_UPLOAD_ROWS_RESPONSES",
+                    "MAX_UPLOAD_ROWS_GROWTH"):
         limit(setting, 3)
     people = [[make_iin_for(), "Ким", "Анна"] for _ in range(4)]
     imports = {
@@ -109,6 +113,8 @@ def test_every_kind_has_its_own_limit(app, limit, make_org, make_campaign, make_
                                                         director),
         "MAX_UPLOAD_ROWS_RESPONSES": lambda: import_responses(campaign, xlsx_bytes(
             [PAPER_HEADER] + [[org.bin] + person for person in people])),
+        "MAX_UPLOAD_ROWS_GROWTH": lambda: import_growth(admin, xlsx_bytes(
+            [GROWTH_HEADER] + [["Алматы", f"District {n}", "school", "1", None] for n in range(4)]), "g.xlsx"),
     }
     for setting, run in imports.items():
         with pytest.raises(ImportRejected) as caught:
