@@ -85,7 +85,7 @@ def test_the_registry_stops_at_its_row_limit_on_the_web_and_in_the_cli(national,
     result = runner.invoke(args=["survey", "import-orgs", str(path)])
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert result.output.strip().splitlines() == [
-        "error: The file has more than 5 rows below its header (empty rows between filled ones count too): one "
+        "Error: The file has more than 5 rows below its header (empty rows between filled ones count too): one "
         "import takes at most 5 (setting MAX_UPLOAD_ROWS_REGISTRY). Split the file, or delete what lies below the "
         "table, and upload again. The file was rejected and nothing was changed."]
     # at the limit the file goes in, and the refusal is in the page's language
@@ -188,7 +188,7 @@ def test_row_errors_are_listed_up_to_a_hundred_then_counted(national, csrf_token
     lines = result.output.strip().splitlines()
     assert result.exit_code == 1 and len(lines) == 102
     assert lines[-2:] == ["…and 50 more errors. Correct the rows above and upload the file again to see them.",
-                          "150 errors; the file was rejected and nothing was changed."]
+                          "150 errors. The file was rejected and nothing was changed."]
     # a hundred errors exactly: all listed, nothing more to say
     with pytest.raises(ImportRejected) as caught:
         import_organizations(bad_registry(100), "r.csv")
@@ -256,10 +256,11 @@ def test_a_broken_or_dtd_workbook_is_one_line_in_the_cli(app, runner, tmp_path, 
                  ["survey", "import-responses", "--campaign", "CENSUS26", str(path)]):
         result = runner.invoke(args=args)
         lines = result.output.strip().splitlines()
-        assert result.exit_code == 1 and len(lines) == 1 and lines[0].startswith("error: "), result.output
+        assert result.exit_code == 1 and len(lines) == 1, result.output
+        assert lines[0].startswith("Ошибка: " if "ru" in args else "Error: "), result.output
         assert "Traceback" not in result.output and "ParseError" not in result.output
     said = runner.invoke(args=["survey", "import-orgs", str(path), "--lang", "ru"]).output
-    assert ("повреждён" if kind == "broken-sheet" else "DTD") in said and "The file was" in said
+    assert ("повреждён" if kind == "broken-sheet" else "DTD") in said and "Файл отклонён, ничего не изменено." in said
     assert org_count() == 0
 
 
