@@ -15,7 +15,6 @@ from . import services
 from .forms import AccessCodeForm
 
 SESSION_KEY = "questionnaire"
-IDLE_MINUTES = 180  # after this long without a save, the personal code is asked again (shared computers)
 
 
 def page(template: str, status: int, **context) -> None:
@@ -67,7 +66,8 @@ def authorize(response_id: int) -> None:
 def proved_response_id() -> int | None:
     """The response this browser proved it may edit (personal code or creation), while the proof is fresh."""
     state = session.get(SESSION_KEY) or {}
-    idle_seconds = current_app.config.get("QUESTIONNAIRE_IDLE_MINUTES", IDLE_MINUTES) * 60
+    # after this long without a save, the personal code is asked again (shared computers)
+    idle_seconds = current_app.config["QUESTIONNAIRE_IDLE_MINUTES"] * 60
     if not state or utcnow().timestamp() - float(state.get("at", 0)) > idle_seconds:
         return None
     return int(state.get("rid", 0))
