@@ -10,8 +10,10 @@ select_multiple answer is its choice names joined by a space; a yes/no answer is
 ISO text. ``=`` and ``!=`` compare as numbers when both sides are numbers (a number literal, ``count-selected``,
 ``string-length`` or an answer whose text is a number), else as texts (so ``${x} = ''`` tests a blank answer).
 ``<``, ``<=``, ``>`` and ``>=`` compare numbers as numbers and two texts as texts (ISO dates in date order),
-and are false when either side is blank or one side is a number and the other a text that is none (XPath's NaN). A value standing alone as a condition holds when it is a
-non-blank text or a non-zero number (XPath's ``boolean()``).
+and are false when either side is blank or one side is a number and the other a text that is none (XPath's NaN).
+A value standing alone as a condition holds when it is a non-blank text or a non-zero number (XPath's
+``boolean()``). A decimal answer reads as it was given ("12.50"), a number of the expression as XPath writes it
+(3.0: "3").
 
 The tree (``Expression.as_json``), which the pages' script evaluates the same way:
     ["ref", name] | ["here"] | ["num", 3.5] | ["str", "x"] | ["cmp", op, a, b] | ["and", a, b] | ["or", a, b] |
