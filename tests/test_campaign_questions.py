@@ -237,6 +237,18 @@ def test_a_file_that_is_no_workbook_is_refused(app, data):
     assert len(caught.value.problems) == 1 and caught.value.problems[0].row is None
 
 
+def test_a_form_too_large_or_with_too_many_questions_is_refused(app, monkeypatch):
+    from survey.campaigns import questions as module
+
+    with pytest.raises(XLSFormRefused) as caught:
+        read_xlsform(b"PK\x03\x04" + b"0" * module.MAX_FORM_BYTES, "huge.xlsx")
+    assert "larger than 2 MB" in str(caught.value.problems[0])
+    monkeypatch.setattr(module, "MAX_QUESTIONS", 3)
+    assert refused([H, *(q("integer", f"n{i}") for i in range(4))]) == [("survey", None, None)]
+    assert read_xlsform(xlsform([H, *(q("integer", f"n{i}") for i in range(3))]), "f.xlsx").names == ("n0", "n1",
+                                                                                                         "n2")
+
+
 def test_every_problem_of_a_form_is_listed_at_once(app):
     problems = refused([H, q("geopoint", "where"), q("integer", "post"), q("text", "x", relevant="${y} = 1")])
     assert problems == [("survey", 2, "type"), ("survey", 3, "name"), ("survey", 4, "relevant")]

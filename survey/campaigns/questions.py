@@ -35,6 +35,8 @@ from ..questions.expressions import Expression, ExpressionError, parse
 from ..tabular import TableError, check_workbook
 
 TEXT_LIMIT = 1000  # the longest answer to a text question
+MAX_FORM_BYTES = 2 * 1024 * 1024  # an XLSForm of a few hundred questions is some tens of kilobytes
+MAX_QUESTIONS = 300
 MORE_PAGE = "x_more"  # the page of the questions outside any group
 PAGE_PREFIX = "x_"
 LANGUAGE_NAMES = {"kk": "kk", "kazakh": "kk", "қазақ": "kk", "қазақша": "kk", "казахский": "kk",
@@ -133,6 +135,10 @@ def read_xlsform(data: bytes, filename: str = "") -> Definition:
     if not data or data[:4] != b"PK\x03\x04":
         raise XLSFormRefused([Problem(None, None, None, _l("The file is not an Excel workbook (.xlsx); an XLSForm "
                                                            "is one."))])
+    if len(data) > MAX_FORM_BYTES:
+        raise XLSFormRefused([Problem(None, None, None, _l("The file is larger than %(mb)s MB; an XLSForm of a few "
+                                                           "hundred questions is much smaller.",
+                                                           mb=MAX_FORM_BYTES // (1024 * 1024)))])
     try:
         check_workbook(data)
     except TableError as exc:
@@ -344,6 +350,9 @@ class _Reader:
             self.problem("survey", group[0], "type", _l("The group “%(name)s” has no end_group.", name=group[1]))
         if not questions:
             self.problem("survey", None, None, _l("The form has no question."))
+        elif len(questions) > MAX_QUESTIONS:
+            self.problem("survey", None, None, _l("The form has %(n)s questions; a campaign takes at most "
+                                                  "%(limit)s of its own.", n=len(questions), limit=MAX_QUESTIONS))
         if any(q.page == MORE_PAGE for _n, q in questions):
             pages.append(Page(MORE_PAGE, _more_title()))
         self.check_expressions(questions)
