@@ -58,6 +58,14 @@ def test_plain_language_columns_notes_and_questions_outside_groups(app):
     assert tools.default == ["a", "b"]  # in the order of the choices
 
 
+def test_columns_without_a_language_are_in_the_forms_default_language(app):
+    form = xlsform([["type", "name", "label", "label::Russian (ru)", "hint", "hint::ru"],
+                    ["integer", "pupils", "Оқушылар", "Ученики", "Барлығы", "Всего"]],
+                   settings=[["form_title", "default_language"], ["Мектеп", "Kazakh (kk)"]])
+    pupils = read_xlsform(form, "f.xlsx").questions[0]
+    assert (pupils.label, pupils.hint) == (Translated("Оқушылар", "Ученики"), Translated("Барлығы", "Всего"))
+
+
 def test_upload_makes_versions_and_the_questionnaire_asks_them(app, make_campaign):
     campaign = make_campaign(status="draft")
     first = upload_questions(campaign, EXAMPLE, "example.xlsx")

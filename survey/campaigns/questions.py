@@ -7,8 +7,9 @@ select_multiple LIST, note, begin_group/end_group (a group is one page after the
 group go on a page "More questions"); columns name, label::…, hint::…, required, relevant, constraint,
 constraint_message::…, required_message::…, default, appearance; sheet ``choices`` with list_name, name, label::….
 Texts in Kazakh and Russian (both required) and English (optional), the columns named as Kobo writes them
-(``label::Kazakh (kk)``) or plainly (``label::kk``). The rows of collection metadata (start, end, today, deviceid …)
-and Kobo's own ``$…`` columns hold no question and are passed over; the ``settings`` sheet is not read.
+(``label::Kazakh (kk)``) or plainly (``label::kk``); a column without a language (``label``) is in the form's
+``default_language`` (sheet ``settings``). The rows of collection metadata (start, end, today, deviceid …) and
+Kobo's own ``$…`` columns hold no question and are passed over; nothing else of the settings sheet is read.
 """
 
 from __future__ import annotations
@@ -170,6 +171,9 @@ def read_xlsform(data: bytes, filename: str = "") -> Definition:
 class _Reader:
     def __init__(self, book):
         self.book = book
+        settings = (book.settings or [{}])[0] if book.settings else {}
+        # the language of the columns without one (label, hint …), as the settings sheet names it
+        self.default_language = _language(str(settings.get("default_language", "")))
         self.problems: list[Problem] = []
 
     def problem(self, sheet: str | None, row: int | None, column: str | None, message: Any) -> None:
@@ -203,10 +207,11 @@ class _Reader:
                 found[header] = _Column(header, base, None)
                 continue
             if base in translated:
-                code = _language(lang)
+                code = _language(lang) if lang else self.default_language
                 if code is None:
                     self.problem(sheet, 1, header, _l("Name the language of this column as kk, ru or en, e.g. "
-                                                      "“%(base)s::kk” or “%(base)s::Kazakh (kk)”.", base=base))
+                                                      "“%(base)s::kk” or “%(base)s::Kazakh (kk)” (or the form's "
+                                                      "default_language on the sheet settings).", base=base))
                 else:
                     found[header] = _Column(header, base, code)
                 continue
