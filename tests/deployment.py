@@ -162,15 +162,18 @@ class Answer:
 
 class Browser:
     """One person's browser talking to an app server directly, as nginx would pass it on (HTTPS, their address).
-    Cookies are shared between servers, like a browser's for one site behind one proxy."""
+    Cookies are shared between servers, like a browser's for one site behind one proxy. ``proxied=False``: a browser
+    on the app server's own machine with no nginx (plain HTTP to the loopback address, where browsers keep ``Secure``
+    cookies as this jar does)."""
 
-    def __init__(self, base: str, jar: dict[str, str] | None = None, address: str = "203.0.113.7"):
-        self.base, self.address = base, address
+    def __init__(self, base: str, jar: dict[str, str] | None = None, address: str = "203.0.113.7",
+                 proxied: bool = True):
+        self.base, self.address, self.proxied = base, address, proxied
         self.jar = {} if jar is None else jar
 
     def on(self, base: str) -> "Browser":
         """The same browser (same cookies), its next requests landing on another server."""
-        return Browser(base, self.jar, self.address)
+        return Browser(base, self.jar, self.address, self.proxied)
 
     def request(self, method: str, path: str, data: dict | None = None, timeout: float = 120,
                 into: Path | None = None) -> Answer:
@@ -178,8 +181,9 @@ class Browser:
         parts = urlsplit(self.base)
         connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
         # a browser sends the page's address as the referrer of a same-site form (Flask-WTF checks it over HTTPS)
-        headers = {"X-Forwarded-Proto": "https", "X-Forwarded-For": self.address, "Accept-Language": "ru",
-                   "Referer": f"https://{parts.netloc}/"}
+        headers = {"Accept-Language": "ru", "Referer": f"{'https' if self.proxied else parts.scheme}://{parts.netloc}/"}
+        if self.proxied:
+            headers.update({"X-Forwarded-Proto": "https", "X-Forwarded-For": self.address})
         if self.jar:
             headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.jar.items())
         body = None

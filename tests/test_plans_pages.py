@@ -17,6 +17,7 @@ from survey.extensions import db
 from survey.models import AuditEvent, GrowthAssumption, OrgReport
 from survey.reports.services import export_profiles, export_responses, select_organizations
 from survey.reports.staffing import ExportContext
+from tests.pages import csrf_from
 from tests.spreadsheets import xlsx_bytes
 
 D = dt.date
@@ -118,16 +119,11 @@ def test_what_if_values_apply_to_the_page_only(client, login, world):
     assert 'value="500"' in answer.get_data(as_text=True)  # what was typed stays in the field
 
 
-def _token(client, url):
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get(url).get_data(as_text=True))
-    return match.group(1)
-
-
 def test_typed_growth_moves_the_gap_at_once(client, login, world):
     school = world["school"]
     page = f"/admin/plans/districts/{school.district_id}"
     login(world["users"]["district_admin"])
-    token = _token(client, page)
+    token = csrf_from(client.get(page))
     answer = client.post(f"{page}/growth", data={"csrf_token": token, "level": "school", "kind": "percent",
                                                  "value": "10"})
     assert answer.status_code == 302 and answer.headers["Location"].endswith(page)
@@ -158,7 +154,7 @@ def test_typed_growth_moves_the_gap_at_once(client, login, world):
 def test_bad_growth_is_refused_with_a_message_and_keeps_what_was_typed(client, login, world, data, message):
     page = f"/admin/plans/districts/{world['school'].district_id}"
     login(world["users"]["national_admin"])
-    answer = client.post(f"{page}/growth", data={"csrf_token": _token(client, page), "level": "school", **data})
+    answer = client.post(f"{page}/growth", data={"csrf_token": csrf_from(client.get(page)), "level": "school", **data})
     assert answer.status_code == 422
     body = answer.get_data(as_text=True)
     assert message in body and f'value="{data["value"]}"' in body
@@ -169,13 +165,13 @@ def test_growth_error_in_russian(client, login, world):
     page = f"/admin/plans/districts/{world['school'].district_id}"
     login(world["users"]["national_admin"])
     client.get("/lang/ru")
-    answer = client.post(f"{page}/growth", data={"csrf_token": _token(client, page), "level": "school",
+    answer = client.post(f"{page}/growth", data={"csrf_token": csrf_from(client.get(page)), "level": "school",
                                                  "kind": "percent", "value": "500"})
     assert "Введите процент от -50 до 100" in answer.get_data(as_text=True)
 
 
 def _upload(client, rows, name="growth.xlsx"):
-    token = _token(client, "/admin/plans/")
+    token = csrf_from(client.get("/admin/plans/"))
     return client.post("/admin/plans/growth/upload", data={"csrf_token": token, "file": (io.BytesIO(xlsx_bytes(rows)),
                                                                                           name)},
                        content_type="multipart/form-data")
@@ -221,7 +217,7 @@ def report_form(**overrides):
 
 def test_director_names_the_person_responsible_and_sees_the_section(client, login, world):
     login(world["users"]["director"])
-    token = _token(client, "/director/KZ26/report")
+    token = csrf_from(client.get("/director/KZ26/report"))
     answer = client.post("/director/KZ26/report", data={"csrf_token": token, **report_form(lead_contact="nope")})
     assert answer.status_code == 422 and "Enter a phone number such as +7 701 123 45 67" in answer.get_data(as_text=True)
     answer = client.post("/director/KZ26/report", data={"csrf_token": token, **report_form(lead_name="")})
@@ -316,7 +312,7 @@ def test_download_the_table_fill_it_and_upload_it_as_the_readme_says(client, log
     sheet["C2"], sheet["E2"] = "school", 250
     buffer = io.BytesIO()
     book.save(buffer)
-    token = _token(client, page)
+    token = csrf_from(client.get(page))
     answer = client.post("/admin/plans/growth/upload", data={"csrf_token": token,
                                                              "file": (io.BytesIO(buffer.getvalue()), "growth.xlsx")},
                          content_type="multipart/form-data")

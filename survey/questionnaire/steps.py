@@ -8,13 +8,13 @@ from __future__ import annotations
 from functools import partial
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit, questions, rules
 from ..codebook import ResponseStatus
 from ..extensions import db
+from ..formatting import page_language
 from ..integrity.background import checks_after_submission
 from ..integrity.services import network_key
 from ..models import AccessLink, Response
@@ -123,7 +123,7 @@ def _review_page(link: AccessLink, response: Response, errors: list) -> dict:
     grouped = {}
     for error in errors:
         grouped.setdefault(questionnaire.step_of(error.field), []).append(error)
-    shown = shown_values(services.stored_values(response), str(get_locale()), questionnaire)
+    shown = shown_values(services.stored_values(response), page_language(), questionnaire)
     return {"link": link, "response": response, "form": SubmitForm(), "shown": shown,
             "field_labels": field_labels(questionnaire), "steps": questionnaire.steps, "nav": nav(response),
             "errors": grouped}
