@@ -270,3 +270,23 @@ def test_the_rules_check_extra_answers_for_every_importer(app, link, extra):
     missing = rules.check({"ai_use": "true", "skill": "", "tools": "", "ai_hours": "", "why": "", "share": ""},
                           ctx, fields)
     assert [(e.field, str(e.message)) for e in missing.errors] == [("skill", "This answer is required.")]
+
+
+def test_a_page_whose_questions_all_depend_on_other_pages_says_so(client, link, make_campaign_questions,
+                                                                 make_iin_for):
+    link.campaign.status = "draft"
+    make_campaign_questions(link.campaign, (
+        SURVEY[0],
+        ("begin_group", "ai", "ЖИ", "ИИ", "AI", "", "", "", "", "", ""),
+        ("integer", "ai_minutes", "Минут", "Минуты", "Minutes a day with AI", "yes", "${ai_use} = 'true'", "", "",
+         "", ""),
+        ("end_group", "", "", "", "", "", "", "", "", "", ""),
+    ))
+    link.campaign.status = "open"
+    start(client, link, make_iin_for())
+    page = _text(_core(client, link, work={**WORK, "ai_use": "false", "ai_purposes": []}))
+    assert "None of the questions on this page apply to your earlier answers" in page
+    assert 'name="ai_minutes"' not in page
+    reply = post(client, f"/q/{link.token}/step/{SKILLS}", {"action": "next"})  # required, but not asked
+    assert shows_page(reply, f"/q/{link.token}/review")
+    assert post(client, f"/q/{link.token}/review", {}, page_url=f"/q/{link.token}/review").status_code == 302
