@@ -622,8 +622,10 @@ def changes_refused(before: Definition, after: Definition) -> list[Problem]:
 
 
 def _set(campaign_id: int, version: int) -> CampaignQuestionSet | None:
+    """One version, without its uploaded file."""
     return db.session.scalar(sa.select(CampaignQuestionSet).where(CampaignQuestionSet.campaign_id == campaign_id,
-                                                                  CampaignQuestionSet.version == version))
+                                                                  CampaignQuestionSet.version == version)
+                             .options(sa.orm.defer(CampaignQuestionSet.form)))
 
 
 _CACHE: dict[tuple, Any] = {}
