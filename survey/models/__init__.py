@@ -1,6 +1,6 @@
 """Typed SQLAlchemy 2 models, one module per area."""
 
-from .campaigns import AccessLink, Campaign
+from .campaigns import AccessLink, Campaign, CampaignQuestionSet
 from .geography import District, Organization, Region
 from .imports import SubmissionImport
 from .integrity import ExportJob, Flag
@@ -13,6 +13,7 @@ __all__ = [
     "AccessLink",
     "AuditEvent",
     "Campaign",
+    "CampaignQuestionSet",
     "District",
     "ExportJob",
     "Flag",
