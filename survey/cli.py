@@ -203,14 +203,15 @@ def campaign_command(action: str, code: str) -> None:
 @click.option("--out", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True,
               help="The .xlsx file to write.")
 def questionnaire_command(campaign_code: str, out: Path) -> None:
-    """Write the campaign's questionnaire as an XLSForm (ODK Collect, KoboToolbox), in kk, ru and en."""
-    from . import questions
+    """Write the campaign's questionnaire (core and the campaign's own questions) as an XLSForm (ODK Collect,
+    KoboToolbox), in kk, ru and en."""
+    from .campaigns.questions import questionnaire_for
     from .campaigns.services import CampaignError, get_campaign
     from .questionnaire.xlsform import XLSFormError, write_xlsform
 
     try:
         campaign = get_campaign(campaign_code)
-        write_xlsform(questions.current(), campaign, out)
+        write_xlsform(questionnaire_for(campaign), campaign, out)
     except (CampaignError, XLSFormError) as exc:
         raise click.ClickException(str(exc.message)) from exc
     click.echo(f"wrote {out}")

@@ -285,3 +285,34 @@ def test_an_odk_submission_gives_what_the_web_form_gives(app, client, campaign, 
     by_web, by_odk = answers(web)["Ахметова"], answers(campaign)["Ахметова"]
     assert by_web["status"] == "submitted"
     assert by_web == by_odk
+
+
+def test_the_campaigns_xlsform_carries_its_own_questions_and_pyxform_converts_it(runner, campaign,
+                                                                                make_campaign_questions, tmp_path):
+    from pyxform.xls2xform import convert
+
+    from tests.xlsforms import EXAMPLE
+
+    campaign.status = "draft"
+    make_campaign_questions(campaign, EXAMPLE)
+    db.session.commit()
+    out = tmp_path / "STAFF26.xlsx"
+    result = runner.invoke(args=["survey", "questionnaire", "--campaign", "STAFF26", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(out)
+    survey = [[cell if cell is not None else "" for cell in row] for row in book["survey"].iter_rows(values_only=True)]
+    rows = {row[1]: dict(zip(survey[0], row)) for row in survey[1:] if row[1]}
+    assert rows["x_digital_page"]["type"] == "begin_group"
+    assert rows["x_digital_page"]["label::Russian (ru)"] == "Цифровые навыки"
+    assert (rows["digital_skills"]["type"], rows["digital_skills"]["required"]) == ("select_one skill_level", "yes")
+    assert (rows["ai_tools"]["type"], rows["ai_tools"]["relevant"]) == ("select_multiple ai_tools",
+                                                                        "${ai_use} = 'true'")
+    assert rows["mentor_hours"]["constraint"] == ". >= 0 and . <= 20"
+    assert rows["mentor_hours"]["constraint_message::Kazakh (kk)"] == "0-ден 20-ға дейінгі сан."
+    assert rows["other_tool"]["relevant"] == "selected(${ai_tools}, 'other')"
+    choices = [row for row in book["choices"].iter_rows(values_only=True) if row[0] == "skill_level"]
+    assert [(row[1], row[3]) for row in choices] == [("none", "Нет навыков"), ("basic", "Базовые"),
+                                                     ("confident", "Уверенные"), ("advanced", "Продвинутые")]
+    warnings: list[str] = []
+    convert(xlsform=out.read_bytes(), warnings=warnings, file_type=".xlsx")
+    assert warnings == []

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0012_submission_imports"
-down_revision = "0010_session_generation"
+down_revision = "0011_campaign_questions"
 branch_labels = None
 depends_on = None
 

@@ -17,19 +17,18 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from .. import codebook as cb
-from .. import questions, rules
+from .. import rules
+from ..campaigns.questions import questionnaire_for
 from ..campaigns.services import takes_part
 from ..codebook import ResponseStatus
 from ..domain import hash_iin, normalize_id, parse_iin
 from ..extensions import db
-from ..models import Campaign, Organization, OrgReport, Response
+from ..imports.submissions import Export, ExportError, Submission, read_export
+from ..models import Campaign, Organization, OrgReport, Response, SubmissionImport
 from ..models.base import utcnow
 from ..questions import Kind, Question, Questionnaire
-from ..imports.submissions import Export, ExportError, Submission, read_export
-from ..models import SubmissionImport
 from ..registry.services import ImportRejected, RowError, RowErrors
 from ..tabular import TableError, as_text, read_table
-from . import services
 from .services import apply_values
 
 PERSON_KEY_COLUMNS = ("person_key", "birth_date", "sex")  # CODEBOOK §0: an export's stand-in for the IIN
@@ -98,7 +97,7 @@ def _choice_names(question: Question, value: Any) -> Any:
     if question.kind is not Kind.MANY or not isinstance(value, str) or ";" in value or "," in value:
         return value
     names = value.split()
-    return names if set(names) <= set(cb.CODES[question.choices]) else value
+    return names if set(names) <= set(question.choice_codes()) else value
 
 
 def _where(error: rules.FieldError) -> Any:
@@ -143,7 +142,9 @@ def _validate(campaign: Campaign, table_rows: Iterable[tuple[int, dict[str, Any]
               errors: list[RowError], questionnaire: Questionnaire) -> list[_Row]:
     fields = tuple(name for name in questionnaire.answers if name in headers)
     items = layout(questionnaire).items
-    context = services.rule_context
+    def context(campaign: Campaign, person: Any) -> rules.RuleContext:
+        return rules.RuleContext(census_date=campaign.census_date, birth_date=person.birth_date,
+                                 questionnaire=questionnaire)
     bins = sorted({normalize_id(raw.get("org_bin")) for _, raw in table_rows})
     organizations = {
         org.bin: org
@@ -234,7 +235,7 @@ def import_responses(campaign: Campaign, data: bytes, filename: str = "", source
     export). A submission is imported once per instance id: the same instance with the same answers changes
     nothing, even when the response was edited since; an edited one becomes a new version of its response.
     """
-    questionnaire = questions.current()
+    questionnaire = questionnaire_for(campaign)
     submissions: dict[int, Submission] = {}
     summary = PaperSummary()
     if source == "paper":
@@ -257,7 +258,7 @@ def import_responses(campaign: Campaign, data: bytes, filename: str = "", source
     rows = _validate(campaign, table_rows, headers, errors, questionnaire)
     if errors:
         raise ImportRejected(errors, warnings)
-    _save(campaign, rows, summary, source, submissions)
+    _save(campaign, rows, summary, source, submissions, questionnaire)
     return summary
 
 
@@ -294,7 +295,7 @@ def _earlier(campaign: Campaign, source: str, submissions: Iterable[Submission])
 
 
 def _save(campaign: Campaign, rows: list[_Row], summary: PaperSummary, source: str,
-          submissions: dict[int, Submission]) -> None:
+          submissions: dict[int, Submission], questionnaire: Questionnaire) -> None:
     existing: dict[tuple[int, str], Response] = {}
     keys = sorted({row.person_key for row in rows})
     earlier = _earlier(campaign, source, submissions.values())
@@ -326,7 +327,7 @@ def _save(campaign: Campaign, rows: list[_Row], summary: PaperSummary, source: s
                                     source=source, current_step=1, last_name="", first_name="")
                 db.session.add(response)
                 summary.created += 1
-            changed = apply_values(response, row.values, source=source)
+            changed = apply_values(response, row.values, source=source, questionnaire=questionnaire)
             if response.status != ResponseStatus.SUBMITTED:
                 response.status = ResponseStatus.SUBMITTED
                 response.submitted_at = utcnow()

@@ -213,13 +213,15 @@ def raw_from_values(values: Mapping[str, Any]) -> dict[str, Any]:
     return raw
 
 
-def apply_values(response: Response, values: Mapping[str, Any], *, source: str, user_id: int | None = None
-                 ) -> dict[str, list[Any]]:
-    """Write typed values to the response; on a submitted response keep the previous state as a version.
+def apply_values(response: Response, values: Mapping[str, Any], *, source: str, user_id: int | None = None,
+                 questionnaire: Questionnaire | None = None) -> dict[str, list[Any]]:
+    """Write typed values to the response; on a submitted response keep the previous state as a version. An
+    answer to a campaign's own question records the version of the campaign's questions it was given under.
 
     Returns what changed, as {field: [old, new]} in JSON form.
     """
-    before = stored_values(response)
+    questionnaire = questionnaire or questions.current()
+    before = stored_values(response, questionnaire)
     changes = {
         name: [_plain(before.get(name)), _plain(value)]
         for name, value in values.items()
@@ -231,10 +233,13 @@ def apply_values(response: Response, values: Mapping[str, Any], *, source: str, 
         db.session.add(ResponseVersion(response=response, version=response.version, source=source, user_id=user_id,
                                        snapshot=_plain(before), changes=changes))
         response.version += 1
-    storage = _storage(questions.current())
+    storage = _storage(questionnaire)
     document = dict(response.answers or {})
+    given_under = dict(response.answer_versions or {})
     for name, value in values.items():
-        where = storage[name][0]
+        where, question = storage[name]
+        if question.is_extra and name in changes:
+            given_under[name] = question.version
         if where == CODES:
             setattr(response, name, ";".join(value) or None)
         elif where == ROWS:
@@ -246,6 +251,8 @@ def apply_values(response: Response, values: Mapping[str, Any], *, source: str, 
             setattr(response, name, value)
     if document != (response.answers or {}):
         response.answers = document
+    if given_under != (response.answer_versions or {}):
+        response.answer_versions = given_under
     response.source = source
     return changes
 
