@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from survey.extensions import db
-from survey.models import Response, ResponseVersion, SubmissionImport
+from survey.models import Region, Response, ResponseVersion, SubmissionImport
 from survey.questionnaire.paper import import_responses
 from survey.questionnaire.services import stored_values
 from survey.registry.services import ImportRejected
@@ -316,3 +316,29 @@ def test_the_campaigns_xlsform_carries_its_own_questions_and_pyxform_converts_it
     warnings: list[str] = []
     convert(xlsform=out.read_bytes(), warnings=warnings, file_type=".xlsx")
     assert warnings == []
+
+
+def test_the_console_imports_an_odk_export_and_lists_bad_rows(client, login, make_user, campaign):
+    from tests.test_questionnaire import csrf
+
+    login(make_user("national_admin"))
+    url = f"/admin/campaigns/{campaign.id}/responses/import"
+    page = client.get(url)
+    assert page.status_code == 200 and "ODK Central" in page.get_data(as_text=True)
+    bad = edited_csv("odk_staff26.csv", {2: {"employment_page-rate": "7"}})
+    reply = client.post(url, data={"csrf_token": csrf(page), "source": "odk",
+                                   "file": (io.BytesIO(odk_zip(root=bad)), "STAFF26.csv.zip")},
+                        content_type="multipart/form-data")
+    text = reply.get_data(as_text=True)
+    assert reply.status_code == 422 and "<td>3</td><td>rate</td>" in text
+    assert count(Response) == 0
+    reply = client.post(url, data={"csrf_token": csrf(client.get(url)), "source": "odk",
+                                   "file": (io.BytesIO(odk_zip()), "STAFF26.csv.zip")},
+                        content_type="multipart/form-data")
+    assert reply.status_code == 200 and "3 new, 0 updated, 0 unchanged" in reply.get_data(as_text=True)
+    assert count(Response) == 3
+
+
+def test_only_national_administrators_import(client, login, make_user, campaign):
+    login(make_user("region_admin", region=db.session.scalars(sa.select(Region)).first()))
+    assert client.get(f"/admin/campaigns/{campaign.id}/responses/import").status_code == 403
