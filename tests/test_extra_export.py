@@ -38,7 +38,7 @@ def campaign(make_org, make_campaign, make_campaign_questions):
     import_responses(campaign, odk_zip(), "STAFF26.csv.zip", source="odk")
     questionnaire = make_campaign_questions(campaign, EXAMPLE)
     for response in db.session.scalars(sa.select(Response)):
-        apply_values(response, EXTRA[response.last_name], source="web", questionnaire=questionnaire)
+        apply_values(response, EXTRA[response.last_name], source="web")
     campaign.status = "open"
     db.session.commit()
     return campaign

@@ -327,7 +327,7 @@ def _save(campaign: Campaign, rows: list[_Row], summary: PaperSummary, source: s
                                     source=source, current_step=1, last_name="", first_name="")
                 db.session.add(response)
                 summary.created += 1
-            changed = apply_values(response, row.values, source=source, questionnaire=questionnaire)
+            changed = apply_values(response, row.values, source=source)
             if response.status != ResponseStatus.SUBMITTED:
                 response.status = ResponseStatus.SUBMITTED
                 response.submitted_at = utcnow()
