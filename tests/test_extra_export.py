@@ -147,3 +147,17 @@ def test_the_raw_export_in_codes_writes_choice_names(app, runner, campaign, tmp_
     assert tools == ["", "chatgpt gemini", "chatgpt other"]
     assert sorted(row[columns.index("mentor_hours")] for row in responses[1:]
                   if row[columns.index("mentor_hours")] is not None) == [0, 4]
+
+
+def test_the_flat_layout_reads_several_choices_separated_by_spaces(app, make_org, make_campaign, make_iin_for):
+    from tests.test_paper_import import csv as flat_csv
+    from tests.test_paper_import import line
+
+    org = make_org(bin="940140000385")
+    campaign = make_campaign(code="PAPER26")
+    data = flat_csv(line(org.bin, make_iin_for(), languages="kk ru", ai_use="true",
+                         ai_purposes="lesson_planning  assessment"))
+    summary = import_responses(campaign, data, "paper.csv")
+    assert summary.created == 1
+    response = db.session.scalars(sa.select(Response)).one()
+    assert (response.languages, response.ai_purposes) == ("kk;ru", "lesson_planning;assessment")
