@@ -407,3 +407,19 @@ def test_an_answer_to_a_question_not_asked_is_cleared_and_a_broken_constraint_na
         import_responses(with_example, odk_zip(root=root), "STAFF26.csv.zip", source="odk")
     named = {(e.row, e.column) for e in rejected.value.errors}
     assert named == {(2, "mentor_hours"), (4, "digital_skills")}
+
+
+def test_odk_split_select_multiple_columns_are_read_as_the_single_column(app, campaign):
+    """Central's ?splitSelectMultiples=true adds a column <field>/<choice> of 1/0 after each select_multiple."""
+    rows = list(csv.reader(io.StringIO(fixture("odk_staff26.csv").decode())))
+    at = rows[0].index("employment_page-languages") + 1
+    choices = ("kk", "ru", "en")
+    rows[0][at:at] = [f"employment_page-languages/{code}" for code in choices]
+    for row in rows[1:]:
+        picked = row[at - 1].split()
+        row[at:at] = ["1" if code in picked else "0" for code in choices]
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    summary = import_responses(campaign, odk_zip(root=out.getvalue().encode()), "STAFF26.csv.zip", source="odk")
+    assert summary.created == 3 and summary.warnings == []
+    assert answers(campaign)["Ким"]["languages"] == ["ru", "en"]
