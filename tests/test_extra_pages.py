@@ -290,3 +290,34 @@ def test_a_page_whose_questions_all_depend_on_other_pages_says_so(client, link, 
     reply = post(client, f"/q/{link.token}/step/{SKILLS}", {"action": "next"})  # required, but not asked
     assert shows_page(reply, f"/q/{link.token}/review")
     assert post(client, f"/q/{link.token}/review", {}, page_url=f"/q/{link.token}/review").status_code == 302
+
+
+def test_a_default_answer_is_offered_on_a_page_never_saved(client, link, make_campaign_questions, make_iin_for):
+    link.campaign.status = "draft"
+    make_campaign_questions(link.campaign, (
+        ("type", "name", *T, "default"),
+        ("integer", "pupils", "Оқушылар", "Ученики", "Pupils you tutor", "3"),
+        ("select_multiple tools", "tools", "Құралдар", "Инструменты", "Tools", "gemini"),
+    ), CHOICES)
+    link.campaign.status = "open"
+    start(client, link, make_iin_for())
+    page = _text(_core(client, link))
+    assert re.search(r'id="pupils"[^>]*value="3"', page), page[page.index("<form"):]
+    assert re.search(r'checked id="tools-1"', page), page[page.index("<form"):]
+    post(client, f"/q/{link.token}/step/{SKILLS}", {"pupils": "", "tools": [], "action": "next"})
+    assert _the_response().answers in (None, {})
+    page = _text(client.get(f"/q/{link.token}/step/{SKILLS}"))  # saved blank: no default again
+    assert 'value="3"' not in page and "checked" not in page
+
+
+def test_the_page_after_a_saved_step_keeps_the_stored_ticks(client, link, make_iin_for):
+    """The next step's page is sent in answer to the POST of the step before: it was filled with that post, where
+    a checkbox of the next step is absent, i.e. "none ticked" — ticked answers showed blank, and saving the page
+    then cleared them (ai_purposes after editing the education step of a submitted questionnaire)."""
+    start(client, link, make_iin_for())
+    _core(client, link)
+    assert post(client, f"/q/{link.token}/review", {}, page_url=f"/q/{link.token}/review").status_code == 302
+    reply = post(client, f"/q/{link.token}/step/3", {**STEP_DATA[3], "experience_org": "9", "action": "save"})
+    assert shows_page(reply, f"/q/{link.token}/step/4")
+    assert re.search(r'checked id="ai_purposes-\d+" name="ai_purposes" type="checkbox" value="lesson_planning"',
+                     _text(reply))

@@ -171,7 +171,9 @@ def build_step_form(step: Step, questionnaire: Questionnaire, data: dict[str, An
                     extra_rows: int = 0) -> SurveyForm:
     """The step's form, bound to the request's POST data, or filled from ``data`` for a GET."""
     form_class = _page_form(questionnaire, step.key)
-    form = form_class(data=data) if data is not None else form_class()
+    # filled from ``data`` even while answering a POST (the next step's page, sent in answer to a saved one): the
+    # posted form of another step would otherwise empty its checkboxes, whose absence from a post means "none"
+    form = form_class(formdata=None, data=data) if data is not None else form_class()
     lang = str(get_locale() or "ru")
     for q in step.questions:
         field = form._fields.get(q.code)

@@ -339,9 +339,14 @@ def start_response(link: AccessLink, person: Person, names: Mapping[str, Any], n
 # ---- steps and submission -------------------------------------------------------------------------------------
 
 def step_raw(response: Response, step: Step) -> dict[str, Any]:
-    """What the step's form shows: the draft as typed, else the stored answers."""
+    """What the step's form shows: the draft as typed, else the stored answers; on a step never saved, the default
+    answers of the campaign's own questions (an XLSForm's ``default``)."""
     draft = (response.draft_data or {}).get("steps", {}).get(step.key)
-    stored = raw_from_values({name: value for name, value in stored_values(response).items() if name in step.fields})
+    values = {name: value for name, value in stored_values(response).items() if name in step.fields}
+    if response.current_step <= step.number:
+        values.update({q.code: q.typed(q.default) for q in step.questions
+                       if q.default is not None and values.get(q.code) in (None, [])})
+    stored = raw_from_values(values)
     if draft:
         stored.update(draft)
     return stored

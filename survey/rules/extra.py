@@ -8,7 +8,6 @@ Expressions read the typed answers as ODK does (``survey.questions.expressions.t
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -19,87 +18,34 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from ..questions import Kind, Question, Questionnaire
+from .answers import Invalid, blank, parse_date, parse_free_text, parse_int, required_error
 
 TEXT_LIMIT = 1000  # a campaign's text question (the contract: text -> TEXT, limit 1000)
-WHOLE = re.compile(r"[+-]?\d{1,9}")
+WHOLE = 9_999_999  # the most digits a whole number may have in the rules (seven)
 DECIMAL = re.compile(r"[+-]?\d{1,12}(\.\d{1,6})?|[+-]?\.\d{1,6}")
 NOT_ALLOWED = _l("This answer is not allowed.")
 
 
-class Invalid(ValueError):
-    def __init__(self, message: Any):
-        super().__init__(str(message))
-        self.message = message
+# ---- reading an answer (its bounds are the XLSForm's constraint, checked in ``settle``) -----------------------
 
-
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip()) or value == [] or value == ()
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return " ".join(str(value).split())
-
-
-# ---- reading an answer ----------------------------------------------------------------------------------------
-
-def _whole(question: Question, value: Any) -> int:
-    if isinstance(value, bool):
-        raise Invalid(_l("Enter a whole number."))
-    if isinstance(value, int):
-        number = value
-    elif isinstance(value, float) and value.is_integer():
-        number = int(value)
-    else:
-        text = _text(value).replace(" ", "")
-        if not WHOLE.fullmatch(text):
-            raise Invalid(_l("Enter a whole number."))
-        number = int(text)
-    _within(question, number)
-    return number
-
-
-def _decimal(question: Question, value: Any) -> Decimal:
+def _decimal(value: Any) -> Decimal:
+    """A decimal of any size a census answer may need (the core's ``parse_decimal`` keeps to rates and years)."""
     if isinstance(value, bool):
         raise Invalid(_l("Enter a number, such as 1.5."))
-    text = _text(value).replace(" ", "").replace(",", ".")
+    text = " ".join(str(value).split()).replace(" ", "").replace(",", ".")
     if not DECIMAL.fullmatch(text):
         raise Invalid(_l("Enter a number, such as 1.5."))
     try:
-        number = Decimal(text)
+        return Decimal(text)
     except InvalidOperation as exc:  # pragma: no cover - the pattern admits only decimals
         raise Invalid(_l("Enter a number, such as 1.5.")) from exc
-    _within(question, number)
-    return number
 
 
-def _within(question: Question, number: Any) -> None:
-    low, high = question.low, question.high
-    if (low is not None and number < low) or (high is not None and number > high):
-        raise Invalid(_l("Enter a number from %(low)s to %(high)s.", low=low, high=high))
-
-
-def _date(value: Any) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = _text(value)
-    for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
-        try:
-            return dt.datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    raise Invalid(_l("Enter a date as YYYY-MM-DD (for example 2015-09-01)."))
-
-
-def _free_text(question: Question, value: Any) -> str:
-    text = _text(value)
-    limit = question.limit or TEXT_LIMIT
-    if len(text) > limit:
-        raise Invalid(_l("At most %(n)s characters.", n=limit))
-    return text
+def _cell(value: Any) -> str:
+    """A choice's name as typed or read from a cell (a spreadsheet gives 2.0 for a name "2")."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return " ".join(str(value).split())
 
 
 def _not_a_choice(question: Question, text: str) -> Invalid:
@@ -108,7 +54,7 @@ def _not_a_choice(question: Question, text: str) -> Invalid:
 
 
 def _one(question: Question, value: Any) -> str:
-    text = _text(value)
+    text = _cell(value)
     if text not in question.choice_codes():
         raise _not_a_choice(question, text)
     return text
@@ -117,8 +63,8 @@ def _one(question: Question, value: Any) -> str:
 def _names(value: Any) -> list[str]:
     """Several choices: a list (the web form), or their names separated by spaces (ODK and Kobo) or ';' / ','."""
     if isinstance(value, (list, tuple)):
-        return [_text(item) for item in value if not _blank(item)]
-    return [part for part in re.split(r"[\s;,]+", _text(value)) if part]
+        return [_cell(item) for item in value if not blank(item)]
+    return [part for part in re.split(r"[\s;,]+", _cell(value)) if part]
 
 
 def _many(question: Question, value: Any) -> list[str]:
@@ -135,13 +81,13 @@ def parser(question: Question) -> Callable[[Any], Any]:
     """How a campaign question's raw answer (typed, or a cell of an export) becomes a typed value."""
     kind = question.kind
     if kind is Kind.INTEGER:
-        return lambda v: _whole(question, v)
+        return lambda v: parse_int(v, -WHOLE, WHOLE)
     if kind is Kind.DECIMAL:
-        return lambda v: _decimal(question, v)
+        return _decimal
     if kind is Kind.DATE:
-        return _date
+        return parse_date
     if kind is Kind.TEXT:
-        return lambda v: _free_text(question, v)
+        return lambda v: parse_free_text(v, question.limit or TEXT_LIMIT)
     if kind is Kind.ONE:
         return lambda v: _one(question, v)
     if kind is Kind.MANY:
@@ -160,16 +106,11 @@ def _constraint_message(question: Question) -> Any:
     return question.lazy("constraint_message") if question.constraint_message is not None else NOT_ALLOWED
 
 
-def _required(question: Question) -> Any:
-    return question.lazy("required_message") if question.required_message is not None else _l(
-        "This answer is required.")
-
-
 # ---- the answers of a page, or of a whole response ------------------------------------------------------------
 
 def read(question: Question, value: Any) -> tuple[Any, Any]:
     """(the typed answer, None), or (None, the message saying why it cannot be read)."""
-    if _blank(value):
+    if blank(value):
         return ([] if question.is_list else None), None
     try:
         return parser(question)(value), None
@@ -204,7 +145,7 @@ def settle(questionnaire: Questionnaire, fields: Iterable[str], values: Mapping[
     settled = Settled({}, set(), [])
     for q in questions_of(questionnaire):
         here = q.code in fields
-        if not here and _blank(merged.get(q.code)):
+        if not here and blank(merged.get(q.code)):
             continue
         if not is_relevant(q, merged):
             merged[q.code] = [] if q.is_list else None
@@ -214,9 +155,9 @@ def settle(questionnaire: Questionnaire, fields: Iterable[str], values: Mapping[
         if not here or q.code in failed:
             continue
         value = values.get(q.code)
-        if _blank(value):
+        if blank(value):
             if required and q.mandatory:
-                settled.problems.append((q.code, _required(q)))
+                settled.problems.append((q.code, required_error(q)))
         elif q.constraint is not None and not q.constraint.holds(merged, value):
             settled.problems.append((q.code, _constraint_message(q)))
     return settled
@@ -230,6 +171,6 @@ def missing(questionnaire: Questionnaire, values: Mapping[str, Any]) -> list[tup
     for q in questions_of(questionnaire):
         if not is_relevant(q, merged):
             merged[q.code] = [] if q.is_list else None
-        elif q.mandatory and q.relevant is not None and _blank(merged.get(q.code)):
-            problems.append((q.code, _required(q)))
+        elif q.mandatory and q.relevant is not None and blank(merged.get(q.code)):
+            problems.append((q.code, required_error(q)))
     return problems
