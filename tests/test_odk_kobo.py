@@ -59,10 +59,13 @@ def campaign(make_org, make_campaign):
 
 
 def answers(campaign) -> dict[str, dict]:
-    """Each submitted response's stored answers, by last name."""
+    """Each response's stored answers (the campaign's own questions too), by last name."""
+    from survey.campaigns.questions import questionnaire_for
+
+    questionnaire = questionnaire_for(campaign)
     found = db.session.scalars(sa.select(Response).where(Response.campaign_id == campaign.id))
-    return {r.last_name: {**stored_values(r), "org": r.organization.bin, "person_key": r.person_key,
-                          "status": r.status} for r in found}
+    return {r.last_name: {**stored_values(r, questionnaire), "org": r.organization.bin, "person_key": r.person_key,
+                          "status": r.status, "versions": r.answer_versions} for r in found}
 
 
 def count(model, campaign=None) -> int:
@@ -258,18 +261,26 @@ def web_form(step, values: dict) -> dict:
     return data
 
 
-def test_an_odk_submission_gives_what_the_web_form_gives(app, client, campaign, make_campaign):
-    from survey import questions
+@pytest.mark.parametrize("own_questions", [False, True])
+def test_an_odk_submission_gives_what_the_web_form_gives(app, client, campaign, make_campaign,
+                                                        make_campaign_questions, own_questions):
+    from survey.campaigns.questions import questionnaire_for
     from survey.campaigns.services import ensure_access_links
     from survey.imports.submissions import read_odk
     from survey.models import AccessLink
     from tests.test_questionnaire import post, shows_page, start
+    from tests.xlsforms import EXAMPLE
 
+    web = make_campaign(code="WEB26", status="draft")
+    if own_questions:
+        campaign.status = "draft"
+        for both in (campaign, web):
+            make_campaign_questions(both, EXAMPLE)
+    campaign.status = web.status = "open"
     import_responses(campaign, odk_zip(), "STAFF26.csv.zip", source="odk")
-    web = make_campaign(code="WEB26")
     ensure_access_links(web)
     db.session.commit()
-    questionnaire = questions.current()
+    questionnaire = questionnaire_for(web)
     submission = read_odk(odk_zip(), "STAFF26.csv.zip", questionnaire).submissions[0]
     values = submission.values
     link = db.session.scalar(sa.select(AccessLink).join(AccessLink.organization)
@@ -285,6 +296,9 @@ def test_an_odk_submission_gives_what_the_web_form_gives(app, client, campaign, 
     by_web, by_odk = answers(web)["Ахметова"], answers(campaign)["Ахметова"]
     assert by_web["status"] == "submitted"
     assert by_web == by_odk
+    if own_questions:
+        assert (by_odk["ai_tools"], by_odk["other_tool"], by_odk["versions"]["mentor_hours"]) == (
+            ["chatgpt", "other"], "Qwen", 1)
 
 
 def test_the_campaigns_xlsform_carries_its_own_questions_and_pyxform_converts_it(runner, campaign,
