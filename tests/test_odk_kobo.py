@@ -437,3 +437,15 @@ def test_odk_split_select_multiple_columns_are_read_as_the_single_column(app, ca
     summary = import_responses(campaign, odk_zip(root=out.getvalue().encode()), "STAFF26.csv.zip", source="odk")
     assert summary.created == 3 and summary.warnings == []
     assert answers(campaign)["Ким"]["languages"] == ["ru", "en"]
+
+
+def test_kobo_submissions_not_approved_are_left_out(app, campaign):
+    book = openpyxl.load_workbook(io.BytesIO(fixture("kobo_staff26.xlsx")))
+    main = book.worksheets[0]
+    header = [cell.value for cell in main[1]]
+    main.cell(3, header.index("_validation_status") + 1).value = "validation_status_not_approved"
+    out = io.BytesIO()
+    book.save(out)
+    summary = import_responses(campaign, out.getvalue(), "kobo_staff26.xlsx", source="kobo")
+    assert summary.created == 2 and any("not approved" in str(w) for w in summary.warnings)
+    assert "Омаров" not in answers(campaign)

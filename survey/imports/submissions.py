@@ -261,8 +261,11 @@ def read_kobo(data: bytes, filename: str, questionnaire: Questionnaire) -> Expor
                 repeats[repeat] = _items(repeat, names, table, "_parent_index", lambda i: by_index.get(i, ""))
     _no_missing_repeats(names, repeats, _l("KoboToolbox's CSV export has no repeat groups: download the XLSX "
                                            "export."))
-    submissions = []
+    submissions, rejected = [], 0
     for number, record in rows:
+        if (as_text(record.get("_validation_status")) or "") == "validation_status_not_approved":
+            rejected += 1
+            continue
         instance = _uuid(record.get("_uuid"))
         values = _answers(record, columns)
         for repeat, grouped in repeats.items():
@@ -270,6 +273,9 @@ def read_kobo(data: bytes, filename: str, questionnaire: Questionnaire) -> Expor
         root = _uuid(record.get("meta/rootuuid")) or instance
         deprecated = _uuid(record.get("meta/deprecatedid")) or None
         submissions.append(Submission(number, instance, root, deprecated, values))
+    if rejected:
+        warnings.append(_l("%(count)s submissions marked “not approved” in KoboToolbox were left out.",
+                           count=rejected))
     headers = sorted({q.code for q in columns.values()} | {q.code for q in repeats})
     return Export(headers, submissions, warnings)
 
