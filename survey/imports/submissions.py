@@ -7,13 +7,16 @@ ODK Central's CSV export (``submissions.csv.zip``, getodk/central-backend ``lib/
 (``employment_page-post``, ``meta-instanceID``), a select_multiple as its names separated by spaces (and, when split,
 a column ``<field>/<choice>`` per choice), then ``KEY`` (the submission's first instance id, kept through edits),
 ``ReviewState`` and others; each repeat a table ``<form id>-<repeat>.csv`` of its fields, ``PARENT_KEY`` (the root's
-``KEY``) and ``KEY``. The root table alone (``submissions.csv``) is read too when the form's repeats are not in it.
+``KEY``) and ``KEY``. The root table alone (``submissions.csv``) is read too, but refused while the questionnaire has
+repeats (subjects, other jobs) that it cannot carry. Submissions rejected in Central's review are left out.
 
 KoboToolbox's export (kobotoolbox/formpack), "XML values and headers": headers ``group/name`` (or ``name`` without
 the groups), a select_multiple as its names separated by spaces and a column ``<name>/<choice>`` of 1/0 per
 choice, then ``_id``, ``_uuid``, ``_submission_time`` … ``_index``. The XLSX export has a sheet per repeat, whose
 rows name their submission by ``_submission__uuid`` (or ``_parent_index``, the ``_index`` of the main sheet); the
-CSV export (``;``-separated) has the main table only.
+CSV export (``;``-separated) has the main table only (refused, as above, while the questionnaire has repeats).
+Submissions marked "not approved" are left out. An edit keeps ``meta/rootUuid`` and names the instance it replaces
+in ``meta/deprecatedID`` when the export has those columns.
 """
 
 from __future__ import annotations
