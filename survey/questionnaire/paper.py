@@ -343,12 +343,12 @@ def _save(campaign: Campaign, rows: list[_Row], summary: PaperSummary, source: s
 
 def _earlier_response(by_id: dict[int, Response], earlier: dict[str, int], submission: Submission,
                       row: _Row) -> Response | None:
-    """The response an earlier instance of this submission became, when the edit changed the person or the
-    organization (an IIN typed wrong, then corrected): it moves to the corrected ones."""
+    """The response an earlier instance of this submission became at the same organization, when the edit changed
+    the person (an IIN typed wrong, then corrected): it takes the corrected person key, birth date and sex. (A
+    submission moved to another organization is a response of its own there.)"""
     for key in (submission.instance_id, submission.deprecated_id, submission.root_id):
         response = by_id.get(earlier.get(key or "", 0))
-        if response is not None and response.status == ResponseStatus.SUBMITTED:
-            response.organization = row.organization
+        if response is not None and response.organization_id == row.organization.id:
             response.person_key, response.birth_date, response.sex = row.person_key, row.birth_date, row.sex
             return response
     return None
