@@ -91,6 +91,8 @@ SCOPED: dict[str, Route] = {
                                           own_caller="national_admin"),
     "admin.import_campaign_responses": Route(("region_admin",), {"campaign_id": "campaign"}, foreign=403,
                                              own_caller="national_admin"),
+    "admin.upload_campaign_questions": Route(("region_admin",), {"campaign_id": "campaign"}, foreign=403,
+                                             own_caller="national_admin"),
     "admin.edit_user": Route(ADMINS, USER),
     "admin.change_user_status": Route(ADMINS, USER),
     "admin.make_reset_link": Route(ADMINS, USER),
