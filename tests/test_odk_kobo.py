@@ -449,3 +449,22 @@ def test_kobo_submissions_not_approved_are_left_out(app, campaign):
     summary = import_responses(campaign, out.getvalue(), "kobo_staff26.xlsx", source="kobo")
     assert summary.created == 2 and any("not approved" in str(w) for w in summary.warnings)
     assert "Омаров" not in answers(campaign)
+
+
+def test_a_kobo_export_without_groups_in_its_headers_reads_the_same(app, campaign, make_campaign):
+    """KoboToolbox's export dialog may leave the groups out of the headers: ``post``, ``languages/kk``."""
+    book = openpyxl.load_workbook(io.BytesIO(fixture("kobo_staff26.xlsx")))
+    for sheet in book.worksheets:
+        for cell in sheet[1]:
+            parts = (cell.value or "").split("/")
+            many = len(parts) > 2 and parts[-2] in ("languages", "ai_purposes", "ai_tools")
+            cell.value = "/".join(parts[-2:]) if many else parts[-1]
+    out = io.BytesIO()
+    book.save(out)
+    assert "languages/kk" in [cell.value for cell in book.worksheets[0][1]]
+    import_responses(campaign, fixture("kobo_staff26.xlsx"), "kobo_staff26.xlsx", source="kobo")
+    other = make_campaign(code="FLAT26")
+    summary = import_responses(other, out.getvalue(), "kobo_staff26.xlsx", source="kobo")
+    db.session.commit()
+    assert summary.created == 3
+    assert answers(other) == answers(campaign)
