@@ -17,6 +17,7 @@ from ..integrity.queries import export_rows
 from ..integrity.rules import SEVERITY_LABELS, STATUS_LABELS
 from ..models import Campaign, OrgReport, Vacancy
 from ..staffing import METRIC_CODES, Metrics, OrgMetrics, rollup, total
+from ..staffing.campaign_questions import CHOICE_KINDS, NUMBER_KINDS, ScopeFigures, scope_figures
 from ..staffing.metrics import PERCENT_CODES
 from .labels import field_label, header
 from .rows import staff_rows
@@ -85,6 +86,7 @@ def organization_sheets(ctx: ExportContext, org: OrgMetrics) -> list[Sheet]:
         Column(ctx.field("post"), width=30), Column(ctx.field("subject"), width=30), Column(ctx.field("rate"), "decimal"),
     ], [[ctx.code("post", post), ctx.code("subject", subject), rate]
         for post, subject, rate in _vacancies(ctx.campaign, org.organization_id)]))
+    sheets += campaign_questions_sheets(ctx, [org.organization_id])
     sheets.append(flags_table(ctx, {org.organization_id: org}, with_organization=False))
     sheets.append(about_sheet(ctx, [(_("Organization"), org.name(ctx.lang)), (field_label("bin"), org.bin)]))
     return sheets
@@ -197,10 +199,12 @@ def about_sheet(ctx: ExportContext, extra: Iterable[tuple[str, Any]] = ()) -> Pa
 
 # district / region / national workbook ---------------------------------------------------------------------------
 def area_sheets(ctx: ExportContext, metrics: dict[int, OrgMetrics], per_org: bool = False,
-                plans: Any = None) -> list[Sheet]:
-    """Organizations (totals row, autofilter, frozen header, highlights), Subjects matrix, By level, Flags, About;
-    with ``per_org`` one more sheet per organization (before About); with ``plans`` (``reports.plans.PlanSheets``)
-    the Forecast and AI plan sheets, and their assumptions on the About sheet."""
+                plans: Any = None, organization_ids: sa.Select | None = None) -> list[Sheet]:
+    """Organizations (totals row, autofilter, frozen header, highlights), Subjects matrix, By level, Campaign
+    questions (when the campaign has its own), Flags, About; with ``per_org`` one more sheet per organization
+    (before About); with ``plans`` (``reports.plans.PlanSheets``) the Forecast and AI plan sheets, and their
+    assumptions on the About sheet. ``organization_ids``: the SELECT the metrics were computed for (default: their
+    ids)."""
     orgs = list(metrics.values())
     codes = METRIC_CODES + ("shortage_fte",)
     lead = [Column(ctx.field("bin"), width=14), Column(ctx.field("organization"), width=40, wrap=True),
@@ -240,6 +244,7 @@ def area_sheets(ctx: ExportContext, metrics: dict[int, OrgMetrics], per_org: boo
         totals=[_("Total"), "", overall.organizations, *(number(_value(overall, c)) for c in codes)],
         key_columns=2,
     ))
+    sheets += campaign_questions_sheets(ctx, list(metrics) if organization_ids is None else organization_ids)
     sheets.append(flags_table(ctx, metrics))
     if per_org:
         for org in orgs:
@@ -252,3 +257,47 @@ def area_sheets(ctx: ExportContext, metrics: dict[int, OrgMetrics], per_org: boo
 
 def _value(metrics: Metrics, code: str):
     return metrics.shortage_fte if code == "shortage_fte" else metrics.value(code)
+
+
+# the campaign's own questions (issue 17) -------------------------------------------------------------------------
+def campaign_questions_sheets(ctx: ExportContext, organization_ids) -> list[Sheet]:
+    """The "Campaign questions" sheet of the scope (none when the campaign has no questions of its own)."""
+    found = scope_figures(ctx.campaign, organization_ids)
+    return [] if found is None else [Blocks(_("Campaign questions"), campaign_question_blocks(ctx, found))]
+
+
+def campaign_question_blocks(ctx: ExportContext, found: ScopeFigures) -> list[Table]:
+    """The number of submitted responses, then one block per question: each choice with its count and its share
+    of those who answered, and the number who answered; for numbers the mean and median; for text and dates the
+    number who answered. Labels in the workbook's language, or question and choice names in a workbook of codes."""
+    codes = ctx.headers == "codes"
+    figures = found.figures
+    blocks = [Table("", [Column(_("Campaign questions"), width=40, wrap=True), Column(_("Value"), "int")], [
+        [_("Submitted responses"), figures.responses],
+        [_("A choice's share is of those who answered the question; the share who answered, of all submitted "
+           "responses."), None],
+    ], hashed=False)]
+    for q in found.questions:
+        item = figures[q.code]
+        title = q.code if codes else q.text("label")
+        answered = [_("Answered") if not codes else "answered", item.answered, number(_share(item.answered,
+                                                                                                 figures.responses))]
+        if q.kind in CHOICE_KINDS:
+            rows = [[code if codes else q.choice_label(code), item.chosen.get(code, 0), number(item.share(code))]
+                    for code in q.choice_codes()]
+            blocks.append(Table("", [Column(title, width=40, wrap=True), Column(_("Persons"), "int"),
+                                     Column(_("Share"), "percent")], rows + [answered]))
+        elif q.kind in NUMBER_KINDS:
+            blocks.append(Table("", [Column(title, width=40, wrap=True), Column(_("Value"), "number")], [
+                answered[:2],
+                [_("Mean") if not codes else "mean", number(item.mean)],
+                [_("Median") if not codes else "median", number(item.median)],
+            ]))
+        else:
+            blocks.append(Table("", [Column(title, width=40, wrap=True), Column(_("Persons"), "int"),
+                                     Column(_("Share"), "percent")], [answered]))
+    return blocks
+
+
+def _share(count: int, base: int) -> Decimal | None:
+    return Decimal(count) / base if base else None
