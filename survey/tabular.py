@@ -134,6 +134,9 @@ def _check_archive(data: bytes) -> None:
         raise TableError(_l("The file is damaged or is not an Excel workbook.")) from exc
 
 
+check_workbook = _check_archive  # for readers of whole workbooks (an XLSForm): the same refusals before parsing
+
+
 def _open_part(archive: zipfile.ZipFile, name: str):
     try:
         return archive.open(name)

@@ -163,6 +163,21 @@ def make_campaign(app):
 
 
 @pytest.fixture
+def make_campaign_questions(app):
+    """Factory: upload an XLSForm of these rows (``tests.xlsforms``) as the campaign's own questions, through the
+    service an administrator's upload uses; returns the campaign's questionnaire (core + its questions)."""
+    from survey.campaigns.questions import questionnaire_for, upload_questions
+    from tests.xlsforms import xlsform
+
+    def make(campaign: Campaign, survey_rows, choices_rows=()):
+        data = survey_rows if isinstance(survey_rows, bytes) else xlsform(survey_rows, choices_rows)
+        upload_questions(campaign, data, "questions.xlsx", source="cli")
+        return questionnaire_for(campaign)
+
+    return make
+
+
+@pytest.fixture
 def make_user(app):
     """Factory: a user with a role and scope (password 'password-123' unless given)."""
     from survey.passwords import hash_password

@@ -1,6 +1,6 @@
 """Typed SQLAlchemy 2 models, one module per area."""
 
-from .campaigns import AccessLink, Campaign
+from .campaigns import AccessLink, Campaign, CampaignQuestionSet
 from .geography import District, Organization, Region
 from .integrity import ExportJob, Flag
 from .plans import GrowthAssumption
@@ -12,6 +12,7 @@ __all__ = [
     "AccessLink",
     "AuditEvent",
     "Campaign",
+    "CampaignQuestionSet",
     "District",
     "ExportJob",
     "Flag",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -39,6 +40,8 @@ class Campaign(db.Model):
     )
     levels: Mapped[str] = mapped_column(sa.String(60), default="preschool;school;college")  # ';'-separated
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The version of the campaign's own questions (``CampaignQuestionSet``) in force; None: the core questions only.
+    questions_version: Mapped[int | None]
 
     regions: Mapped[list["Region"]] = relationship(secondary=campaign_regions, order_by="Region.name")  # noqa: F821
 
@@ -76,3 +79,26 @@ class AccessLink(db.Model):
 
     campaign: Mapped[Campaign] = relationship()
     organization: Mapped["Organization"] = relationship()  # noqa: F821
+
+
+class CampaignQuestionSet(db.Model):
+    """One version of a campaign's own questions: the XLSForm exactly as uploaded and what was read from it
+    (``survey.campaigns.questions.Definition.as_json``). Every version is kept: an answer records the version it
+    was given under (``responses.answer_versions``)."""
+
+    __tablename__ = "campaign_question_sets"
+    __table_args__ = (sa.UniqueConstraint("campaign_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaigns.id", ondelete="CASCADE"))
+    version: Mapped[int]
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    form: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    definition: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+
+    campaign: Mapped[Campaign] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<CampaignQuestionSet {self.campaign_id} v{self.version}>"

@@ -83,6 +83,8 @@ class Response(db.Model):
     # Answers to questions without a column of their own, by question code, in JSON form (dates ISO, decimals as
     # text); the core questions of CODEBOOK §2 each have a column below.
     answers: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    # The version of the campaign's questions each answer of ``answers`` to a campaign question was given under.
+    answer_versions: Mapped[dict[str, int] | None] = mapped_column(sa.JSON)
 
     # A: identity
     last_name: Mapped[str] = mapped_column(sa.String(60))

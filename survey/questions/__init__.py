@@ -13,12 +13,12 @@ from __future__ import annotations
 from flask import current_app, has_app_context
 
 from .core import CORE
-from .model import Format, Kind, Page, Question, Questionnaire, Step, Translated, When
+from .model import Format, Kind, Option, Page, Question, Questionnaire, Step, Translated, When
 
 EXTENSION = "survey.questionnaire"
 
 __all__ = [
-    "CORE", "Format", "Kind", "Page", "Question", "Questionnaire", "Step", "Translated", "When", "current", "use",
+    "CORE", "Format", "Kind", "Option", "Page", "Question", "Questionnaire", "Step", "Translated", "When", "current", "use",
 ]
 
 

@@ -11,12 +11,15 @@ import enum
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from babel.numbers import format_decimal
 from flask_babel import LazyString, get_locale
 
 from .. import codebook as cb
+
+if TYPE_CHECKING:
+    from .expressions import Expression
 
 LANGUAGES = ("kk", "ru", "en")
 
@@ -33,6 +36,7 @@ class Kind(enum.StrEnum):
     ONE = "one"  # a single choice from a codebook list
     MANY = "many"  # several choices from a codebook list
     ROWS = "rows"  # repeated rows of ``parts`` (subjects, other jobs)
+    NOTE = "note"  # a text shown among the questions of a campaign's XLSForm; nothing is stored
 
 
 class Format(enum.StrEnum):
@@ -54,6 +58,14 @@ class Translated:
     def __str__(self) -> str:
         lang = str(get_locale() or "ru")
         return getattr(self, lang, "") or self.ru or self.kk
+
+
+@dataclass(frozen=True)
+class Option:
+    """A choice of a campaign question's own list (an XLSForm's ``choices`` sheet): its name is what is stored."""
+
+    name: str
+    label: Translated
 
 
 @dataclass(frozen=True)
@@ -121,6 +133,15 @@ class Question:
     row_text: Any = None  # a row on the review page: the parts by code, e.g. "%(subject)s: %(hours)s h"
     instead: str | None = None  # a part shown, and accepted as the answer, in this part's place when it is blank
     in_flat: bool = True  # written in the flat layout (``subject:hours:language``); free text with ':' is not
+    # A campaign's own question (an uploaded XLSForm, ``survey.campaigns.questions``): its choices, the XLSForm
+    # list they came from, its ``relevant`` and ``constraint`` expressions, its default answer (JSON form) and the
+    # version of the campaign's question set it belongs to (None: a core question).
+    options: tuple[Option, ...] = ()
+    list_name: str | None = None
+    relevant: Expression | None = None
+    constraint: Expression | None = None
+    default: Any = None
+    version: int | None = None
 
     def __post_init__(self) -> None:
         if self.kind is Kind.INTEGER and self.choices and self.low is None:  # a scale: its range is its points
@@ -168,7 +189,32 @@ class Question:
 
     @property
     def is_stored(self) -> bool:
-        return self.kind is not Kind.IIN
+        return self.kind not in (Kind.IIN, Kind.NOTE)
+
+    @property
+    def is_extra(self) -> bool:
+        """A campaign's own question (from its XLSForm), kept in ``responses.answers``."""
+        return self.version is not None
+
+    def choice_codes(self) -> tuple[str, ...]:
+        """The codes an answer chooses from: the question's own options, else its codebook list (yes/no: the
+        XLSForm's ``true`` and ``false``)."""
+        if self.options:
+            return tuple(option.name for option in self.options)
+        if self.choices:
+            return tuple(cb.CODES[self.choices])
+        if self.kind is Kind.YES_NO:
+            return ("true", "false")
+        return ()
+
+    def choice_label(self, code: str) -> str:
+        """The label of one of ``choice_codes()`` in the reader's language (the code itself when unknown)."""
+        for option in self.options:
+            if option.name == code:
+                return str(option.label)
+        if self.choices:
+            return cb.label(self.choices, code, str(get_locale() or "ru"))
+        return str(code)
 
     def part(self, code: str) -> Question:
         return next(p for p in self.parts if p.code == code)
@@ -278,7 +324,8 @@ class Questionnaire:
     @cached_property
     def mandatory(self) -> tuple[str, ...]:
         """Answers that every submitted questionnaire has (the ones asked only sometimes are the rules' concern)."""
-        return tuple(q.code for q in self.questions if q.mandatory and q.asked_when is None and q.is_stored)
+        return tuple(q.code for q in self.questions
+                     if q.mandatory and q.asked_when is None and q.relevant is None and q.is_stored)
 
     @cached_property
     def personal(self) -> tuple[str, ...]:
@@ -299,3 +346,7 @@ class Questionnaire:
     def with_questions(self, *questions: Question) -> Questionnaire:
         """This questionnaire with more questions after its own (a test's definition; a campaign's own questions)."""
         return Questionnaire(self.pages, self.questions + tuple(questions))
+
+    def with_pages(self, pages: tuple[Page, ...], questions: tuple[Question, ...]) -> Questionnaire:
+        """This questionnaire with more pages, and their questions, after its own (a campaign's XLSForm)."""
+        return Questionnaire(self.pages + tuple(pages), self.questions + tuple(questions))

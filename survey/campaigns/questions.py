@@ -1,0 +1,625 @@
+"""A campaign's own questions, uploaded as an XLSForm (the questionnaire format of ODK and KoboToolbox): reading the
+form with pyxform, refusing what the platform does not support (each problem named by sheet, row and column), the
+versions of a campaign's question set, and the questionnaire a campaign asks (core + its own questions).
+
+Supported (README, "Campaign questions (XLSForm)"): types integer, decimal, text, date, select_one LIST,
+select_multiple LIST, note, begin_group/end_group (a group is one page after the core steps; questions outside any
+group go on a page "More questions"); columns name, label::…, hint::…, required, relevant, constraint,
+constraint_message::…, required_message::…, default, appearance; sheet ``choices`` with list_name, name, label::….
+Texts in Kazakh and Russian (both required) and English (optional), the columns named as Kobo writes them
+(``label::Kazakh (kk)``) or plainly (``label::kk``). The rows of collection metadata (start, end, today, deviceid …)
+and Kobo's own ``$…`` columns hold no question and are passed over; the ``settings`` sheet is not read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from .. import audit
+from .. import codebook as cb
+from ..codebook import CampaignStatus
+from ..extensions import db
+from ..models import Campaign, CampaignQuestionSet, Response, User
+from ..questions import CORE, Kind, Option, Page, Question, Questionnaire, Translated, current
+from ..questions.expressions import Expression, ExpressionError, parse
+from ..tabular import TableError, check_workbook
+
+TEXT_LIMIT = 1000  # the longest answer to a text question
+MORE_PAGE = "x_more"  # the page of the questions outside any group
+PAGE_PREFIX = "x_"
+LANGUAGE_NAMES = {"kk": "kk", "kazakh": "kk", "қазақ": "kk", "қазақша": "kk", "казахский": "kk",
+                  "ru": "ru", "russian": "ru", "русский": "ru", "орыс": "ru", "орысша": "ru",
+                  "en": "en", "english": "en", "английский": "en", "ағылшын": "en"}
+TRANSLATED = ("label", "hint", "constraint_message", "required_message")
+PLAIN = ("type", "name", "required", "relevant", "constraint", "default", "appearance")
+KINDS = {"integer": Kind.INTEGER, "decimal": Kind.DECIMAL, "text": Kind.TEXT, "date": Kind.DATE, "note": Kind.NOTE,
+         "select_one": Kind.ONE, "select_multiple": Kind.MANY}
+METADATA = {"start", "end", "today", "deviceid", "subscriberid", "simserial", "phonenumber", "username", "email",
+            "audit"}  # collected by the device, not asked: passed over
+NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,39}$")
+CHOICE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,59}$")
+YES = {"yes", "true", "true()", "1"}
+NO = {"", "no", "false", "false()", "0"}
+# names an extra question may not take: the core questions and their parts, the columns of a response, and the
+# names ODK and Kobo give their own columns
+RESERVED = {"org_bin", "meta", "instanceid", "key", "submissiondate", "version", "answers", "answer_versions"}
+
+
+class XLSFormRefused(Exception):
+    """The XLSForm cannot be taken: ``problems`` lists each with its sheet, row and column."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("; ".join(str(problem) for problem in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Problem:
+    sheet: str | None
+    row: int | None  # as the spreadsheet numbers it (the headers are row 1)
+    column: str | None
+    message: Any  # translatable
+
+    def where(self) -> str:
+        parts = []
+        if self.sheet:
+            parts.append(str(_l("sheet %(sheet)s", sheet=self.sheet)))
+        if self.row:
+            parts.append(str(_l("row %(row)s", row=self.row)))
+        if self.column:
+            parts.append(str(_l("column %(column)s", column=self.column)))
+        return ", ".join(parts)
+
+    def __str__(self) -> str:
+        where = self.where()
+        return f"{where}: {self.message}" if where else str(self.message)
+
+
+@dataclass(frozen=True)
+class Definition:
+    """What an XLSForm defines: its pages (groups) and questions, in the form's order. ``as_json`` is what a
+    ``CampaignQuestionSet`` keeps; ``from_json`` builds the records of a given version from it."""
+
+    pages: tuple[Page, ...]
+    questions: tuple[Question, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"pages": [{"key": page.key, "title": _translated_json(page.title)} for page in self.pages],
+                "questions": [_question_json(q) for q in self.questions]}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], version: int | None = None) -> Definition:
+        pages = tuple(Page(p["key"], _translated(p["title"]) if isinstance(p["title"], dict) else _more_title())
+                      for p in data["pages"])
+        return cls(pages, tuple(_question_from_json(q, version) for q in data["questions"]))
+
+    def at_version(self, version: int) -> Definition:
+        return Definition(self.pages, tuple(dataclasses.replace(q, version=version) for q in self.questions))
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(q.code for q in self.questions)
+
+
+def _more_title():
+    return _l("More questions")
+
+
+# ---- reading the XLSForm -----------------------------------------------------------------------------------------
+
+@dataclass
+class _Column:
+    header: str
+    base: str
+    lang: str | None
+
+
+def read_xlsform(data: bytes, filename: str = "") -> Definition:
+    """The questions an XLSForm (.xlsx) defines; raises ``XLSFormRefused`` with every problem found."""
+    from pyxform.errors import PyXFormError
+    from pyxform.xls2json import workbook_to_json
+    from pyxform.xls2json_backends import get_xlsform
+
+    if not data or data[:4] != b"PK\x03\x04":
+        raise XLSFormRefused([Problem(None, None, None, _l("The file is not an Excel workbook (.xlsx); an XLSForm "
+                                                           "is one."))])
+    try:
+        check_workbook(data)
+    except TableError as exc:
+        raise XLSFormRefused([Problem(None, None, None, exc.message)]) from exc
+    try:
+        book = get_xlsform(io.BytesIO(data), file_type=".xlsx")
+    except PyXFormError as exc:
+        raise XLSFormRefused([Problem(None, None, None, _l("The workbook cannot be read as an XLSForm: "
+                                                           "%(reason)s", reason=str(exc)))]) from exc
+    reader = _Reader(book)
+    definition = reader.read()
+    if reader.problems:
+        raise XLSFormRefused(reader.problems)
+    # pyxform's own checks of the form's structure (what ODK Central and Kobo would say of it), with the core
+    # questions the expressions name standing in at the end (the whole campaign's XLSForm has them)
+    named = set().union(*(e.names for q in definition.questions for e in (q.relevant, q.constraint) if e))
+    label = next(header for header in (book.survey_header or [{}])[0] if header.startswith("label"))
+    stand_ins = [{"type": "text", "name": code, label: code} for code in sorted(named & _core_answers())]
+    try:
+        workbook_to_json(workbook_dict=dataclasses.replace(book, survey=[*book.survey, *stand_ins]),
+                         form_name="data", fallback_form_name="data", warnings=[])
+    except PyXFormError as exc:
+        row = re.search(r"\[row : (\d+)\]", str(exc))
+        raise XLSFormRefused([Problem("survey", int(row.group(1)) if row else None, None,
+                                      _l("pyxform refuses the form: %(reason)s", reason=str(exc)))]) from exc
+    return definition
+
+
+class _Reader:
+    def __init__(self, book):
+        self.book = book
+        self.problems: list[Problem] = []
+
+    def problem(self, sheet: str | None, row: int | None, column: str | None, message: Any) -> None:
+        self.problems.append(Problem(sheet, row, column, message))
+
+    def read(self) -> Definition:
+        names = {str(name).lower() for name in (self.book.sheet_names or [])}
+        for sheet, message in (("external_choices", _l("External selects are not supported: remove the sheet.")),
+                               ("entities", _l("Entities are not supported: remove the sheet.")),
+                               ("osm", _l("OpenStreetMap questions are not supported: remove the sheet."))):
+            if sheet in names:
+                self.problem(sheet, None, None, message)
+        if not self.book.survey:
+            self.problem("survey", None, None, _l("The workbook has no sheet “survey” with questions."))
+            return Definition((), ())
+        lists = self.read_choices()
+        return self.read_survey(lists)
+
+    # -- headers
+
+    def columns(self, sheet: str, headers, rows: list[dict[str, Any]], plain: Iterable[str],
+                translated: Iterable[str]) -> dict[str, _Column]:
+        """The sheet's columns by header; a column that is not supported is refused where it has a value."""
+        found: dict[str, _Column] = {}
+        for header in (headers[0] if headers else {}):
+            base, _sep, lang = header.partition("::")
+            base = base.strip().lower()
+            if header.startswith("$"):  # Kobo's own bookkeeping ($kuid, $autoname …)
+                continue
+            if base in plain and not lang:
+                found[header] = _Column(header, base, None)
+                continue
+            if base in translated:
+                code = _language(lang)
+                if code is None:
+                    self.problem(sheet, 1, header, _l("Name the language of this column as kk, ru or en, e.g. "
+                                                      "“%(base)s::kk” or “%(base)s::Kazakh (kk)”.", base=base))
+                else:
+                    found[header] = _Column(header, base, code)
+                continue
+            used = next((number for number, row in enumerate(rows, start=2) if row.get(header) not in (None, "")),
+                        None)
+            if used is not None:
+                self.problem(sheet, used, header, _l("The column “%(column)s” is not supported (it would change "
+                                                     "what the form means here).", column=header))
+        return found
+
+    def texts(self, sheet: str, number: int, row: dict[str, Any], columns: dict[str, _Column], base: str,
+              required: bool) -> Translated | None:
+        """The row's text of one kind in each language; kk and ru both, when the text is required or given."""
+        values = {column.lang: str(row[header]).strip() for header, column in columns.items()
+                  if column.base == base and row.get(header) not in (None, "")}
+        if not values and not required:
+            return None
+        for lang, language in (("kk", _l("Kazakh")), ("ru", _l("Russian"))):
+            if not values.get(lang):
+                self.problem(sheet, number, f"{base}::{lang}",
+                             _l("The %(what)s in %(language)s is missing.", what=_TEXT_NAMES[base](),
+                                language=language))
+        return Translated(values.get("kk", ""), values.get("ru", ""), values.get("en", ""))
+
+    # -- choices
+
+    def read_choices(self) -> dict[str, list[Option]]:
+        rows = list(self.book.choices or [])
+        columns = self.columns("choices", self.book.choices_header, rows, ("list_name", "name"), ("label",))
+        by_base = {column.base: header for header, column in columns.items() if column.lang is None}
+        lists: dict[str, list[Option]] = {}
+        taken = set(cb.CODES) | {"yes_no", "organizations"}
+        for number, row in enumerate(rows, start=2):
+            if not row:
+                continue
+            list_name = str(row.get(by_base.get("list_name", "list_name"), "")).strip()
+            name = str(row.get(by_base.get("name", "name"), "")).strip()
+            if not list_name:
+                self.problem("choices", number, "list_name", _l("The choice has no list_name."))
+                continue
+            if list_name not in lists and list_name in taken:
+                self.problem("choices", number, "list_name", _l("The list name “%(name)s” is a list of the core "
+                                                                "questionnaire; choose another.", name=list_name))
+            if not CHOICE_NAME.match(name):
+                self.problem("choices", number, "name", _l("A choice's name is 1–60 letters, digits, '_', '-' or "
+                                                           "'.', without spaces: “%(name)s” is not.", name=name))
+            options = lists.setdefault(list_name, [])
+            if any(option.name == name for option in options):
+                self.problem("choices", number, "name", _l("The choice “%(name)s” is twice in the list "
+                                                           "“%(list)s”.", name=name, list=list_name))
+            label = self.texts("choices", number, row, columns, "label", required=True)
+            options.append(Option(name, label))
+        return lists
+
+    # -- survey
+
+    def read_survey(self, lists: dict[str, list[Option]]) -> Definition:
+        rows = list(self.book.survey)
+        columns = self.columns("survey", self.book.survey_header, rows, PLAIN, TRANSLATED)
+        by_base = {column.base: header for header, column in columns.items() if column.lang is None}
+        pages: list[Page] = []
+        questions: list[tuple[int, Question]] = []
+        group: tuple[int, str] | None = None
+        names: dict[str, int] = {}
+        for number, row in enumerate(rows, start=2):
+            if not row:
+                continue
+            cell = {base: str(row.get(header, "")).strip() for base, header in by_base.items()}
+            raw_type = " ".join(cell.get("type", "").split())
+            name = cell.get("name", "")
+            word, _sep, rest = raw_type.partition(" ")
+            word = word.lower()
+            if word in ("begin", "end") and rest:
+                word, rest = f"{word}_{rest.split()[0].lower()}", " ".join(rest.split()[1:])
+            if word == "select" and rest.lower().startswith(("one ", "multiple ")):
+                kind_word, _sep, rest = rest.partition(" ")
+                word = f"select_{kind_word.lower()}"
+            if not word:
+                if name or any(row.get(h) for h in columns):
+                    self.problem("survey", number, "type", _l("The row has no type."))
+                continue
+            if word in METADATA and not rest:
+                continue
+            refusal = _refused_type(word)
+            if refusal is not None:
+                self.problem("survey", number, "type", refusal)
+                continue
+            if word == "begin_group":
+                if group is not None:
+                    self.problem("survey", number, "type", _l("A group inside a group is not supported: each group "
+                                                              "is one page."))
+                    continue
+                self.check_name(number, name, names, group=True)
+                title = self.texts("survey", number, row, columns, "label", required=True)
+                group = (number, name)
+                pages.append(Page(PAGE_PREFIX + name, title))
+                continue
+            if word == "end_group":
+                if group is None:
+                    self.problem("survey", number, "type", _l("end_group without a begin_group before it."))
+                elif not any(q.page == PAGE_PREFIX + group[1] for _n, q in questions):
+                    self.problem("survey", group[0], "type", _l("The group “%(name)s” has no question.",
+                                                                name=group[1]))
+                group = None
+                continue
+            kind = KINDS.get(word)
+            if kind is None:
+                self.problem("survey", number, "type", _l("The type “%(type)s” is not supported: use integer, "
+                                                          "decimal, text, date, select_one, select_multiple, note, "
+                                                          "begin_group or end_group.", type=raw_type))
+                continue
+            self.check_name(number, name, names, group=False)
+            if kind in (Kind.ONE, Kind.MANY):
+                list_name, _sep, extra = rest.partition(" ")
+                if extra:
+                    self.problem("survey", number, "type", _l("“%(extra)s” after the list name is not supported "
+                                                              "(or_other, choices from a file).", extra=extra))
+                    continue
+                if not list_name:
+                    self.problem("survey", number, "type", _l("Name the list of choices after %(type)s.",
+                                                              type=word))
+                    continue
+                if list_name not in lists:
+                    self.problem("survey", number, "type", _l("The list “%(name)s” is not on the sheet choices.",
+                                                              name=list_name))
+                    continue
+            elif rest:
+                self.problem("survey", number, "type", _l("The type “%(type)s” is not supported.", type=raw_type))
+                continue
+            else:
+                list_name = ""
+            question = self.question(number, row, cell, columns, name, kind, tuple(lists.get(list_name, ())),
+                                     list_name or None, PAGE_PREFIX + group[1] if group else MORE_PAGE)
+            if question is not None:
+                questions.append((number, question))
+        if group is not None:
+            self.problem("survey", group[0], "type", _l("The group “%(name)s” has no end_group.", name=group[1]))
+        if not questions:
+            self.problem("survey", None, None, _l("The form has no question."))
+        if any(q.page == MORE_PAGE for _n, q in questions):
+            pages.append(Page(MORE_PAGE, _more_title()))
+        self.check_expressions(questions)
+        return Definition(tuple(pages), tuple(q for _n, q in questions))
+
+    def check_name(self, number: int, name: str, names: dict[str, int], group: bool) -> None:
+        if not name:
+            self.problem("survey", number, "name", _l("The row has no name."))
+            return
+        if not NAME.match(name):
+            self.problem("survey", number, "name", _l("A name is 1–40 Latin letters, digits or '_', beginning "
+                                                      "with a letter: “%(name)s” is not.", name=name))
+        elif name.lower() in _reserved():
+            self.problem("survey", number, "name", _l("The name “%(name)s” is taken by the core questionnaire; "
+                                                      "choose another.", name=name))
+        elif group and name.lower() == MORE_PAGE[len(PAGE_PREFIX):]:
+            self.problem("survey", number, "name", _l("The group name “%(name)s” is reserved; choose another.",
+                                                      name=name))
+        if name.lower() in names:
+            self.problem("survey", number, "name", _l("The name “%(name)s” is already used in row %(row)s.",
+                                                      name=name, row=names[name.lower()]))
+        else:
+            names[name.lower()] = number
+
+    def question(self, number, row, cell, columns, name, kind, options, list_name, page) -> Question | None:
+        label = self.texts("survey", number, row, columns, "label", required=True)
+        hint = self.texts("survey", number, row, columns, "hint", required=False)
+        constraint_message = self.texts("survey", number, row, columns, "constraint_message", required=False)
+        required_message = self.texts("survey", number, row, columns, "required_message", required=False)
+        required = cell.get("required", "").lower()
+        if required not in YES | NO:
+            self.problem("survey", number, "required", _l("“required” is yes or no; “%(value)s” is not supported.",
+                                                          value=cell.get("required")))
+        relevant = self.expression(number, "relevant", cell.get("relevant", ""))
+        constraint = self.expression(number, "constraint", cell.get("constraint", ""))
+        default = self.default(number, kind, cell.get("default", ""), options)
+        if kind is Kind.NOTE:
+            for column, given in (("required", required in YES), ("constraint", constraint is not None),
+                                  ("default", default is not None)):
+                if given:
+                    self.problem("survey", number, column, _l("A note is not answered: it takes no %(column)s.",
+                                                              column=column))
+        if relevant is not None and relevant.uses_here:
+            self.problem("survey", number, "relevant", _l("“.” (the answer itself) belongs in a constraint, not in "
+                                                          "relevant."))
+        appearance = cell.get("appearance", "")
+        return Question(name, kind, label, page, hint=hint, options=options if kind in (Kind.ONE, Kind.MANY) else (),
+                        list_name=list_name, limit=TEXT_LIMIT if kind is Kind.TEXT else None,
+                        mandatory=required in YES and kind is not Kind.NOTE, relevant=relevant, constraint=constraint,
+                        constraint_message=constraint_message, required_message=required_message, default=default,
+                        appearance=appearance if kind is Kind.ONE and appearance in ("minimal", "likert") else "")
+
+    def expression(self, number: int, column: str, text: str) -> Expression | None:
+        if not text:
+            return None
+        try:
+            return parse(text)
+        except ExpressionError as exc:
+            self.problem("survey", number, column, _l("The expression “%(text)s” cannot be used: %(reason)s",
+                                                      text=text, reason=exc.message))
+            return None
+
+    def default(self, number: int, kind: Kind, text: str, options: tuple[Option, ...]) -> Any:
+        if not text:
+            return None
+        value = typed_answer(kind, text, tuple(option.name for option in options))
+        if value is None:
+            self.problem("survey", number, "default", _l("The default “%(value)s” is not an answer this question "
+                                                         "takes.", value=text))
+        return value
+
+    def check_expressions(self, questions: list[tuple[int, Question]]) -> None:
+        """Every name an expression uses is a stored answer: a question of the form (not a note) or of the core."""
+        answered = {q.code for _n, q in questions if q.is_stored} | _core_answers()
+        for number, q in questions:
+            for column, expression in (("relevant", q.relevant), ("constraint", q.constraint)):
+                if expression is None:
+                    continue
+                unknown = sorted(expression.names - answered)
+                if unknown:
+                    self.problem("survey", number, column, _l("The expression names %(names)s, which no question "
+                                                              "answers.", names=", ".join(unknown)))
+                if column == "relevant" and q.code in expression.names:
+                    self.problem("survey", number, column, _l("A question cannot be shown depending on its own "
+                                                              "answer."))
+
+
+_TEXT_NAMES = {"label": lambda: _l("label"), "hint": lambda: _l("hint"),
+               "constraint_message": lambda: _l("constraint message"),
+               "required_message": lambda: _l("required message")}
+
+
+def _refused_type(word: str) -> Any:
+    if word in ("begin_repeat", "end_repeat"):
+        return _l("Repeats are not supported.")
+    if word == "calculate":
+        return _l("Calculations are not supported.")
+    if word in ("geopoint", "geotrace", "geoshape", "start-geopoint", "background-geopoint"):
+        return _l("Locations (geo types) are not supported.")
+    if word in ("image", "audio", "video", "file", "background-audio", "background-video", "barcode"):
+        return _l("Media questions (photos, sound, video, files) are not supported.")
+    if word in ("select_one_from_file", "select_multiple_from_file", "select_one_external", "xml-external",
+                "csv-external"):
+        return _l("External selects (choices from a file) are not supported.")
+    return None
+
+
+def _language(text: str) -> str | None:
+    text = text.strip()
+    inner = re.search(r"\(([^()]+)\)\s*$", text)
+    key = (inner.group(1) if inner else text).strip().lower()
+    return LANGUAGE_NAMES.get(key)
+
+
+def _reserved() -> set[str]:
+    names = {q.code.lower() for q in CORE.questions} | {p.code.lower() for q in CORE.questions for p in q.parts}
+    return names | {column.name.lower() for column in Response.__table__.columns} | RESERVED
+
+
+def _core_answers() -> set[str]:
+    """The core answers an expression may name: the stored single answers (not the IIN, not repeated rows)."""
+    return {q.code for q in CORE.questions if q.is_stored and q.kind is not Kind.ROWS}
+
+
+def typed_answer(kind: Kind, text: str, choices: tuple[str, ...] = ()) -> Any:
+    """``text`` as the JSON form of an answer of ``kind`` (see the contract), or None when it is not one."""
+    text = text.strip()
+    if kind is Kind.INTEGER:
+        return int(text) if re.fullmatch(r"-?\d{1,15}", text) else None
+    if kind is Kind.DECIMAL:
+        try:
+            number = Decimal(text.replace(",", "."))
+        except InvalidOperation:
+            return None
+        return format(number, "f") if number.is_finite() else None
+    if kind is Kind.DATE:
+        try:
+            return dt.date.fromisoformat(text[:10]).isoformat()
+        except ValueError:
+            return None
+    if kind is Kind.TEXT:
+        return text if len(text) <= TEXT_LIMIT else None
+    if kind is Kind.ONE:
+        return text if text in choices else None
+    if kind is Kind.MANY:
+        chosen = set(text.split())
+        return [name for name in choices if name in chosen] if chosen <= set(choices) else None
+    return None
+
+
+# ---- the JSON kept with a version ----------------------------------------------------------------------------
+
+def _translated_json(value: Any) -> dict[str, str] | None:
+    if isinstance(value, Translated):
+        return {"kk": value.kk, "ru": value.ru, "en": value.en}
+    return None
+
+
+def _translated(value: dict[str, str] | None) -> Translated | None:
+    return Translated(value["kk"], value["ru"], value.get("en", "")) if value else None
+
+
+def _question_json(q: Question) -> dict[str, Any]:
+    return {"name": q.code, "kind": q.kind.value, "page": q.page, "label": _translated_json(q.label),
+            "hint": _translated_json(q.hint), "constraint_message": _translated_json(q.constraint_message),
+            "required_message": _translated_json(q.required_message), "required": q.mandatory,
+            "relevant": q.relevant.text if q.relevant else None,
+            "constraint": q.constraint.text if q.constraint else None, "default": q.default,
+            "list": q.list_name, "appearance": q.appearance,
+            "options": [{"name": o.name, "label": _translated_json(o.label)} for o in q.options]}
+
+
+def _question_from_json(data: dict[str, Any], version: int | None) -> Question:
+    kind = Kind(data["kind"])
+    return Question(
+        data["name"], kind, _translated(data["label"]), data["page"], hint=_translated(data["hint"]),
+        constraint_message=_translated(data["constraint_message"]),
+        required_message=_translated(data["required_message"]), mandatory=data["required"],
+        relevant=parse(data["relevant"]) if data["relevant"] else None,
+        constraint=parse(data["constraint"]) if data["constraint"] else None, default=data["default"],
+        list_name=data["list"], appearance=data["appearance"], limit=TEXT_LIMIT if kind is Kind.TEXT else None,
+        options=tuple(Option(o["name"], _translated(o["label"])) for o in data["options"]), version=version)
+
+
+# ---- versions ------------------------------------------------------------------------------------------------
+
+def upload_questions(campaign: Campaign, data: bytes, filename: str, user: User | None = None,
+                     source: str = "web") -> CampaignQuestionSet:
+    """Read the XLSForm and make it the campaign's next version of its own questions (the caller commits).
+
+    A draft campaign's set is replaced whole; once the campaign is open, the new form must keep every question
+    as it was (its choices may grow) and may only add optional questions, so answers already given keep their
+    meaning. Every version is kept. Raises ``XLSFormRefused``; nothing is saved then."""
+    definition = read_xlsform(data, filename)
+    previous = _set(campaign.id, campaign.questions_version) if campaign.questions_version else None
+    if campaign.status == CampaignStatus.CLOSED:
+        raise XLSFormRefused([Problem(None, None, None, _l("The campaign %(code)s is closed: its questions can no "
+                                                           "longer change.", code=campaign.code))])
+    if campaign.status == CampaignStatus.OPEN:
+        before = Definition.from_json(previous.definition) if previous is not None else Definition((), ())
+        problems = changes_refused(before, definition)
+        if problems:
+            raise XLSFormRefused(problems)
+    version = (db.session.scalar(sa.select(sa.func.max(CampaignQuestionSet.version))
+                                 .where(CampaignQuestionSet.campaign_id == campaign.id)) or 0) + 1
+    question_set = CampaignQuestionSet(campaign_id=campaign.id, version=version, user_id=user.id if user else None,
+                                       filename=(filename or "form.xlsx")[:255], form=data,
+                                       definition=definition.as_json())
+    db.session.add(question_set)
+    campaign.questions_version = version
+    audit.record("campaign.questions", user=user, actor="cli" if source == "cli" else None, target=campaign,
+                 details={"code": campaign.code, "version": version, "filename": question_set.filename,
+                          "questions": len(definition.questions), "source": source})
+    db.session.flush()
+    return question_set
+
+
+def changes_refused(before: Definition, after: Definition) -> list[Problem]:
+    """What an open campaign's new form may not do: drop or change a question, make a new one required."""
+    problems = []
+    new = {q.code: q for q in after.questions}
+    for old in before.questions:
+        q = new.get(old.code)
+        if q is None:
+            problems.append(Problem("survey", None, "name", _l("The question “%(name)s” is missing: once the "
+                                                               "campaign is open, questions can only be added.",
+                                                               name=old.code)))
+            continue
+        old_json, new_json = _question_json(old), _question_json(q)
+        old_options, new_options = old_json.pop("options"), new_json.pop("options")
+        kept = [option for option in new_options if option["name"] in {o["name"] for o in old_options}]
+        if old_json != new_json or kept != old_options:
+            problems.append(Problem("survey", None, "name", _l("The question “%(name)s” has changed: once the "
+                                                               "campaign is open, a question stays as it is (new "
+                                                               "choices may be added).", name=old.code)))
+    known = {q.code for q in before.questions}
+    for q in after.questions:
+        if q.code not in known and q.mandatory:
+            problems.append(Problem("survey", None, "required", _l("The new question “%(name)s” is required: once "
+                                                                   "the campaign is open, only optional questions "
+                                                                   "may be added.", name=q.code)))
+    return problems
+
+
+def _set(campaign_id: int, version: int) -> CampaignQuestionSet | None:
+    return db.session.scalar(sa.select(CampaignQuestionSet).where(CampaignQuestionSet.campaign_id == campaign_id,
+                                                                  CampaignQuestionSet.version == version))
+
+
+_CACHE: dict[tuple, Any] = {}
+_CACHE_SIZE = 64
+
+
+def questions_of_version(campaign_id: int, version: int) -> Definition:
+    """The pages and questions of one version of a campaign's own questions (an old one too)."""
+    question_set = _set(campaign_id, version)
+    if question_set is None:
+        raise LookupError(f"campaign {campaign_id} has no question set {version}")
+    key = ("set", campaign_id, version, question_set.created_at)
+    found = _CACHE.get(key)
+    if found is None:
+        found = _remember(key, Definition.from_json(question_set.definition, version))
+    return found
+
+
+def questionnaire_for(campaign: Campaign) -> Questionnaire:
+    """The questionnaire the campaign asks: the core one, then the pages of its own questions in force."""
+    base = current()
+    if not campaign.questions_version:
+        return base
+    key = ("campaign", campaign.id, campaign.created_at, campaign.questions_version, id(base))
+    found = _CACHE.get(key)
+    if found is None:
+        definition = questions_of_version(campaign.id, campaign.questions_version)
+        found = _remember(key, base.with_pages(definition.pages, definition.questions))
+    return found
+
+
+def _remember(key: tuple, value: Any) -> Any:
+    if len(_CACHE) >= _CACHE_SIZE:
+        _CACHE.pop(next(iter(_CACHE)))
+    _CACHE[key] = value
+    return value
