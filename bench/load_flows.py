@@ -288,8 +288,8 @@ def extra_questions_form(count: int) -> tuple[bytes, list[dict[str, Any]]]:
         name = f"q{number + 1}"
         kind = number % PER_PAGE
         row, answer = {
-            0: (["select_one level", "", ""], "mid"),
-            1: (["select_multiple tools", "${ai_use} = 'true'", ""], ["a", "c"]),
+            0: (["select_one bench_level", "", ""], "mid"),
+            1: (["select_multiple bench_tools", "${ai_use} = 'true'", ""], ["a", "c"]),
             2: (["integer", "", ". >= 0 and . <= 100"], "12"),
             3: (["decimal", "", ". >= 0"], "2.5"),
             4: (["text", f"selected(${{q{number - 2}}}, 'a')", "string-length(.) <= 200"], "Жақсы"),
@@ -299,8 +299,8 @@ def extra_questions_form(count: int) -> tuple[bytes, list[dict[str, Any]]]:
     if count:
         survey.append(["end_group", "", "", "", "", ""])
     choices = [["list_name", "name", *langs]]
-    choices += [["level", code, text, text] for code, text in (("low", "1"), ("mid", "2"), ("high", "3"))]
-    choices += [["tools", code, code.upper(), code.upper()] for code in ("a", "b", "c")]
+    choices += [["bench_level", code, text, text] for code, text in (("low", "1"), ("mid", "2"), ("high", "3"))]
+    choices += [["bench_tools", code, code.upper(), code.upper()] for code in ("a", "b", "c")]
     book = openpyxl.Workbook()
     book.active.title = "survey"
     for row in survey:
