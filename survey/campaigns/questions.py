@@ -218,11 +218,10 @@ class _Reader:
                   if column.base == base and row.get(header) not in (None, "")}
         if not values and not required:
             return None
-        for lang, language in (("kk", _l("Kazakh")), ("ru", _l("Russian"))):
+        for lang, missing in (("kk", _l("The text in Kazakh (kk) is missing.")),
+                              ("ru", _l("The text in Russian (ru) is missing."))):
             if not values.get(lang):
-                self.problem(sheet, number, f"{base}::{lang}",
-                             _l("The %(what)s in %(language)s is missing.", what=_TEXT_NAMES[base](),
-                                language=language))
+                self.problem(sheet, number, f"{base}::{lang}", missing)
         return Translated(values.get("kk", ""), values.get("ru", ""), values.get("en", ""))
 
     # -- choices
@@ -425,11 +424,6 @@ class _Reader:
                 if column == "relevant" and q.code in expression.names:
                     self.problem("survey", number, column, _l("A question cannot be shown depending on its own "
                                                               "answer."))
-
-
-_TEXT_NAMES = {"label": lambda: _l("label"), "hint": lambda: _l("hint"),
-               "constraint_message": lambda: _l("constraint message"),
-               "required_message": lambda: _l("required message")}
 
 
 def _refused_type(word: str) -> Any:
