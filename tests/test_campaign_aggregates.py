@@ -194,6 +194,23 @@ def test_the_district_workbook_sheet(answered, tmp_path):
     assert "More questions" not in blocks  # a note stores nothing
 
 
+def test_the_district_workbook_by_organization(answered, tmp_path):
+    book = load_workbook(export("profiles", answered, tmp_path, district="Бостандыкский"))
+    assert book.sheetnames.index("Questions by organization") == book.sheetnames.index("Campaign questions") + 1
+    rows = rows_of(book["Questions by organization"])
+    assert rows[0][4:] == (
+        "Submitted responses", "Digital skills: Basic", "Digital skills: Confident", "Digital skills: Advanced",
+        "Digital skills: Answered", "AI tools: ChatGPT", "AI tools: Gemini", "AI tools: Copilot", "AI tools: Answered",
+        "Lessons with AI: Answered", "Lessons with AI: Mean", "Lessons with AI: Median", "Hours of AI: Answered",
+        "Hours of AI: Mean", "Hours of AI: Median", "Comment: Answered")
+    by_bin = {row[0]: row[4:] for row in rows[1:-1]}
+    assert by_bin[answered.s1.bin] == (4, 1, 1, 1, 3, 1, 2, 0, 2, 3, pytest.approx(14 / 3), 4, 2, 1.875, 1.875, 1)
+    assert by_bin[answered.s2.bin] == (2, 1, 0, 1, 2, 1, 0, 1, 1, 2, 3.5, 3.5, 0, None, None, 0)
+    # the totals: the sums of the rows above, the median over the district's answers (0 1 4 6 10)
+    assert rows[-1][:2] == ("Total", "2")
+    assert rows[-1][4:] == (6, 2, 1, 2, 5, 2, 2, 1, 3, 5, 4.2, 4, 2, 1.875, 1.875, 1)
+
+
 def test_the_organization_and_national_workbooks(answered, tmp_path):
     book = load_workbook(export("profiles", answered, tmp_path, org_bin=answered.s2.bin))
     assert book.sheetnames == ["Profile", "Staff", "Subjects", "Vacancies", "Campaign questions", "Flags", "About"]

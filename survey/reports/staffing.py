@@ -17,7 +17,14 @@ from ..integrity.queries import export_rows
 from ..integrity.rules import SEVERITY_LABELS, STATUS_LABELS
 from ..models import Campaign, OrgReport, Vacancy
 from ..staffing import METRIC_CODES, Metrics, OrgMetrics, rollup, total
-from ..staffing.campaign_questions import CHOICE_KINDS, NUMBER_KINDS, ScopeFigures, scope_figures
+from ..staffing.campaign_questions import (
+    CHOICE_KINDS,
+    NUMBER_KINDS,
+    CampaignFigures,
+    ScopeFigures,
+    grouped_figures,
+    scope_figures,
+)
 from ..staffing.metrics import PERCENT_CODES
 from .labels import field_label, header
 from .rows import staff_rows
@@ -244,7 +251,8 @@ def area_sheets(ctx: ExportContext, metrics: dict[int, OrgMetrics], per_org: boo
         totals=[_("Total"), "", overall.organizations, *(number(_value(overall, c)) for c in codes)],
         key_columns=2,
     ))
-    sheets += campaign_questions_sheets(ctx, list(metrics) if organization_ids is None else organization_ids)
+    sheets += campaign_questions_sheets(ctx, list(metrics) if organization_ids is None else organization_ids,
+                                        metrics)
     sheets.append(flags_table(ctx, metrics))
     if per_org:
         for org in orgs:
@@ -260,10 +268,65 @@ def _value(metrics: Metrics, code: str):
 
 
 # the campaign's own questions (issue 17) -------------------------------------------------------------------------
-def campaign_questions_sheets(ctx: ExportContext, organization_ids) -> list[Sheet]:
-    """The "Campaign questions" sheet of the scope (none when the campaign has no questions of its own)."""
+def campaign_questions_sheets(ctx: ExportContext, organization_ids,
+                              orgs: dict[int, OrgMetrics] | None = None) -> list[Sheet]:
+    """The "Campaign questions" sheet of the scope (none when the campaign has no questions of its own); with
+    ``orgs`` (an area workbook) also a sheet of the figures of each organization, its totals the scope's."""
     found = scope_figures(ctx.campaign, organization_ids)
-    return [] if found is None else [Blocks(_("Campaign questions"), campaign_question_blocks(ctx, found))]
+    if found is None:
+        return []
+    sheets: list[Sheet] = [Blocks(_("Campaign questions"), campaign_question_blocks(ctx, found))]
+    if orgs is not None:
+        sheets.append(questions_by_organization(ctx, found, orgs, organization_ids))
+    return sheets
+
+
+def _question_columns(ctx: ExportContext, q) -> list[tuple[str, str]]:
+    """(header, fmt) of one question's columns on the sheet by organization: each choice's count and the number
+    who answered; for numbers the number who answered, mean and median; else the number who answered."""
+    codes = ctx.headers == "codes"
+    name = q.code if codes else q.text("label")
+
+    def head(code: str, label: str) -> str:
+        return f"{q.code}:{code}" if codes else f"{name}: {label}"
+
+    answered = (head("answered", _("Answered")), "int")
+    if q.kind in CHOICE_KINDS:
+        return [(head(code, q.choice_label(code)), "int") for code in q.choice_codes()] + [answered]
+    if q.kind in NUMBER_KINDS:
+        return [answered, (head("mean", _("Mean")), "decimal"), (head("median", _("Median")), "decimal")]
+    return [answered]
+
+
+def _question_values(q, item) -> list:
+    if q.kind in CHOICE_KINDS:
+        return [item.chosen.get(code, 0) for code in q.choice_codes()] + [item.answered]
+    if q.kind in NUMBER_KINDS:
+        return [item.answered, number(item.mean), number(item.median)]
+    return [item.answered]
+
+
+def questions_by_organization(ctx: ExportContext, found: ScopeFigures, orgs: dict[int, OrgMetrics],
+                              organization_ids) -> Table:
+    """Each organization's answers to the campaign's questions (every organization of the scope, zeros where
+    nobody answered), and the scope's totals: the same sums, medians over the scope's answers."""
+    per_org = grouped_figures(ctx.campaign, organization_ids, "organization", found.questions)
+    columns = [Column(ctx.field("bin"), width=14), Column(ctx.field("organization"), width=40, wrap=True),
+               Column(ctx.field("district"), width=22, wrap=True), Column(ctx.field("region"), width=22, wrap=True),
+               Column(_("Submitted responses"), "int", width=12)]
+    columns += [Column(header, fmt, width=12) for q in found.questions for header, fmt in _question_columns(ctx, q)]
+    empty = CampaignFigures()
+
+    def rows():
+        for org in orgs.values():
+            figures = per_org.get(org.organization_id, empty)
+            yield [org.bin, org.name(ctx.lang), org.district, org.region, figures.responses,
+                   *(value for q in found.questions for value in _question_values(q, figures[q.code]))]
+
+    overall = found.figures
+    return Table(_("Questions by organization"), columns, rows(), autofilter=True, key_columns=2, totals=[
+        _("Total"), f"{len(orgs)}", "", "", overall.responses,
+        *(value for q in found.questions for value in _question_values(q, overall[q.code]))])
 
 
 def campaign_question_blocks(ctx: ExportContext, found: ScopeFigures) -> list[Table]:
