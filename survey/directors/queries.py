@@ -198,8 +198,7 @@ def extra_questions(campaign: Campaign, organization: Organization, district_ids
         return []
     per_org = cq.grouped_figures(campaign, district_ids, "organization", questions)
     mine = per_org.get(organization.id) or cq.CampaignFigures()
-    district = cq.total(per_org.values())
-    cq.set_medians(district, cq.medians(campaign, questions, district_ids, "national").get(None, {}))
+    district = cq.scope_figures(campaign, district_ids, questions, per_org).figures
     views = []
     for q in questions:
         ours, theirs = mine[q.code], district[q.code]

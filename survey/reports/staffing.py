@@ -22,6 +22,7 @@ from ..staffing.campaign_questions import (
     NUMBER_KINDS,
     CampaignFigures,
     ScopeFigures,
+    extra_questions,
     grouped_figures,
     scope_figures,
 )
@@ -272,12 +273,14 @@ def campaign_questions_sheets(ctx: ExportContext, organization_ids,
                               orgs: dict[int, OrgMetrics] | None = None) -> list[Sheet]:
     """The "Campaign questions" sheet of the scope (none when the campaign has no questions of its own); with
     ``orgs`` (an area workbook) also a sheet of the figures of each organization, its totals the scope's."""
-    found = scope_figures(ctx.campaign, organization_ids)
-    if found is None:
+    questions = extra_questions(ctx.campaign)
+    if not questions:
         return []
+    per_org = None if orgs is None else grouped_figures(ctx.campaign, organization_ids, "organization", questions)
+    found = scope_figures(ctx.campaign, organization_ids, questions, per_org)
     sheets: list[Sheet] = [Blocks(_("Campaign questions"), campaign_question_blocks(ctx, found))]
-    if orgs is not None:
-        sheets.append(questions_by_organization(ctx, found, orgs, organization_ids))
+    if per_org is not None:
+        sheets.append(questions_by_organization(ctx, found, orgs, per_org))
     return sheets
 
 
@@ -307,10 +310,9 @@ def _question_values(q, item) -> list:
 
 
 def questions_by_organization(ctx: ExportContext, found: ScopeFigures, orgs: dict[int, OrgMetrics],
-                              organization_ids) -> Table:
+                              per_org: dict[int, CampaignFigures]) -> Table:
     """Each organization's answers to the campaign's questions (every organization of the scope, zeros where
     nobody answered), and the scope's totals: the same sums, medians over the scope's answers."""
-    per_org = grouped_figures(ctx.campaign, organization_ids, "organization", found.questions)
     columns = [Column(ctx.field("bin"), width=14), Column(ctx.field("organization"), width=40, wrap=True),
                Column(ctx.field("district"), width=22, wrap=True), Column(ctx.field("region"), width=22, wrap=True),
                Column(_("Submitted responses"), "int", width=12)]

@@ -241,13 +241,17 @@ class ScopeFigures:
 
 
 def scope_figures(campaign: Campaign, organization_ids: Iterable[int] | sa.Select | None,
-                  questions: tuple[Question, ...] | None = None) -> ScopeFigures | None:
+                  questions: tuple[Question, ...] | None = None,
+                  per_org: dict[int, CampaignFigures] | None = None) -> ScopeFigures | None:
     """The figures of every extra question over the organizations of ``organization_ids`` taken together (summed
-    from organizations upward; medians over the scope's answers). None when the campaign has no extra questions."""
+    from organizations upward — ``per_org`` when the caller has them already; medians over the scope's answers).
+    None when the campaign has no extra questions."""
     questions = extra_questions(campaign) if questions is None else questions
     if not questions:
         return None
-    figures = total(org_figures(campaign, questions, organization_ids).values())
+    if per_org is None:
+        per_org = org_figures(campaign, questions, organization_ids)
+    figures = total(per_org.values())
     set_medians(figures, medians(campaign, questions, organization_ids, "national").get(None, {}))
     return ScopeFigures(questions, figures)
 
