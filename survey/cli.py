@@ -170,12 +170,20 @@ def create_campaign_command(code, title_kk, title_ru, census_date, opens, closes
 
 
 @survey_cli.command("campaign")
-@click.argument("action", type=click.Choice(["open", "close"]))
+@click.argument("action", type=click.Choice(["open", "close", "questions"]))
 @click.argument("code")
-def campaign_command(action: str, code: str) -> None:
-    """Open or close a campaign."""
+@click.argument("path", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@LANG_OPTION
+def campaign_command(action: str, code: str, path: Path | None, lang: str) -> None:
+    """Open or close a campaign; or give it its own questions: ``campaign questions CODE FORM.xlsx`` (an XLSForm)."""
     from .campaigns.services import CampaignError, close_campaign, get_campaign, open_campaign
 
+    if action == "questions":
+        if path is None:
+            raise click.UsageError("give the XLSForm: survey campaign questions CODE PATH")
+        with force_locale(lang):
+            _campaign_questions(code, path)
+        return
     try:
         campaign = get_campaign(code)
         if action == "open":
@@ -192,6 +200,27 @@ def campaign_command(action: str, code: str) -> None:
     if links:
         message += f"; {links} organizations received access codes"
     click.echo(message)
+
+
+def _campaign_questions(code: str, path: Path) -> None:
+    """Upload an XLSForm as the campaign's own questions; each problem on a line of its own, exit 1."""
+    from .campaigns.questions import XLSFormRefused, upload_questions
+    from .campaigns.services import CampaignError, get_campaign
+
+    try:
+        question_set = upload_questions(get_campaign(code), path.read_bytes(), path.name, source="cli")
+    except CampaignError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc.message)) from exc
+    except XLSFormRefused as refused:
+        db.session.rollback()
+        for problem in refused.problems:
+            click.echo(f"error: {problem}", err=True)
+        click.echo(f"{path.name} refused: {len(refused.problems)} problem(s); nothing was changed", err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(f"campaign {code}: questions version {question_set.version} in force "
+               f"({len(question_set.definition['questions'])} questions from {path.name})")
 
 
 @survey_cli.command("questionnaire")

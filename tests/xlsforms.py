@@ -25,10 +25,11 @@ KK, RU, EN = "Kazakh (kk)", "Russian (ru)", "English (en)"
 
 
 def xlsform(survey_rows: Sequence[Sequence[Any]], choices_rows: Sequence[Sequence[Any]] = (),
-            settings: Sequence[Sequence[Any]] | None = None) -> bytes:
-    """An XLSForm (.xlsx) with these sheets; the first row of each list is its headers."""
+            settings: Sequence[Sequence[Any]] | None = None,
+            sheets: dict[str, Sequence[Sequence[Any]]] | None = None) -> bytes:
+    """An XLSForm (.xlsx) with these sheets (and any ``sheets`` more); the first row of each list is its headers."""
     workbook = openpyxl.Workbook()
-    sheets = [("survey", survey_rows), ("choices", choices_rows)]
+    sheets = [("survey", survey_rows), ("choices", choices_rows), *(sheets or {}).items()]
     if settings is not None:
         sheets.append(("settings", settings))
     workbook.active.title = "survey"

@@ -28,6 +28,14 @@ class UploadRegistryForm(SurveyForm):
     submit = SubmitField(_l("Import"))
 
 
+class UploadQuestionsForm(SurveyForm):
+    file = FileField(_l("XLSForm (.xlsx)"), validators=[
+        FileRequired(_l("Choose a file.")),
+        FileAllowed(["xlsx"], _l("An XLSForm is an .xlsx workbook.")),
+    ])
+    submit = SubmitField(_l("Upload the questions"))
+
+
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()

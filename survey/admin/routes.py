@@ -17,16 +17,17 @@ from .. import audit, questions
 from ..auth.scope import (ADMIN_ROLES, GRANTABLE_ROLES, get_managed_user_or_404, get_organization_or_404,
                           roles_required, visible_district_ids)
 from ..auth.services import AccountError
+from ..campaigns.questions import XLSFormRefused, upload_questions
 from ..campaigns.services import CampaignError, close_campaign, create_campaign, open_campaign
 from ..codebook import CampaignStatus, Level, Ownership, Role
 from ..extensions import db
-from ..models import Campaign, District, Region
+from ..models import Campaign, CampaignQuestionSet, District, Region
 from ..questionnaire.xlsform import XLSFormError, write_xlsform
 from ..registry.services import ImportRejected, import_organizations
 from ..registry.template import build_registry_template
 from ..staffing.progress import SORTS, progress_board
 from . import bp, exports, queries, services
-from .forms import CampaignForm, InviteForm, UploadRegistryForm, UserScopeForm
+from .forms import CampaignForm, InviteForm, UploadQuestionsForm, UploadRegistryForm, UserScopeForm
 
 NATIONAL = (Role.NATIONAL_ADMIN,)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -176,6 +177,31 @@ def download_questionnaire(campaign_id: int):
         return redirect(url_for("admin.list_campaigns"))
     return Response(workbook.getvalue(), mimetype=XLSX,
                     headers={"Content-Disposition": f"attachment; filename={campaign.code}-questionnaire.xlsx"})
+
+
+@bp.route("/campaigns/<int:campaign_id>/questions", methods=["GET", "POST"])
+@roles_required(*NATIONAL)
+def upload_campaign_questions(campaign_id: int):
+    """The campaign's own questions: its versions, and the upload of a new XLSForm (issue 17)."""
+    campaign = db.get_or_404(Campaign, campaign_id)
+    form = UploadQuestionsForm()
+    refused = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            question_set = upload_questions(campaign, upload.read(), upload.filename or "", user=current_user)
+        except XLSFormRefused as exc:
+            db.session.rollback()
+            refused = exc.problems
+        else:
+            db.session.commit()
+            flash(_("Version %(version)s of the campaign's own questions is in force: %(n)s questions.",
+                    version=question_set.version, n=len(question_set.definition["questions"])), "info")
+            return redirect(url_for("admin.upload_campaign_questions", campaign_id=campaign.id))
+    versions = db.session.scalars(sa.select(CampaignQuestionSet).where(CampaignQuestionSet.campaign_id == campaign.id)
+                                  .order_by(CampaignQuestionSet.version.desc())).all()
+    return render_template("admin/campaign_questions.html", campaign=campaign, form=form, refused=refused,
+                           versions=versions), _form_status()
 
 
 def _utc(moment: dt.datetime | None) -> dt.datetime | None:

@@ -263,6 +263,7 @@ class _Reader:
         pages: list[Page] = []
         questions: list[tuple[int, Question]] = []
         group: tuple[int, str] | None = None
+        inner = 0
         names: dict[str, int] = {}
         for number, row in enumerate(rows, start=2):
             if not row:
@@ -291,6 +292,7 @@ class _Reader:
                 if group is not None:
                     self.problem("survey", number, "type", _l("A group inside a group is not supported: each group "
                                                               "is one page."))
+                    inner += 1
                     continue
                 self.check_name(number, name, names, group=True)
                 title = self.texts("survey", number, row, columns, "label", required=True)
@@ -298,6 +300,9 @@ class _Reader:
                 pages.append(Page(PAGE_PREFIX + name, title))
                 continue
             if word == "end_group":
+                if inner:  # the end of a group inside a group, refused above
+                    inner -= 1
+                    continue
                 if group is None:
                     self.problem("survey", number, "type", _l("end_group without a begin_group before it."))
                 elif not any(q.page == PAGE_PREFIX + group[1] for _n, q in questions):
@@ -424,6 +429,30 @@ class _Reader:
                 if column == "relevant" and q.code in expression.names:
                     self.problem("survey", number, column, _l("A question cannot be shown depending on its own "
                                                               "answer."))
+        self.check_cycles(questions)
+
+    def check_cycles(self, questions: list[tuple[int, Question]]) -> None:
+        """No question may be shown depending, through others, on itself (ODK refuses such a form)."""
+        rows = {q.code: number for number, q in questions}
+        depends = {q.code: sorted((q.relevant.names & rows.keys()) - {q.code}) if q.relevant else []
+                   for _n, q in questions}
+        done: set[str] = set()
+        for start in depends:
+            path, stack = [start], [iter(depends[start])]
+            while stack:
+                following = next(stack[-1], None)
+                if following is None:
+                    done.add(path.pop())
+                    stack.pop()
+                elif following in path:
+                    cycle = path[path.index(following):]
+                    self.problem("survey", rows[following], "relevant", _l(
+                        "The questions %(names)s are each shown depending on another of them, in a circle.",
+                        names=", ".join(cycle)))
+                    return
+                elif following not in done:
+                    path.append(following)
+                    stack.append(iter(depends[following]))
 
 
 def _refused_type(word: str) -> Any:
