@@ -101,7 +101,7 @@ def main() -> None:
                 started = time.perf_counter()
                 reply = client.post(f"/q/{token}/step/{number}", data=data)
                 times.append((time.perf_counter() - started) * 1000)
-                # a saved step is answered with the next step's page (see questionnaire.routes._following_page)
+                # a saved step is answered with the next step's page (see questionnaire.steps._following_page)
                 assert reply.status_code == 200 and f'data-page-url="/q/{token}/step/{number + 1}"' in reply.get_data(
                     as_text=True), reply.get_data(as_text=True)[:2000]
             results[number] = times

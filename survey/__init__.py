@@ -9,6 +9,7 @@ from flask import Flask, has_request_context, render_template, request, session
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from . import transactions
 from .config import defaults, from_environment
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .files import create_private, private_dir
@@ -30,7 +31,7 @@ def select_locale() -> str:
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    app = Flask(
+    app = transactions.App(  # every view is its request's unit of work (survey/transactions.py)
         __name__,
         instance_path=str(PROJECT_ROOT / "instance"),
         template_folder=str(PROJECT_ROOT / "templates"),
@@ -44,7 +45,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _create_sqlite_file(app)
 
     db.init_app(app)
-    from . import transactions
     from .models.base import include_object, render_item
 
     transactions.init_app(app)

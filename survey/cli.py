@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from flask_babel import force_locale
+from flask_babel import force_locale, gettext, ngettext
 
 from . import audit
 from .extensions import db
@@ -46,15 +46,17 @@ def _reject(rejected) -> None:
     """Report a refused import (every row error, in the chosen language) and stop with status 1."""
     db.session.rollback()
     for warning in rejected.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        click.echo(gettext("Warning: %(message)s", message=warning), err=True)
+    rejected_text = gettext("The file was rejected and nothing was changed.")
     if rejected.file_error is not None:  # one line, whatever is wrong with the file
-        click.echo(f"error: {rejected.file_error} The file was rejected and nothing was changed.", err=True)
+        click.echo(gettext("Error: %(message)s", message=f"{rejected.file_error} {rejected_text}"), err=True)
         sys.exit(1)
     for error in rejected.errors:
-        click.echo(f"row {error.row}, column {error.column}: {error.message}", err=True)
+        click.echo(gettext("Row %(row)s, column %(column)s: %(message)s", row=error.row, column=error.column,
+                           message=error.message), err=True)
     if rejected.more:
         click.echo(str(rejected.more_message), err=True)
-    click.echo(f"{rejected.total} errors; the file was rejected and nothing was changed.", err=True)
+    click.echo(ngettext("%(num)s error.", "%(num)s errors.", rejected.total) + " " + rejected_text, err=True)
     sys.exit(1)
 
 
@@ -75,7 +77,7 @@ def import_orgs_command(path: Path, lang: str) -> None:
         })
         db.session.commit()
         for warning in summary.warnings:
-            click.echo(f"warning: {warning}", err=True)
+            click.echo(gettext("Warning: %(message)s", message=warning), err=True)
         click.echo(
             f"created {summary.created}, updated {summary.updated}, unchanged {summary.unchanged} "
             f"(new regions {summary.regions_created}, new districts {summary.districts_created})"
@@ -113,7 +115,7 @@ def import_responses_command(campaign_code: str, path: Path, lang: str) -> None:
         except ImportRejected as rejected:
             _reject(rejected)
         for warning in summary.warnings:
-            click.echo(f"warning: {warning}", err=True)
+            click.echo(gettext("Warning: %(message)s", message=warning), err=True)
         click.echo(f"created {summary.created}, updated {summary.updated}, unchanged {summary.unchanged}")
 
 

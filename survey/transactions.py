@@ -1,4 +1,14 @@
-"""Ending a request's read-only transaction with COMMIT rather than ROLLBACK, on PostgreSQL.
+"""A request's unit of work: one commit per request, in one place.
+
+Services add and change rows and flush; the request commits once, here, when its view returned normally to a
+POST (or any method that may change something): whatever the view rendered or redirected to, a 422 included, since
+a draft saved with errors is still saved. A view that raised (``abort`` included) is rolled back, and so is every
+GET: a GET never commits what it changed. The view renders its page before the commit, so nothing it reads has
+been expired; what must happen after the commit (running the integrity checks on the stored answer, marking the
+browser as the owner of a new response) is handed to ``after_commit``. A commit that fails raises inside the
+view's dispatch, so the database-error page answers it as it answers any other database failure.
+
+Ending a request's read-only transaction with COMMIT rather than ROLLBACK, on PostgreSQL.
 
 psycopg prepares a statement on the server once a connection has run it five times, and PostgreSQL then stops
 planning it; but psycopg forgets every prepared statement on ROLLBACK, which is how Flask-SQLAlchemy ends each
@@ -13,13 +23,45 @@ a request that ended with an exception or left unflushed changes in the session.
 
 from __future__ import annotations
 
-from flask import Flask
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, g, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from .extensions import db
 
 WROTE = "survey_wrote"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+
+class App(Flask):
+    """Flask, with every view run as the request's unit of work."""
+
+    def dispatch_request(self) -> Any:
+        return unit_of_work(super().dispatch_request)
+
+
+def unit_of_work(view: Callable[[], Any]) -> Any:
+    """Run the view; commit after it when the request may change something and the view did not raise."""
+    if request.method in SAFE_METHODS:
+        return view()
+    try:
+        answer = view()
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    for callback in g.pop("after_commit", ()):
+        callback()
+    return answer
+
+
+def after_commit(callback: Callable[[], None]) -> None:
+    """Run ``callback`` once this request's changes are committed (never when they are not). It runs outside the
+    request's transaction: a failure there is its own to handle, the committed answer stands."""
+    g.setdefault("after_commit", []).append(callback)
 
 
 @event.listens_for(Engine, "begin")

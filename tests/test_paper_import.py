@@ -116,7 +116,7 @@ def test_row_errors_are_in_the_chosen_language_through_the_cli(app, setup, runne
     path.write_bytes(csv(line(org.bin, iin_a, subjects="kazakh_language:x:kk")))
     result = runner.invoke(args=["survey", "import-responses", "--campaign", "CENSUS26", str(path), "--lang", "ru"])
     assert result.exit_code == 1
-    assert "row 2, column subjects: пункт 1, hours: Введите целое число." in result.output
+    assert "Строка 2, столбец subjects: пункт 1, hours: Введите целое число." in result.output
     path.write_bytes(csv(line(org.bin, iin_a)))
     result = runner.invoke(args=["survey", "import-responses", "--campaign", "CENSUS26", str(path)])
     assert result.exit_code == 0 and "created 1, updated 0, unchanged 0" in result.output

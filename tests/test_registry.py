@@ -259,8 +259,8 @@ def test_cli_import_rejects_with_row_list(runner, tmp_path):
     path.write_bytes(csv_bytes(HEADER, "123;Школа;;school;state;Алматы;Медеуский", f"{GOOD_BIN};;;school;x;Алматы;М"))
     result = runner.invoke(args=["survey", "import-orgs", str(path)])
     assert result.exit_code == 1
-    assert "row 2, column bin" in result.output
-    assert "row 3, column name_ru" in result.output and "row 3, column ownership" in result.output
+    assert "Row 2, column bin" in result.output
+    assert "Row 3, column name_ru" in result.output and "Row 3, column ownership" in result.output
     assert "nothing was changed" in result.output
     assert org_count() == 0
 

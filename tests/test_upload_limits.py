@@ -19,6 +19,7 @@ from survey import rules
 from survey.directors.services import import_roster
 from survey.extensions import db
 from survey.models import Organization, OrgReport, RosterEntry
+from survey.plans.services import import_growth
 from survey.questionnaire.paper import import_responses
 from survey.registry.services import MAX_LISTED_ERRORS, ImportRejected, import_organizations
 from tests.spreadsheets import with_part, with_shared_strings, xlsx_bytes
@@ -26,6 +27,7 @@ from tests.spreadsheets import with_part, with_shared_strings, xlsx_bytes
 REGISTRY_HEADER = ["bin", "name_ru", "level", "ownership", "region", "district"]
 ROSTER_HEADER = ["iin", "last_name", "first_name"]
 PAPER_HEADER = ["org_bin", "iin", *rules.MANDATORY, "subjects"]
+GROWTH_HEADER = ["region", "district", "level", "growth_percent", "growth_pupils"]
 SHEET = "xl/worksheets/sheet1.xml"
 
 
@@ -83,7 +85,7 @@ def test_the_registry_stops_at_its_row_limit_on_the_web_and_in_the_cli(national,
     result = runner.invoke(args=["survey", "import-orgs", str(path)])
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert result.output.strip().splitlines() == [
-        "error: The file has more than 5 rows below its header (empty rows between filled ones count too): one "
+        "Error: The file has more than 5 rows below its header (empty rows between filled ones count too): one "
         "import takes at most 5 (setting MAX_UPLOAD_ROWS_REGISTRY). Split the file, or delete what lies below the "
         "table, and upload again. The file was rejected and nothing was changed."]
     # at the limit the file goes in, and the refusal is in the page's language
@@ -100,7 +102,9 @@ def test_every_kind_has_its_own_limit(app, limit, make_org, make_campaign, make_
     report = OrgReport(campaign_id=campaign.id, organization_id=org.id)
     db.session.add(report)
     director = make_user("director", organization=org)
-    for setting in ("MAX_UPLOAD_ROWS_REGISTRY", "MAX_UPLOAD_ROWS_ROSTER", "MAX_UPLOAD_ROWS_RESPONSES"):
+    admin = make_user("national_admin")
+    for setting in ("MAX_UPLOAD_ROWS_REGISTRY", "MAX_UPLOAD_ROWS_ROSTER", "MAX_UPLOAD_ROWS_RESPONSES",
+                    "MAX_UPLOAD_ROWS_GROWTH"):
         limit(setting, 3)
     people = [[make_iin_for(), "Ким", "Анна"] for _ in range(4)]
     imports = {
@@ -109,6 +113,8 @@ def test_every_kind_has_its_own_limit(app, limit, make_org, make_campaign, make_
                                                         director),
         "MAX_UPLOAD_ROWS_RESPONSES": lambda: import_responses(campaign, xlsx_bytes(
             [PAPER_HEADER] + [[org.bin] + person for person in people])),
+        "MAX_UPLOAD_ROWS_GROWTH": lambda: import_growth(admin, xlsx_bytes(
+            [GROWTH_HEADER] + [["Алматы", f"District {n}", "school", "1", None] for n in range(4)]), "g.xlsx"),
     }
     for setting, run in imports.items():
         with pytest.raises(ImportRejected) as caught:
@@ -182,7 +188,7 @@ def test_row_errors_are_listed_up_to_a_hundred_then_counted(national, csrf_token
     lines = result.output.strip().splitlines()
     assert result.exit_code == 1 and len(lines) == 102
     assert lines[-2:] == ["…and 50 more errors. Correct the rows above and upload the file again to see them.",
-                          "150 errors; the file was rejected and nothing was changed."]
+                          "150 errors. The file was rejected and nothing was changed."]
     # a hundred errors exactly: all listed, nothing more to say
     with pytest.raises(ImportRejected) as caught:
         import_organizations(bad_registry(100), "r.csv")
@@ -250,10 +256,11 @@ def test_a_broken_or_dtd_workbook_is_one_line_in_the_cli(app, runner, tmp_path, 
                  ["survey", "import-responses", "--campaign", "CENSUS26", str(path)]):
         result = runner.invoke(args=args)
         lines = result.output.strip().splitlines()
-        assert result.exit_code == 1 and len(lines) == 1 and lines[0].startswith("error: "), result.output
+        assert result.exit_code == 1 and len(lines) == 1, result.output
+        assert lines[0].startswith("Ошибка: " if "ru" in args else "Error: "), result.output
         assert "Traceback" not in result.output and "ParseError" not in result.output
     said = runner.invoke(args=["survey", "import-orgs", str(path), "--lang", "ru"]).output
-    assert ("повреждён" if kind == "broken-sheet" else "DTD") in said and "The file was" in said
+    assert ("повреждён" if kind == "broken-sheet" else "DTD") in said and "Файл отклонён, ничего не изменено." in said
     assert org_count() == 0
 
 

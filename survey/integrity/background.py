@@ -50,6 +50,19 @@ def request_checks(campaign_id: int, organization_id: int) -> None:
     _ensure_worker(current_app._get_current_object())
 
 
+def checks_after_submission(campaign_id: int, organization_id: int) -> None:
+    """``request_checks`` as a unit of work of its own, run after the request that stored a submission (or a later
+    change) has committed it (issue 7). Its flags are signals for the reviewers, never a reason to refuse an answer,
+    so a failure here never reaches the teacher: it is logged, and the answer itself is already saved."""
+    try:
+        request_checks(campaign_id, organization_id)
+        db.session.commit()
+    except Exception:  # noqa: BLE001 — logged; the next full run looks at everything anyway
+        db.session.rollback()
+        current_app.logger.exception("integrity checks after a submission failed (organization %s)",
+                                     organization_id)
+
+
 def flush_pending() -> int:
     """Run the rules for everything pending (in the caller's app context); returns how many organizations.
     With Redis, only the first worker to ask in an interval takes the shared set; the others find nothing to do."""

@@ -4,7 +4,7 @@ from flask import Blueprint
 
 bp = Blueprint("questionnaire", __name__, url_prefix="/q")
 
-from . import routes  # noqa: E402,F401
+from . import routes, steps  # noqa: E402,F401
 
 
 def _register_template_globals(state) -> None:

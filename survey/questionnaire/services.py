@@ -346,6 +346,7 @@ def save_step(response: Response, step: Step, raw: Mapping[str, Any], *, final: 
         response.current_step = max(response.current_step, step.number + 1)
     response.draft_data = draft
     response.updated_at = utcnow()
+    db.session.flush()  # a version saved at the same moment by another tab fails here (IntegrityError)
     return result
 
 

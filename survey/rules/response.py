@@ -4,32 +4,40 @@
 lists as Python lists or ``;``-separated text; rows of subjects and other jobs as dicts) into typed values,
 and applies every cross-field rule that touches one of ``fields``, taking the other fields' values from
 ``known`` (what is already stored). ``check_complete(values, ctx)`` is the test before a response counts as
-submitted. Messages are lazy translations, rendered in whatever language is active when shown.
+submitted. Messages are lazy translations, rendered in whatever language is active when shown. How a single answer
+is read is in ``answers.py``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from .. import codebook as cb
-from ..domain import IdentityError, check_id, normalize_id, parse_iin
-from ..questions import CORE, Format, Kind, Question, Questionnaire
+from ..domain import IdentityError, normalize_id, parse_iin
+from ..questions import CORE, Kind, Question, Questionnaire
+from .answers import (  # noqa: F401  (out_of_range, too_long: also read as rules.response.*)
+    REQUIRED,
+    Invalid,
+    Many,
+    Problems,
+    blank,
+    out_of_range,
+    parser,
+    required_error,
+    row_is_blank,
+    too_long,
+)
 
 # The core questionnaire's answers (the rules themselves read ``RuleContext.questionnaire``).
 ALL_FIELDS = CORE.answers
 MANDATORY = CORE.mandatory
 PERSONAL_FIELDS = CORE.per_person
 LIST_FIELDS = tuple(q.code for q in CORE.columns if q.is_list)
-
-REQUIRED = _l("This answer is required.")
 
 
 @dataclass(frozen=True)
@@ -71,231 +79,9 @@ class Checked:
     def error_fields(self) -> set[str]:
         return {error.field for error in self.errors}
 
-
-class Invalid(ValueError):
-    def __init__(self, message: Any, row: int | None = None, part: str | None = None):
-        super().__init__(str(message))
-        self.message, self.row, self.part = message, row, part
-
-
-# ---- parsing of single values ---------------------------------------------------------------------------------
-
-def out_of_range(low: Any, high: Any) -> Any:
-    return _l("Enter a number from %(low)s to %(high)s.", low=low, high=high)
-
-
-def too_long(limit: int) -> Any:
-    return _l("At most %(n)s characters.", n=limit)
-
-
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip()) or value == []
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return " ".join(str(value).split())
-
-
-def parse_int(value: Any, low: int, high: int) -> int:
-    if isinstance(value, bool):
-        raise Invalid(_l("Enter a whole number."))
-    if isinstance(value, int):
-        number = value
-    elif isinstance(value, float) and value.is_integer():
-        number = int(value)
-    else:
-        text = _text(value).replace(" ", "")
-        if not re.fullmatch(r"[+-]?\d{1,7}", text):
-            raise Invalid(_l("Enter a whole number."))
-        number = int(text)
-    if not low <= number <= high:
-        raise Invalid(out_of_range(low, high))
-    return number
-
-
-def parse_decimal(value: Any, low: Decimal, high: Decimal) -> Decimal:
-    if isinstance(value, bool):
-        raise Invalid(_l("Enter a number, such as 1.5."))
-    text = _text(value).replace(" ", "").replace(",", ".")
-    if not re.fullmatch(r"[+-]?\d{1,4}(\.\d{1,4})?|[+-]?\.\d{1,4}", text):
-        raise Invalid(_l("Enter a number, such as 1.5."))
-    try:
-        number = Decimal(text)
-    except InvalidOperation as exc:  # pragma: no cover - the pattern above admits only decimals
-        raise Invalid(_l("Enter a number, such as 1.5.")) from exc
-    if not low <= number <= high:
-        raise Invalid(out_of_range(low, high))
-    return number
-
-
-def parse_date(value: Any) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = _text(value)
-    for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
-        try:
-            return dt.datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    raise Invalid(_l("Enter a date as YYYY-MM-DD (for example 2015-09-01)."))
-
-
-def parse_bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    answer = cb.parse_bool(_text(value))
-    if answer is None:
-        raise Invalid(_l("Answer yes or no."))
-    return answer
-
-
-def parse_choice(field_name: str, value: Any) -> str:
-    text = _text(value)
-    code = cb.parse_code(field_name, text)
-    if code is None:
-        raise Invalid(_l("“%(value)s” is not one of the answers: %(codes)s.", value=text,
-                         codes=", ".join(cb.CODES[field_name])))
-    return code
-
-
-def parse_name(value: Any, limit: int = 60) -> str:
-    text = _text(value)
-    if len(text) > limit:
-        raise Invalid(too_long(limit))
-    if not re.fullmatch(r"[^\W\d_]+(?:[ '’.\-][^\W\d_]+)*\.?", text):
-        raise Invalid(_l("Use letters only (a hyphen, space or apostrophe may join parts of a name)."))
-    return text
-
-
-def parse_free_text(value: Any, limit: int | None) -> str:
-    text = _text(value)
-    if limit is not None and len(text) > limit:
-        raise Invalid(too_long(limit))
-    return text
-
-
-def _as_list(value: Any) -> list[Any]:
-    if _blank(value):
-        return []
-    if isinstance(value, (list, tuple)):
-        return [item for item in value if not _blank(item)]
-    return [part.strip() for part in re.split(r"[;,]", _text(value)) if part.strip()]
-
-
-def parse_code_list(field_name: str, value: Any, codes_field: str) -> list[str]:
-    codes: list[str] = []
-    for item in _as_list(value):
-        code = parse_choice(codes_field, item)
-        if code not in codes:
-            codes.append(code)
-    return codes
-
-
-def _row_is_blank(row: Mapping[str, Any]) -> bool:
-    return all(_blank(v) for v in row.values())
-
-
-def parse_rows(question: Question, value: Any) -> list[dict[str, Any]]:
-    """Rows of the question's parts (blank rows skipped); every problem is reported with its row and part."""
-    rows, problems = [], []
-    for index, row in enumerate(value or []):
-        if _row_is_blank(row):
-            continue
-        item: dict[str, Any] = {}
-        for part in question.parts:
-            raw = row.get(part.code)
-            if _blank(raw):
-                item[part.code] = None
-                stand_in = part.instead is not None and not _blank(row.get(part.instead))
-                if part.mandatory and not stand_in:
-                    problems.append(Invalid(_required(part), index, part.code))
-                continue
-            try:
-                item[part.code] = parser(part)(raw)
-            except Invalid as exc:
-                problems.append(Invalid(exc.message, index, part.code))
-        for part_code, message in ROW_RULES.get(question.code, _no_row_rule)(item, rows):
-            problems.append(Invalid(message, index, part_code))
-        rows.append(item)
-    if problems:
-        raise _Many(problems)
-    return rows
-
-
-class _Many(Exception):
-    def __init__(self, problems: list[Invalid]):
-        super().__init__(f"{len(problems)} problems")
-        self.problems = problems
-
-
-def _required(question: Question) -> Any:
-    return question.lazy("required_message") if question.required_message is not None else REQUIRED
-
-
-def parse_decimal_answer(question: Question, value: Any) -> Decimal:
-    """A decimal within the question's range, in its steps (a rate: 0.25, 0.5 …) or with at most its places."""
-    number = parse_decimal(value, Decimal(question.low), Decimal(question.high))
-    if question.step is not None and number % question.step:
-        raise Invalid(question.lazy("constraint_message"))
-    if question.places is not None and number != number.quantize(Decimal(1).scaleb(-question.places)):
-        raise Invalid(question.lazy("constraint_message"))
-    return number
-
-
-def parse_bin(question: Question, value: Any) -> str:
-    number = normalize_id(value)
-    try:
-        check_id(number)
-    except IdentityError as exc:
-        raise Invalid(question.lazy("constraint_message")) from exc
-    return number
-
-
-def parse_consent(question: Question, value: Any) -> bool:
-    if not parse_bool(value):
-        raise Invalid(_required(question))
-    return True
-
-
-@cache
-def parser(question: Question) -> Callable[[Any], Any]:
-    """How the question's raw answer (typed, or a spreadsheet cell) becomes a typed value; built once."""
-    kind, q = question.kind, question
-    if kind is Kind.TEXT:
-        if q.format is Format.NAME:
-            return lambda v: parse_name(v, q.limit or 60)
-        if q.format is Format.BIN:
-            return lambda v: parse_bin(q, v)
-        return lambda v: parse_free_text(v, q.limit)
-    if kind in (Kind.INTEGER, Kind.YEAR):
-        return lambda v: parse_int(v, q.low, q.high)
-    if kind is Kind.DECIMAL:
-        return lambda v: parse_decimal_answer(q, v)
-    if kind is Kind.DATE:
-        return parse_date
-    if kind is Kind.YES_NO:
-        return parse_bool
-    if kind is Kind.CONSENT:
-        return lambda v: parse_consent(q, v)
-    if kind is Kind.ONE:
-        return lambda v: parse_choice(q.choices, v)
-    if kind is Kind.MANY:
-        return lambda v: parse_code_list(q.code, v, q.choices)
-    if kind is Kind.ROWS:
-        return lambda v: parse_rows(q, v)
-    raise ValueError(f"{q.code}: the rules do not read answers of kind {kind}")  # the IIN: check_iin
-
-
 # ---- cross-field rules ----------------------------------------------------------------------------------------
 # Each rule names the fields it reads and returns (field, message) pairs; it runs when one of its fields is being
 # checked, with the other fields' values taken from what is already known.
-
-Problems = list[tuple[str, Any]]
-
 
 def _start_date(v: Mapping[str, Any], ctx: RuleContext) -> Problems:
     start = v.get("start_date")
@@ -387,24 +173,9 @@ CROSS_RULES: tuple[tuple[tuple[str, ...], Rule], ...] = (
 )
 
 
-def _subject_listed_once(item: Mapping[str, Any], earlier: list[dict[str, Any]]) -> Problems:
-    if item.get("subject") and any(row.get("subject") == item["subject"] for row in earlier):
-        return [("subject", _l("This subject is already listed: add its hours to one row."))]
-    return []
-
-
-def _no_row_rule(item: Mapping[str, Any], earlier: list[dict[str, Any]]) -> Problems:
-    return []
-
-
 # Answers that a cross-field rule compares with a mandatory one: a file of paper questionnaires that gives the
 # mandatory answer must give these too (teaching hours are only checked against the subjects' hours if both are).
 READ_WITH: dict[str, tuple[str, ...]] = {"teaching_hours": ("subjects",)}
-
-# Rules between the rows of one answer: (the row, the rows before it) → (part, message) pairs.
-ROW_RULES: dict[str, Callable[[Mapping[str, Any], list[dict[str, Any]]], Problems]] = {
-    "subjects": _subject_listed_once,
-}
 
 
 def _is_asked(question: Question, values: Mapping[str, Any]) -> bool | None:
@@ -419,10 +190,10 @@ def _asked_rule(question: Question) -> Rule:
 
     def rule(v: Mapping[str, Any], ctx: RuleContext) -> Problems:
         asked, answer = _is_asked(question, v), v.get(question.code)
-        if asked is False and question.not_asked_message is not None and not _blank(answer):
+        if asked is False and question.not_asked_message is not None and not blank(answer):
             return [(question.code, question.lazy("not_asked_message"))]
-        if asked and question.mandatory and _blank(answer):
-            return [(question.code, _required(question))]
+        if asked and question.mandatory and blank(answer):
+            return [(question.code, required_error(question))]
         return []
 
     return rule
@@ -465,16 +236,16 @@ def check(
     result = Checked()
     for name in fields:
         question, value = questionnaire[name], raw.get(name)
-        if _blank(value) or (question.kind is Kind.ROWS and all(_row_is_blank(r) for r in value)):
+        if blank(value) or (question.kind is Kind.ROWS and all(row_is_blank(r) for r in value)):
             if required and name in mandatory:
-                result.errors.append(FieldError(name, _required(question)))
+                result.errors.append(FieldError(name, required_error(question)))
             result.values[name] = [] if question.is_list else None
             continue
         try:
             result.values[name] = parser(question)(value)
         except Invalid as exc:
             result.errors.append(FieldError(name, exc.message, exc.row, exc.part))
-        except _Many as many:
+        except Many as many:
             result.errors.extend(FieldError(name, p.message, p.row, p.part) for p in many.problems)
 
     merged = dict(known or {})
@@ -493,8 +264,8 @@ def check_complete(values: Mapping[str, Any], ctx: RuleContext) -> list[FieldErr
     """Before a response counts as submitted: every mandatory answer given and every cross-field rule met."""
     questionnaire = ctx.questionnaire
     errors = [
-        FieldError(name, _required(questionnaire[name]))
-        for name in questionnaire.mandatory if _blank(values.get(name)) or values.get(name) is False
+        FieldError(name, required_error(questionnaire[name]))
+        for name in questionnaire.mandatory if blank(values.get(name)) or values.get(name) is False
     ]
     missing = {error.field for error in errors}
     for names, rule in _rules(questionnaire):
@@ -516,7 +287,7 @@ IIN_REASONS = {
 
 def check_iin(value: Any) -> tuple[str | None, Any]:
     """(the IIN as 12 digits, None) when valid, else (None, a translated reason)."""
-    if _blank(value):
+    if blank(value):
         return None, REQUIRED
     number = normalize_id(value)
     try:
