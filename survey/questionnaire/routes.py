@@ -157,7 +157,7 @@ def show_code(token: str):
     """The address of the personal code page. The code itself was shown once, in the answer to the confirmation:
     coming back here (reload, back) leads on to the questionnaire."""
     link, response = link_and_response(token)
-    return redirect(step_url(token, response.current_step))  # the review once every step is saved
+    return redirect(step_url(link, response.current_step))  # the review once every step is saved
 
 
 # ---- resuming with the personal code ----------------------------------------------------------------------------
@@ -211,5 +211,5 @@ def resume_response(token: str):
                               "Check both and try again, or ask your director to reset the code.")]
         return render_template("questionnaire/resume.html", link=link, form=form), 422
     authorize(response.id)
-    return devices.remember(redirect(step_url(token, reachable(response))), "questionnaire", response.id,
+    return devices.remember(redirect(step_url(link, reachable(response))), "questionnaire", response.id,
                             response.personal_code_hash)
