@@ -124,6 +124,9 @@ def main() -> None:
                 print(f"== {flow_name}: {args.users} users{extra}, gunicorn -w {args.workers}, "
                       f"at most {args.run_time} s or {args.max_steps} steps", flush=True)
                 results[flow_name] = run_target(args, env, locust_python, flow_name, command, cwd, params_file, tmp)
+                if flow_name == args.flow and args.extra_questions:
+                    results[flow_name][1]["extra_answered"] = extra_answered(app, marks["responses"],
+                                                                                args.extra_questions)
             finally:
                 restore_questions_versions(app, versions)
                 undo_rows(app, marks)
@@ -187,6 +190,19 @@ def high_water_marks(app, tables: tuple[str, ...] = RUN_TABLES) -> dict[str, int
     with app.app_context(), db.engine.connect() as connection:
         return {table: connection.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {table}").scalar()
                 for table in tables}
+
+
+def extra_answered(app, mark: int, count: int) -> tuple[int, int]:
+    """(Questionnaires submitted in the run, how many of them answered the first and the last campaign question,
+    ``q1`` and ``q<count>`` of bench/load_flows.extra_questions_form): the run did answer them."""
+    from survey.extensions import db
+
+    with app.app_context(), db.engine.connect() as connection:
+        submitted, answered = connection.exec_driver_sql(
+            "SELECT count(*), count(*) FILTER (WHERE answers ->> 'q1' IS NOT NULL "
+            "AND answers ->> %(last)s IS NOT NULL) FROM responses WHERE id > %(mark)s AND status = 'submitted'",
+            {"mark": mark, "last": f"q{count}"}).one()
+    return submitted, answered
 
 
 def questions_versions(app) -> dict[int, int | None]:
@@ -304,6 +320,9 @@ def print_rows(rows: list[Row], done: dict) -> None:
           f"{'yes' if done.get('measuring') else 'NO'}), abandoned {done.get('abandoned', 0)}, failures while "
           f"starting {done.get('start_failures', 0)}, errors in the server log "
           f"{done.get('server_errors', 0)}", flush=True)
+    if "extra_answered" in done:
+        submitted, answered = done["extra_answered"]
+        print(f"  questionnaires submitted {submitted}, with the campaign's questions answered {answered}", flush=True)
 
 
 def step_row(rows: list[Row], flow_name: str) -> Row | None:
