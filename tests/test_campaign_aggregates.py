@@ -252,3 +252,21 @@ def test_the_directors_dashboard_beside_the_district(answered, make_user, login,
     assert cells("Lessons with AI", "Mean") == ["3.5", "4.2"]
     assert cells("Lessons with AI", "Median") == ["3.5", "4"]
     assert cells("Hours of AI", "Median") == ["—", "1.88"]  # nobody at S2 answered; 1.25 and 2.5 in the district
+
+
+@pytest.mark.browser
+def test_the_directors_campaign_questions_fit_a_phone_in_kazakh(answered, app, page, live_url, make_user, tmp_path):
+    from tests.test_browser_directors import sign_in_cookie
+
+    director = make_user("director", organization=answered.s1)
+    db.session.commit()
+    sign_in_cookie(page, live_url, app, director)
+    page.goto(f"{live_url}/lang/kk?next=/director/{answered.campaign.code}/")
+    section = page.locator("section[aria-labelledby=extra-heading]")
+    assert section.locator("h2").inner_text() == "Науқан сұрақтары"
+    assert section.locator("caption").all_inner_texts() == [
+        "Цифрлық дағдылар", "ЖИ құралдары", "ЖИ бар сабақтар", "ЖИ сағаттары", "Пікір"]
+    row = section.locator("table").first.locator("tr", has_text="Жоғары")
+    assert row.locator("td").all_inner_texts() == ["1 (33%)", "2 (40%)"]  # S1: 1 of 3; the district: 2 of 5
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360  # nothing wider than the phone
+    section.screenshot(path=str(tmp_path / "campaign-questions.png"))
