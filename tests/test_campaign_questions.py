@@ -58,6 +58,14 @@ def test_plain_language_columns_notes_and_questions_outside_groups(app):
     assert tools.default == ["a", "b"]  # in the order of the choices
 
 
+def test_columns_without_a_language_are_in_the_forms_default_language(app):
+    form = xlsform([["type", "name", "label", "label::Russian (ru)", "hint", "hint::ru"],
+                    ["integer", "pupils", "Оқушылар", "Ученики", "Барлығы", "Всего"]],
+                   settings=[["form_title", "default_language"], ["Мектеп", "Kazakh (kk)"]])
+    pupils = read_xlsform(form, "f.xlsx").questions[0]
+    assert (pupils.label, pupils.hint) == (Translated("Оқушылар", "Ученики"), Translated("Барлығы", "Всего"))
+
+
 def test_upload_makes_versions_and_the_questionnaire_asks_them(app, make_campaign):
     campaign = make_campaign(status="draft")
     first = upload_questions(campaign, EXAMPLE, "example.xlsx")
@@ -235,6 +243,18 @@ def test_a_file_that_is_no_workbook_is_refused(app, data):
     with pytest.raises(XLSFormRefused) as caught:
         read_xlsform(data, "form.xlsx")
     assert len(caught.value.problems) == 1 and caught.value.problems[0].row is None
+
+
+def test_a_form_too_large_or_with_too_many_questions_is_refused(app, monkeypatch):
+    from survey.campaigns import questions as module
+
+    with pytest.raises(XLSFormRefused) as caught:
+        read_xlsform(b"PK\x03\x04" + b"0" * module.MAX_FORM_BYTES, "huge.xlsx")
+    assert "larger than 2 MB" in str(caught.value.problems[0])
+    monkeypatch.setattr(module, "MAX_QUESTIONS", 3)
+    assert refused([H, *(q("integer", f"n{i}") for i in range(4))]) == [("survey", None, None)]
+    assert read_xlsform(xlsform([H, *(q("integer", f"n{i}") for i in range(3))]), "f.xlsx").names == ("n0", "n1",
+                                                                                                         "n2")
 
 
 def test_every_problem_of_a_form_is_listed_at_once(app):

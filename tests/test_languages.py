@@ -72,6 +72,7 @@ PAGES = {
     "admin.upload_registry": Page("admin"),
     "admin.list_campaigns": Page("admin"),
     "admin.create_campaign_page": Page("admin"),
+    "admin.upload_campaign_questions": Page("admin", (("campaign_id", "campaign"),)),
     "admin.list_users": Page("admin"),
     "admin.invite_user": Page("admin"),
     "admin.edit_user": Page("admin", (("user_id", "director"),)),
@@ -108,8 +109,8 @@ NAMES_BOTH = {endpoint for endpoint in PAGES if endpoint.startswith(("questionna
     "integrity.show_my_flags"}
 NAMES_ORGANIZATION = NAMES_BOTH | {"admin.list_organizations", "admin.show_organization", "admin.list_users",
                                    "integrity.show_flag", "plans.show_district"}
-NAMES_CAMPAIGN = NAMES_BOTH | {"admin.show_console", "admin.list_campaigns", "reports.request_export",
-                               "plans.show_plans", "plans.show_region", "plans.show_district"}
+NAMES_CAMPAIGN = NAMES_BOTH | {"admin.show_console", "admin.list_campaigns", "admin.upload_campaign_questions",
+                               "reports.request_export", "plans.show_plans", "plans.show_region", "plans.show_district"}
 
 
 def _get_routes() -> list[str]:
@@ -157,7 +158,7 @@ def world(app, make_org, make_campaign, make_user, make_iin_for, tmp_path):
                     birth_date=birth, sex=sex, last_name="Сейітова", first_name="Айгерім")])
     db.session.commit()
     token = db.session.scalar(sa.select(AccessLink.token).where(AccessLink.organization_id == org.id))
-    return {"organization": org.id, "district": org.district_id, "region": org.district.region_id, "campaign_code": campaign.code, "token": token,
+    return {"organization": org.id, "district": org.district_id, "region": org.district.region_id, "campaign_code": campaign.code, "campaign": campaign.id, "token": token,
             "director": director.id, "flag": flag.id, "job": job.id, "step": 1, "response": response.id,
             "users": {"admin": admin.id, "director": director.id}}
 

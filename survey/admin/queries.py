@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from ..auth.scope import manageable_user_ids, visible_district_ids, visible_organization_ids
 from ..codebook import CampaignStatus, Role
 from ..extensions import db
-from ..models import AccessLink, AuditEvent, Campaign, District, Organization, Region, User
+from ..models import AccessLink, AuditEvent, Campaign, CampaignQuestionSet, District, Organization, Region, User
 
 PAGE_SIZE = 50
 
@@ -212,3 +212,10 @@ def iter_audit_events(filters: AuditFilters, last_id: int, batch: int = 2000) ->
 
 def audit_actions() -> list[str]:
     return list(db.session.scalars(sa.select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
+
+
+def question_sets(campaign_id: int) -> list[CampaignQuestionSet]:
+    """Every version of a campaign's own questions, newest first, without the uploaded files."""
+    return list(db.session.scalars(
+        sa.select(CampaignQuestionSet).where(CampaignQuestionSet.campaign_id == campaign_id)
+        .options(sa.orm.defer(CampaignQuestionSet.form)).order_by(CampaignQuestionSet.version.desc())))

@@ -21,7 +21,7 @@ from ..campaigns.questions import XLSFormRefused, upload_questions
 from ..campaigns.services import CampaignError, close_campaign, create_campaign, open_campaign
 from ..codebook import CampaignStatus, Level, Ownership, Role
 from ..extensions import db
-from ..models import Campaign, CampaignQuestionSet, District, Region
+from ..models import Campaign, District, Region
 from ..questionnaire.xlsform import XLSFormError, write_xlsform
 from ..registry.services import ImportRejected, import_organizations
 from ..registry.template import build_registry_template
@@ -198,10 +198,8 @@ def upload_campaign_questions(campaign_id: int):
             flash(_("Version %(version)s of the campaign's own questions is in force: %(n)s questions.",
                     version=question_set.version, n=len(question_set.definition["questions"])), "info")
             return redirect(url_for("admin.upload_campaign_questions", campaign_id=campaign.id))
-    versions = db.session.scalars(sa.select(CampaignQuestionSet).where(CampaignQuestionSet.campaign_id == campaign.id)
-                                  .order_by(CampaignQuestionSet.version.desc())).all()
     return render_template("admin/campaign_questions.html", campaign=campaign, form=form, refused=refused,
-                           versions=versions), _form_status()
+                           versions=queries.question_sets(campaign.id)), _form_status()
 
 
 def _utc(moment: dt.datetime | None) -> dt.datetime | None:

@@ -7,8 +7,9 @@ select_multiple LIST, note, begin_group/end_group (a group is one page after the
 group go on a page "More questions"); columns name, label::…, hint::…, required, relevant, constraint,
 constraint_message::…, required_message::…, default, appearance; sheet ``choices`` with list_name, name, label::….
 Texts in Kazakh and Russian (both required) and English (optional), the columns named as Kobo writes them
-(``label::Kazakh (kk)``) or plainly (``label::kk``). The rows of collection metadata (start, end, today, deviceid …)
-and Kobo's own ``$…`` columns hold no question and are passed over; the ``settings`` sheet is not read.
+(``label::Kazakh (kk)``) or plainly (``label::kk``); a column without a language (``label``) is in the form's
+``default_language`` (sheet ``settings``). The rows of collection metadata (start, end, today, deviceid …) and
+Kobo's own ``$…`` columns hold no question and are passed over; nothing else of the settings sheet is read.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ from ..questions.expressions import Expression, ExpressionError, parse
 from ..tabular import TableError, check_workbook
 
 TEXT_LIMIT = 1000  # the longest answer to a text question
+MAX_FORM_BYTES = 2 * 1024 * 1024  # an XLSForm of a few hundred questions is some tens of kilobytes
+MAX_QUESTIONS = 300
 MORE_PAGE = "x_more"  # the page of the questions outside any group
 PAGE_PREFIX = "x_"
 LANGUAGE_NAMES = {"kk": "kk", "kazakh": "kk", "қазақ": "kk", "қазақша": "kk", "казахский": "kk",
@@ -133,6 +136,10 @@ def read_xlsform(data: bytes, filename: str = "") -> Definition:
     if not data or data[:4] != b"PK\x03\x04":
         raise XLSFormRefused([Problem(None, None, None, _l("The file is not an Excel workbook (.xlsx); an XLSForm "
                                                            "is one."))])
+    if len(data) > MAX_FORM_BYTES:
+        raise XLSFormRefused([Problem(None, None, None, _l("The file is larger than %(mb)s MB; an XLSForm of a few "
+                                                           "hundred questions is much smaller.",
+                                                           mb=MAX_FORM_BYTES // (1024 * 1024)))])
     try:
         check_workbook(data)
     except TableError as exc:
@@ -164,6 +171,9 @@ def read_xlsform(data: bytes, filename: str = "") -> Definition:
 class _Reader:
     def __init__(self, book):
         self.book = book
+        settings = (book.settings or [{}])[0] if book.settings else {}
+        # the language of the columns without one (label, hint …), as the settings sheet names it
+        self.default_language = _language(str(settings.get("default_language", "")))
         self.problems: list[Problem] = []
 
     def problem(self, sheet: str | None, row: int | None, column: str | None, message: Any) -> None:
@@ -197,10 +207,11 @@ class _Reader:
                 found[header] = _Column(header, base, None)
                 continue
             if base in translated:
-                code = _language(lang)
+                code = _language(lang) if lang else self.default_language
                 if code is None:
                     self.problem(sheet, 1, header, _l("Name the language of this column as kk, ru or en, e.g. "
-                                                      "“%(base)s::kk” or “%(base)s::Kazakh (kk)”.", base=base))
+                                                      "“%(base)s::kk” or “%(base)s::Kazakh (kk)” (or the form's "
+                                                      "default_language on the sheet settings).", base=base))
                 else:
                     found[header] = _Column(header, base, code)
                 continue
@@ -344,6 +355,9 @@ class _Reader:
             self.problem("survey", group[0], "type", _l("The group “%(name)s” has no end_group.", name=group[1]))
         if not questions:
             self.problem("survey", None, None, _l("The form has no question."))
+        elif len(questions) > MAX_QUESTIONS:
+            self.problem("survey", None, None, _l("The form has %(n)s questions; a campaign takes at most "
+                                                  "%(limit)s of its own.", n=len(questions), limit=MAX_QUESTIONS))
         if any(q.page == MORE_PAGE for _n, q in questions):
             pages.append(Page(MORE_PAGE, _more_title()))
         self.check_expressions(questions)

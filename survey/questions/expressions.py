@@ -9,9 +9,11 @@ Values are treated as XPath 1.0 and ODK treat them. An answer is its text: a bla
 select_multiple answer is its choice names joined by a space; a yes/no answer is 'true' or 'false'; a date is its
 ISO text. ``=`` and ``!=`` compare as numbers when both sides are numbers (a number literal, ``count-selected``,
 ``string-length`` or an answer whose text is a number), else as texts (so ``${x} = ''`` tests a blank answer).
-``<``, ``<=``, ``>`` and ``>=`` compare numbers as numbers and other texts as texts (ISO dates in date order),
-and are false when either side is blank (XPath's NaN). A value standing alone as a condition holds when it is a
-non-blank text or a non-zero number (XPath's ``boolean()``).
+``<``, ``<=``, ``>`` and ``>=`` compare numbers as numbers and two texts as texts (ISO dates in date order),
+and are false when either side is blank or one side is a number and the other a text that is none (XPath's NaN).
+A value standing alone as a condition holds when it is a non-blank text or a non-zero number (XPath's
+``boolean()``). A decimal answer reads as it was given ("12.50"), a number of the expression as XPath writes it
+(3.0: "3").
 
 The tree (``Expression.as_json``), which the pages' script evaluates the same way:
     ["ref", name] | ["here"] | ["num", 3.5] | ["str", "x"] | ["cmp", op, a, b] | ["and", a, b] | ["or", a, b] |
@@ -247,10 +249,10 @@ def text_of(value: Any) -> str:
         return " ".join(text_of(item) for item in value)
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
-    if isinstance(value, float):
+    if isinstance(value, float):  # a number of the expression: 3.0 reads "3", as XPath's string() writes it
         return format(Decimal(repr(value)).normalize(), "f") if value == value else "NaN"
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f") if value == value.to_integral_value() else format(value, "f")
+    if isinstance(value, Decimal):  # an answer: as it was given ("12.50")
+        return format(value, "f")
     return str(value)
 
 
@@ -302,8 +304,8 @@ def _compare(op: str, left: Any, right: Any) -> bool:
         pair: tuple[Any, Any] = (a, b)
     else:
         pair = (text_of(left), text_of(right))
-        if op not in ("=", "!=") and "" in pair:
-            return False
+        if op not in ("=", "!=") and ("" in pair or a is not None or b is not None):
+            return False  # XPath's NaN: a blank, or a text that is no number beside a number
     x, y = pair
     return {"=": x == y, "!=": x != y, "<": x < y, "<=": x <= y, ">": x > y, ">=": x >= y}[op]
 
