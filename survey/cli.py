@@ -248,7 +248,10 @@ def questionnaire_command(campaign_code: str, out: Path) -> None:
 @click.option("--teachers", type=click.IntRange(0, 5_000_000), default=None, help="Synthetic: responses.")
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--skip-if-loaded", is_flag=True, help="Do nothing (and succeed) when the database has data.")
-def demo_command(orgs: int | None, teachers: int | None, seed: int, skip_if_loaded: bool) -> None:
+@click.option("--campaign-questions", is_flag=True,
+              help="Synthetic: the campaign carries the Almaty demo's own questions (an XLSForm), answered.")
+def demo_command(orgs: int | None, teachers: int | None, seed: int, skip_if_loaded: bool,
+                 campaign_questions: bool) -> None:
     """Fill an empty database with the Almaty demo, or with synthetic national data (--orgs, --teachers)."""
     from .demo import DemoError, has_data, load_almaty_demo, load_synthetic
 
@@ -260,7 +263,8 @@ def demo_command(orgs: int | None, teachers: int | None, seed: int, skip_if_load
             result = load_almaty_demo(seed=seed)
         else:
             result = load_synthetic(orgs=orgs or 100, teachers=teachers if teachers is not None else 0, seed=seed,
-                                    progress=lambda text: click.echo(text, err=True))
+                                    progress=lambda text: click.echo(text, err=True),
+                                    campaign_questions=campaign_questions)
     except DemoError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc

@@ -100,6 +100,17 @@ def test_synthetic_set_flags_exactly_the_planted_cases(app):
     assert_flags_are_the_planted_ones(loaded, closed=True)
 
 
+def test_synthetic_set_with_the_campaign_questions(app, runner):
+    result = runner.invoke(args=["survey", "demo", "--orgs", "12", "--teachers", "300", "--seed", "4",
+                                 "--campaign-questions"])
+    assert result.exit_code == 0, result.output
+    campaign = db.session.scalars(sa.select(Campaign)).one()
+    assert campaign.questions_version == 1 and campaign.status == CampaignStatus.OPEN
+    answers = db.session.scalars(sa.select(Response.answers)).all()
+    assert len(answers) == 300 and all(a["digital_skills"] for a in answers)
+    assert 0 < sum("ai_tools" in a for a in answers) < 300
+
+
 def test_every_demo_answer_is_one_the_questionnaire_accepts(app):
     """Planted cases included: they are what a person could really answer, not impossible records. The campaign's
     own questions (issue 17) too: each answer passes their rules, none is given to a question not relevant."""

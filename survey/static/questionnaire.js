@@ -51,8 +51,11 @@
     if (isNumber(a) && isNumber(b)) {
       a = Number(a); b = Number(b);
     } else {
+      /* XPath's NaN: a blank, or a text that is no number beside a number, is not ordered */
+      if (op !== "=" && op !== "!=" && (text(a) === "" || text(b) === "" || isNumber(a) || isNumber(b))) {
+        return false;
+      }
       a = text(a); b = text(b);
-      if ((op !== "=" && op !== "!=") && (a === "" || b === "")) { return false; }  /* blank is not ordered */
     }
     switch (op) {
       case "=": return a === b;
