@@ -78,7 +78,8 @@ def number(value: Any) -> Any:
 
 # organization workbook -------------------------------------------------------------------------------------------
 def organization_sheets(ctx: ExportContext, org: OrgMetrics) -> list[Sheet]:
-    """Profile (with charts), Staff, Subjects, Vacancies, Flags, About."""
+    """Profile (with charts), Staff, Subjects, Vacancies, Campaign questions (when the campaign has its own),
+    Flags, About."""
     sheets: list[Sheet] = [Blocks(_("Profile"), profile_blocks(ctx, org, charts=True))]
     staff = staff_rows(ctx.campaign, org.organization_id, ctx.headers, ctx.lang)
     sheets.append(Table(_("Staff"), [
@@ -209,7 +210,7 @@ def about_sheet(ctx: ExportContext, extra: Iterable[tuple[str, Any]] = ()) -> Pa
 def area_sheets(ctx: ExportContext, metrics: dict[int, OrgMetrics], per_org: bool = False,
                 plans: Any = None, organization_ids: sa.Select | None = None) -> list[Sheet]:
     """Organizations (totals row, autofilter, frozen header, highlights), Subjects matrix, By level, Campaign
-    questions (when the campaign has its own), Flags, About; with ``per_org`` one more sheet per organization
+    questions and Questions by organization (when the campaign has its own), Flags, About; with ``per_org`` one more sheet per organization
     (before About); with ``plans`` (``reports.plans.PlanSheets``) the Forecast and AI plan sheets, and their
     assumptions on the About sheet. ``organization_ids``: the SELECT the metrics were computed for (default: their
     ids)."""
