@@ -210,10 +210,10 @@ def about_sheet(ctx: ExportContext, extra: Iterable[tuple[str, Any]] = ()) -> Pa
 def area_sheets(ctx: ExportContext, metrics: dict[int, OrgMetrics], per_org: bool = False,
                 plans: Any = None, organization_ids: sa.Select | None = None) -> list[Sheet]:
     """Organizations (totals row, autofilter, frozen header, highlights), Subjects matrix, By level, Campaign
-    questions and Questions by organization (when the campaign has its own), Flags, About; with ``per_org`` one more sheet per organization
-    (before About); with ``plans`` (``reports.plans.PlanSheets``) the Forecast and AI plan sheets, and their
-    assumptions on the About sheet. ``organization_ids``: the SELECT the metrics were computed for (default: their
-    ids)."""
+    questions and Questions by organization (when the campaign has its own), Flags, About; with ``per_org`` one
+    more sheet per organization (before About); with ``plans`` (``reports.plans.PlanSheets``) the Forecast and AI
+    plan sheets, and their assumptions on the About sheet. ``organization_ids``: the SELECT the metrics were
+    computed for (default: their ids)."""
     orgs = list(metrics.values())
     codes = METRIC_CODES + ("shortage_fte",)
     lead = [Column(ctx.field("bin"), width=14), Column(ctx.field("organization"), width=40, wrap=True),
