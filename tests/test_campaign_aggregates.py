@@ -115,7 +115,8 @@ def test_a_district_is_the_sum_of_its_organizations(answered):
     assert district["skill"].share("advanced") == Decimal(2) / 5  # 2 of 5, not the mean of 1/3 and 1/2
     assert district["tools"].chosen == {"chatgpt": 2, "gemini": 2, "copilot": 1}
     assert district["tools"].share("chatgpt") == Decimal(2) / 3
-    assert (district["lessons"].answered, district["lessons"].total, district["lessons"].mean) == (5, 21, Decimal("4.2"))
+    lessons = district["lessons"]
+    assert (lessons.answered, lessons.total, lessons.mean) == (5, 21, Decimal("4.2"))
     # the same district computed directly in SQL over its own organizations only
     ids = sa.select(Organization.id).where(Organization.district_id == district_id)
     direct = cq.scope_figures(answered.campaign, ids).figures
