@@ -23,21 +23,15 @@ from typing import Any, Hashable, Iterable
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
+from ..campaigns.questions import questionnaire_for
 from ..codebook import ResponseStatus
 from ..extensions import db
 from ..models import Campaign, District, Organization, Response
 from ..questions import Kind, Question
-from .metrics import tune_for_aggregates
+from .metrics import _ratio, tune_for_aggregates
 
 CHOICE_KINDS = (Kind.ONE, Kind.MANY)
 NUMBER_KINDS = (Kind.INTEGER, Kind.DECIMAL)
-GROUPS = ("organization", "district", "region", "national")
-
-
-def _ratio(numerator, denominator) -> Decimal | None:
-    if not denominator:
-        return None
-    return Decimal(numerator) / Decimal(denominator)
 
 
 def _decimal(value: Any) -> Decimal:
@@ -94,8 +88,6 @@ class CampaignFigures:
 
 def extra_questions(campaign: Campaign) -> tuple[Question, ...]:
     """The campaign's own questions that store an answer (notes store none), in the order they are asked."""
-    from ..campaigns.questions import questionnaire_for
-
     return tuple(q for q in questionnaire_for(campaign).questions if q.is_extra and q.is_stored)
 
 
