@@ -58,6 +58,20 @@ def test_plain_language_columns_notes_and_questions_outside_groups(app):
     assert tools.default == ["a", "b"]  # in the order of the choices
 
 
+def test_headers_and_types_as_pyxform_also_reads_them(app):
+    form = xlsform([["Type", "Name", "Label::kk", "Label::ru", "Constraint Message::kk", "Constraint Message::ru",
+                     "Relevant"],
+                    ["begin group", "g", "Топ", "Группа", "", "", ""],
+                    ["select all that apply tools", "tools", "Құралдар", "Инструменты", "", "", "${ai_use} = 'true'"],
+                    ["select one tools", "main_tool", "Негізгі", "Основной", "Біреуі", "Один", ""],
+                    ["end group", "", "", "", "", "", ""]], LIST)
+    definition = read_xlsform(form, "f.xlsx")
+    tools, main = definition.questions
+    assert [page.key for page in definition.pages] == ["x_g"]
+    assert (tools.kind, tools.relevant.names, main.kind) == (Kind.MANY, {"ai_use"}, Kind.ONE)
+    assert main.constraint_message == Translated("Біреуі", "Один")
+
+
 def test_columns_without_a_language_are_in_the_forms_default_language(app):
     form = xlsform([["type", "name", "label", "label::Russian (ru)", "hint", "hint::ru"],
                     ["integer", "pupils", "Оқушылар", "Ученики", "Барлығы", "Всего"]],
@@ -446,3 +460,35 @@ def test_the_command_prints_each_problem_on_a_line_and_fails(runner, make_campai
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CampaignQuestionSet)) == 0
     assert runner.invoke(args=["survey", "campaign", "questions", "NOPE", str(path)]).exit_code == 1
     assert runner.invoke(args=["survey", "campaign", "questions", "KZ-2027"]).exit_code == 2
+
+
+# ---- whatever a spreadsheet holds, the answer is a form or a list of problems ---------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+CELLS = st.one_of(
+    st.none(), st.integers(-3, 3), st.floats(allow_nan=False, allow_infinity=False, width=32), st.booleans(),
+    st.sampled_from(["integer", "text", "note", "select_one tools", "select_multiple tools", "begin_group",
+                     "end_group", "begin repeat", "calculate", "yes", "${fine} = 1", ".", "${", "x", "tools", "a",
+                     "Кіріспе", "", " ", "label::kk", "=1+1", "2026-01-01"]),
+    st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=12),
+)
+HEADERS = st.lists(st.sampled_from(["type", "name", "label::kk", "label::ru", "required", "relevant", "constraint",
+                                    "default", "hint::kk", "appearance", "calculation", "label", "$kuid"]),
+                   min_size=1, max_size=7, unique=True)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(headers=HEADERS, data=st.data())
+def test_any_spreadsheet_gives_a_form_or_problems_never_an_error(app, headers, data):
+    rows = data.draw(st.lists(st.lists(CELLS, min_size=len(headers), max_size=len(headers)), max_size=6))
+    choices = data.draw(st.lists(st.lists(CELLS, min_size=4, max_size=4), max_size=4))
+    form = xlsform([headers, *rows], [["list_name", "name", "label::kk", "label::ru"], *choices])
+    try:
+        definition = read_xlsform(form, "random.xlsx")
+    except XLSFormRefused as refused:
+        assert refused.problems and all(str(problem) for problem in refused.problems)
+    else:
+        assert definition.questions and Definition.from_json(definition.as_json()).as_json() == definition.as_json()

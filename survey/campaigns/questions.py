@@ -156,8 +156,9 @@ def read_xlsform(data: bytes, filename: str = "") -> Definition:
     # pyxform's own checks of the form's structure (what ODK Central and Kobo would say of it), with the core
     # questions the expressions name standing in at the end (the whole campaign's XLSForm has them)
     named = set().union(*(e.names for q in definition.questions for e in (q.relevant, q.constraint) if e))
-    label = next(header for header in (book.survey_header or [{}])[0] if header.startswith("label"))
-    stand_ins = [{"type": "text", "name": code, label: code} for code in sorted(named & _core_answers())]
+    headers = reader.headers
+    stand_ins = [{headers["type"]: "text", headers["name"]: code, headers["label"]: code}
+                 for code in sorted(named & _core_answers())]
     try:
         workbook_to_json(workbook_dict=dataclasses.replace(book, survey=[*book.survey, *stand_ins]),
                          form_name="data", fallback_form_name="data", warnings=[])
@@ -175,6 +176,8 @@ class _Reader:
         # the language of the columns without one (label, hint …), as the settings sheet names it
         self.default_language = _language(str(settings.get("default_language", "")))
         self.problems: list[Problem] = []
+        # the survey sheet's headers of type, name and (the first) label, as written (read_survey finds them)
+        self.headers = {"type": "type", "name": "name", "label": "label"}
 
     def problem(self, sheet: str | None, row: int | None, column: str | None, message: Any) -> None:
         self.problems.append(Problem(sheet, row, column, message))
@@ -200,7 +203,7 @@ class _Reader:
         found: dict[str, _Column] = {}
         for header in (headers[0] if headers else {}):
             base, _sep, lang = header.partition("::")
-            base = base.strip().lower()
+            base = "_".join(base.split()).lower()  # as pyxform reads a header: "Constraint Message" too
             if header.startswith("$"):  # Kobo's own bookkeeping ($kuid, $autoname …)
                 continue
             if base in plain and not lang:
@@ -271,6 +274,9 @@ class _Reader:
         rows = list(self.book.survey)
         columns = self.columns("survey", self.book.survey_header, rows, PLAIN, TRANSLATED)
         by_base = {column.base: header for header, column in columns.items() if column.lang is None}
+        self.headers.update(by_base)
+        self.headers["label"] = next((header for header, column in columns.items() if column.base == "label"),
+                                     "label")
         pages: list[Page] = []
         questions: list[tuple[int, Question]] = []
         group: tuple[int, str] | None = None
@@ -286,9 +292,11 @@ class _Reader:
             word = word.lower()
             if word in ("begin", "end") and rest:
                 word, rest = f"{word}_{rest.split()[0].lower()}", " ".join(rest.split()[1:])
-            if word == "select" and rest.lower().startswith(("one ", "multiple ")):
+            if word == "select" and rest.lower().startswith(("one ", "multiple ", "all that apply ")):
                 kind_word, _sep, rest = rest.partition(" ")
-                word = f"select_{kind_word.lower()}"
+                if kind_word.lower() == "all":  # "select all that apply LIST", pyxform's other name
+                    rest = rest.split(" ", 2)[2]
+                word = "select_one" if kind_word.lower() == "one" else "select_multiple"
             if not word:
                 if name or any(row.get(h) for h in columns):
                     self.problem("survey", number, "type", _l("The row has no type."))
@@ -622,8 +630,10 @@ def changes_refused(before: Definition, after: Definition) -> list[Problem]:
 
 
 def _set(campaign_id: int, version: int) -> CampaignQuestionSet | None:
+    """One version, without its uploaded file."""
     return db.session.scalar(sa.select(CampaignQuestionSet).where(CampaignQuestionSet.campaign_id == campaign_id,
-                                                                  CampaignQuestionSet.version == version))
+                                                                  CampaignQuestionSet.version == version)
+                             .options(sa.orm.defer(CampaignQuestionSet.form)))
 
 
 _CACHE: dict[tuple, Any] = {}
