@@ -86,10 +86,14 @@ def import_orgs_command(path: Path, lang: str) -> None:
 
 @survey_cli.command("import-responses")
 @click.option("--campaign", "campaign_code", required=True, help="Campaign code.")
+@click.option("--from", "source", type=click.Choice(["paper", "odk", "kobo"]), default="paper", show_default=True,
+              help="paper: the flat layout (.xlsx or .csv, CODEBOOK §2 columns plus org_bin); odk: ODK Central's "
+                   "CSV export (.csv.zip); kobo: KoboToolbox's XLSX (or CSV) export with XML values and headers.")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @LANG_OPTION
-def import_responses_command(campaign_code: str, path: Path, lang: str) -> None:
-    """Import paper questionnaires (.xlsx or .csv, CODEBOOK §2 columns plus org_bin); all or nothing."""
+def import_responses_command(campaign_code: str, source: str, path: Path, lang: str) -> None:
+    """Import questionnaires filled on paper, or in ODK Collect or KoboCollect; all or nothing. A submission
+    imported before (the same instance id and answers) changes nothing; an edited one becomes a new version."""
     from .campaigns.services import CampaignError, get_campaign
     from .concurrency import commit_with_retry
     from .questionnaire.paper import import_responses
@@ -103,9 +107,9 @@ def import_responses_command(campaign_code: str, path: Path, lang: str) -> None:
         data = path.read_bytes()
 
         def work():
-            summary = import_responses(campaign, data, path.name)
+            summary = import_responses(campaign, data, path.name, source=source)
             audit.record("responses.import", actor="cli", target=campaign, details={
-                "file": path.name, "created": summary.created, "updated": summary.updated,
+                "file": path.name, "source": source, "created": summary.created, "updated": summary.updated,
                 "unchanged": summary.unchanged,
             })
             return summary
@@ -230,14 +234,15 @@ def _campaign_questions(code: str, path: Path) -> None:
 @click.option("--out", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True,
               help="The .xlsx file to write.")
 def questionnaire_command(campaign_code: str, out: Path) -> None:
-    """Write the campaign's questionnaire as an XLSForm (ODK Collect, KoboToolbox), in kk, ru and en."""
-    from . import questions
+    """Write the campaign's questionnaire (core and the campaign's own questions) as an XLSForm (ODK Collect,
+    KoboToolbox), in kk, ru and en."""
+    from .campaigns.questions import questionnaire_for
     from .campaigns.services import CampaignError, get_campaign
     from .questionnaire.xlsform import XLSFormError, write_xlsform
 
     try:
         campaign = get_campaign(campaign_code)
-        write_xlsform(questions.current(), campaign, out)
+        write_xlsform(questionnaire_for(campaign), campaign, out)
     except (CampaignError, XLSFormError) as exc:
         raise click.ClickException(str(exc.message)) from exc
     click.echo(f"wrote {out}")

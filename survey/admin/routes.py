@@ -13,11 +13,11 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import audit, questions
+from .. import audit
 from ..auth.scope import (ADMIN_ROLES, GRANTABLE_ROLES, get_managed_user_or_404, get_organization_or_404,
                           roles_required, visible_district_ids)
 from ..auth.services import AccountError
-from ..campaigns.questions import XLSFormRefused, upload_questions
+from ..campaigns.questions import XLSFormRefused, questionnaire_for, upload_questions
 from ..campaigns.services import CampaignError, close_campaign, create_campaign, open_campaign
 from ..codebook import CampaignStatus, Level, Ownership, Role
 from ..extensions import db
@@ -171,7 +171,7 @@ def download_questionnaire(campaign_id: int):
     campaign = db.get_or_404(Campaign, campaign_id)
     workbook = io.BytesIO()
     try:
-        write_xlsform(questions.current(), campaign, workbook)
+        write_xlsform(questionnaire_for(campaign), campaign, workbook)
     except XLSFormError as exc:
         flash(str(exc.message), "error")
         return redirect(url_for("admin.list_campaigns"))

@@ -17,13 +17,15 @@ from flask_babel import gettext as _
 
 from .. import codebook as cb
 from .. import questions
+from ..campaigns.questions import questionnaire_for
 from ..codebook import ResponseStatus
 from ..extensions import db
 from ..files import open_private
 from ..models import Campaign, District, Organization, Region, Response
+from ..questions import Questionnaire
 from ..staffing import org_metrics
 from . import excel, rows
-from .labels import column_labels, header
+from .labels import choice_labels, column_labels, header
 from .plans import plan_sheets
 from .sheets import Column, Table
 from .staffing import ExportContext, about_sheet, area_sheets, organization_sheets
@@ -172,7 +174,7 @@ def export_responses(ctx: ExportContext, selection: Selection, target: str | Pat
     ids = selection.organization_ids
     total = count_responses(ctx.campaign, ids)
     with force_locale(ctx.lang):
-        questionnaire = questions.current()
+        questionnaire = questionnaire_for(ctx.campaign)
         if layout == "flat":
             fields = rows.flat_fields(questionnaire)
             data = _counted(rows.flat_rows(ctx.campaign, ids, questionnaire), total, progress, 0, 100)
@@ -187,12 +189,12 @@ def export_responses(ctx: ExportContext, selection: Selection, target: str | Pat
         values = ctx.headers
         repeated = rows.row_questions(questionnaire)
         tables = [
-            Table(_("Responses"), _columns(rows.response_fields(questionnaire), ctx),
+            Table(_("Responses"), _columns(rows.response_fields(questionnaire), ctx, questionnaire),
                   _counted(rows.response_rows(ctx.campaign, ids, values, ctx.lang, questionnaire), total, progress,
                            0, 80), hashed=False),
             *(Table(q.text("export_label"), _columns(rows.row_fields(q), ctx),
                     rows.question_rows(q, ctx.campaign, ids, values, ctx.lang), hashed=False) for q in repeated),
-            codebook_table(),
+            codebook_table(questionnaire),
         ]
         with _open(target) as stream:
             if fmt == "csv":
@@ -207,15 +209,17 @@ def export_responses(ctx: ExportContext, selection: Selection, target: str | Pat
     return total
 
 
-def _columns(codes: Iterable[str], ctx: ExportContext) -> list[Column]:
-    return [Column(header(code, ctx.lang, ctx.headers), width=16) for code in codes]
+def _columns(codes: Iterable[str], ctx: ExportContext, questionnaire: Questionnaire | None = None) -> list[Column]:
+    return [Column(header(code, ctx.lang, ctx.headers, questionnaire=questionnaire), width=16) for code in codes]
 
 
-def codebook_table() -> Table:
-    """Every code with its kk / ru / en labels, and every column code with its kk / ru / en header."""
+def codebook_table(questionnaire: Questionnaire | None = None) -> Table:
+    """Every code with its kk / ru / en labels, and every column code with its kk / ru / en header; a campaign's
+    own questions' choices listed under the question's code."""
+    questionnaire = questionnaire or questions.current()
 
     def labelled() -> Iterator[list]:
-        for code, lazy in column_labels(questions.current()).items():
+        for code, lazy in column_labels(questionnaire).items():
             texts = []
             for lang in ("kk", "ru", "en"):
                 with force_locale(lang):
@@ -226,6 +230,8 @@ def codebook_table() -> Table:
                 continue
             for code, (kk, ru, en) in codes.items():
                 yield [field_name, code, kk, ru, en]
+        for code, name, label in choice_labels(questionnaire):
+            yield [code, name, label.kk, label.ru, label.en or label.ru]
 
     return Table(_("Codebook"), [Column("field", width=18), Column("code", width=26), Column("kk", width=40),
                                  Column("ru", width=40), Column("en", width=40)], labelled(), hashed=False)
