@@ -1,7 +1,9 @@
 """Issue 17's "Done when", walked through the web as each person meets it (test clients; the phone in a browser is
 tests/test_browser_extra.py): a national administrator uploads an XLSForm with extra questions on the console, a
-teacher answers them in Kazakh, a director sees their distribution beside the district's, and the district
-workbook's "Campaign questions" sheet counts them (read back with openpyxl)."""
+teacher answers them in Kazakh, a director sees their distribution beside the district's; an ODK Central export of
+three more questionnaires comes in on the console, and a KoboToolbox export of the same three changes nothing (the
+same answers); the district workbook's "Campaign questions" sheet counts the web's and ODK's answers together (read
+back with openpyxl). ODK's and Kobo's answers are compared one by one with the web's in tests/test_odk_kobo.py."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from openpyxl import load_workbook
 from survey.extensions import db
 from survey.models import AccessLink, Campaign, Response
 from tests.test_exports import _wait_for_thread, export_dir, rows_of  # noqa: F401  (export_dir: a fixture)
+from tests.test_odk_kobo import BINS, fixture, odk_zip
 from tests.test_questionnaire import STEP_DATA, csrf, post, shows_page, start
 from tests.xlsforms import EXAMPLE
 
@@ -26,21 +29,23 @@ TEACHERS = [
                   "other_tool": "Claude"}),
     ("s1", "ru", {"digital_skills": "basic", "ai_tools": ["chatgpt"], "mentor_hours": "0"}),
     ("s2", "kk", {"digital_skills": "confident", "ai_tools": ["gemini"], "mentor_hours": "10"}),
+    # another district: never in school 1's district figures nor in the district's workbook
+    ("elsewhere", "ru", {"digital_skills": "advanced", "ai_tools": ["chatgpt"], "mentor_hours": "20"}),
 ]
 
 
 @pytest.fixture
 def district(make_org, make_campaign):
-    s1 = make_org(name_kk="№ 1 мектеп", name_ru="Школа № 1")
-    s2 = make_org(name_kk="№ 2 мектеп", name_ru="Школа № 2")
+    # the schools of tests/fixtures/odk_staff26.csv and kobo_staff26.xlsx (form STAFF26), in one district
+    s1 = make_org(bin=BINS[0], name_kk="№ 1 мектеп", name_ru="Школа № 1")
+    s2 = make_org(bin=BINS[1], name_kk="№ 2 мектеп", name_ru="Школа № 2")
     elsewhere = make_org(district="Медеуский", name_ru="Школа № 3")
-    campaign = make_campaign("AI-2026", status="draft")
+    campaign = make_campaign("STAFF26", status="draft")
     db.session.commit()
     return campaign, s1, s2, elsewhere
 
 
-def _upload_and_open(app, make_user, campaign):
-    """The national administrator's console: the campaign's own questions, then the campaign opened."""
+def _signed_in_admin(app, make_user):
     admin = app.test_client()
     user = make_user("national_admin", email="admin@example.kz")
     db.session.commit()
@@ -48,6 +53,11 @@ def _upload_and_open(app, make_user, campaign):
     signed = admin.post("/auth/sign-in", data={"csrf_token": csrf(page), "email": user.email,
                                                "password": "password-123"})
     assert signed.status_code == 302
+    return admin
+
+
+def _upload_and_open(admin, campaign):
+    """The national administrator's console: the campaign's own questions, then the campaign opened."""
     url = f"/admin/campaigns/{campaign.id}/questions"
     page = admin.get(url)
     assert page.status_code == 200
@@ -78,14 +88,25 @@ def _answer(app, link, iin, lang, extra):
     return page
 
 
+def _import(admin, campaign, source: str, data: bytes, filename: str) -> str:
+    """The console's import of an ODK Central or KoboToolbox export; the summary it answers with."""
+    url = f"/admin/campaigns/{campaign.id}/responses/import"
+    reply = admin.post(url, data={"csrf_token": csrf(admin.get(url)), "source": source,
+                                  "file": (io.BytesIO(data), filename)}, content_type="multipart/form-data")
+    text = reply.get_data(as_text=True)
+    assert reply.status_code == 200, text[:3000]
+    return text
+
+
 def test_done_when(app, client, login, make_user, make_iin_for, district, export_dir):  # noqa: F811
     campaign, s1, s2, elsewhere = district
-    _upload_and_open(app, make_user, campaign)
+    admin = _signed_in_admin(app, make_user)
+    _upload_and_open(admin, campaign)
 
     links = {org.id: db.session.scalar(sa.select(AccessLink).where(AccessLink.campaign_id == campaign.id,
                                                                    AccessLink.organization_id == org.id))
-             for org in (s1, s2)}
-    schools = {"s1": s1, "s2": s2}
+             for org in (s1, s2, elsewhere)}
+    schools = {"s1": s1, "s2": s2, "elsewhere": elsewhere}
     for number, (school, lang, extra) in enumerate(TEACHERS):
         page = _answer(app, links[schools[school].id], make_iin_for(dt.date(1980 + number, 5, 17), "f"), lang, extra)
         if lang == "kk":  # the campaign's page, in Kazakh
@@ -95,6 +116,8 @@ def test_done_when(app, client, login, make_user, make_iin_for, district, export
                                  .order_by(Response.id)).all()
     assert answers[0] == {"digital_skills": "confident", "ai_tools": ["chatgpt", "other"], "mentor_hours": 4,
                           "other_tool": "Claude"}
+    assert db.session.scalar(sa.select(Response.answers).where(Response.organization_id == elsewhere.id)) == {
+        "digital_skills": "advanced", "ai_tools": ["chatgpt"], "mentor_hours": 20}
 
     # the director of school 1 sees the distribution beside the district's
     director = make_user("director", organization=s1)
@@ -109,7 +132,15 @@ def test_done_when(app, client, login, make_user, make_iin_for, district, export
     assert cells(skills["Бастапқы"]) == ["1 (50%)", "1 (33%)"]
     assert cells(tables["Қандай ЖИ құралдарын қолданасыз?"]["ChatGPT"]) == ["2 (100%)", "2 (67%)"]
 
-    # a district administrator's workbook counts them on its "Campaign questions" sheet
+    # questionnaires filled offline: ODK Central's export, then KoboToolbox's of the same three submissions
+    assert "3 new, 0 updated, 0 unchanged" in _import(admin, campaign, "odk", odk_zip(), "STAFF26.csv.zip")
+    before = {r.id: (r.answers, r.version) for r in db.session.scalars(sa.select(Response))}
+    kobo = _import(admin, campaign, "kobo", fixture("kobo_staff26.xlsx"), "kobo_staff26.xlsx")
+    assert "0 new, 0 updated, 3 unchanged" in kobo  # the same people with the same answers as from ODK
+    db.session.expire_all()
+    assert {r.id: (r.answers, r.version) for r in db.session.scalars(sa.select(Response))} == before
+
+    # a district administrator's workbook counts the web's and ODK's on its "Campaign questions" sheet
     admin = make_user("district_admin", district=s1.district)
     login(admin)
     page = client.get("/reports/")
@@ -126,10 +157,13 @@ def test_done_when(app, client, login, make_user, make_iin_for, district, export
     download.close()
     rows = rows_of(book["Вопросы кампании"])
     counts = {row[0]: row[1:3] for row in rows if row and row[0]}
-    assert counts["Отправленные ответы"][0] == 3
-    assert counts["Уверенные"] == (2, pytest.approx(2 / 3)) and counts["Базовые"] == (1, pytest.approx(1 / 3))
-    assert counts["ChatGPT"] == (2, pytest.approx(2 / 3)) and counts["Gemini"] == (1, pytest.approx(1 / 3))
+    # web: confident, basic, confident; ODK: confident, none, advanced
+    assert counts["Отправленные ответы"][0] == 6
+    assert counts["Уверенные"] == (3, pytest.approx(3 / 6)) and counts["Базовые"] == (1, pytest.approx(1 / 6))
+    assert counts["Нет навыков"] == (1, pytest.approx(1 / 6)) and counts["Продвинутые"] == (1, pytest.approx(1 / 6))
+    # chatgpt+other, chatgpt, gemini; chatgpt+other, none (ai_use false: not asked), chatgpt+gemini
+    assert counts["ChatGPT"] == (4, pytest.approx(4 / 5)) and counts["Gemini"] == (2, pytest.approx(2 / 5))
     mentor = [row for row in rows if row and row[0] == "Сколько часов в неделю вы готовы наставлять коллег?"]
     assert mentor, rows
-    at = rows.index(mentor[0])
-    assert rows[at + 1][:2] == ("Ответили", 3) and rows[at + 3][:2] == ("Медиана", 4)
+    at = rows.index(mentor[0])  # 4, 0, 10 on the web; 4, 0 and one not answered from ODK
+    assert [row[:2] for row in rows[at + 1:at + 4]] == [("Ответили", 5), ("Среднее", 3.6), ("Медиана", 4)]
