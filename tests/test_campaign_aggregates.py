@@ -220,11 +220,13 @@ def test_the_organization_and_national_workbooks(answered, tmp_path):
     assert blocks["Цифровые навыки"][:3] == [("Начальный", 1, 0.5), ("Уверенный", 0, 0), ("Продвинутый", 1, 0.5)]
     assert blocks["Уроки с ИИ"][2] == ("Медиана", 3.5)
     book = load_workbook(export("profiles", answered, tmp_path, name="all.xlsx", headers="codes"))
-    blocks = _blocks(book[[name for name in book.sheetnames if name not in (
-        "Organizations", "Subjects", "By level", "Flags", "Forecast", "AI plan", "About")][0]])
+    blocks = _blocks(book["Campaign questions"])  # a workbook of codes: question and choice names
     assert blocks["skill"][:3] == [("basic", 3, pytest.approx(3 / 7)), ("confident", 2, pytest.approx(2 / 7)),
                                    ("advanced", 2, pytest.approx(2 / 7))]
     assert blocks["lessons"] == [("answered", 7), ("mean", pytest.approx(44 / 7)), ("median", 4)]
+    header = rows_of(book["Questions by organization"])[0]
+    assert header[4:10] == ("Submitted responses", "skill:basic", "skill:confident", "skill:advanced",
+                            "skill:answered", "tools:chatgpt")
 
 
 def test_no_sheet_without_campaign_questions(make_org, make_campaign, tmp_path):
