@@ -295,15 +295,19 @@ def test_a_page_whose_questions_all_depend_on_other_pages_says_so(client, link, 
 def test_a_default_answer_is_offered_on_a_page_never_saved(client, link, make_campaign_questions, make_iin_for):
     link.campaign.status = "draft"
     make_campaign_questions(link.campaign, (
-        ("type", "name", *T, "default"),
-        ("integer", "pupils", "Оқушылар", "Ученики", "Pupils you tutor", "3"),
-        ("select_multiple tools", "tools", "Құралдар", "Инструменты", "Tools", "gemini"),
+        ("type", "name", *T, "default", "appearance"),
+        ("integer", "pupils", "Оқушылар", "Ученики", "Pupils you tutor", "3", ""),
+        ("select_multiple tools", "tools", "Құралдар", "Инструменты", "Tools", "gemini", ""),
+        ("select_one skill_level", "level", "Деңгей", "Уровень", "Level", "", "minimal"),
     ), CHOICES)
     link.campaign.status = "open"
     start(client, link, make_iin_for())
     page = _text(_core(client, link))
     assert re.search(r'id="pupils"[^>]*value="3"', page), page[page.index("<form"):]
     assert re.search(r'checked id="tools-1"', page), page[page.index("<form"):]
+    # appearance "minimal": a drop-down list of the campaign's choices
+    assert re.search(r'<select id="level" name="level"><option selected value="">— choose —</option><option '
+                     r'value="low">Low</option><option value="high">High</option></select>', page)
     post(client, f"/q/{link.token}/step/{SKILLS}", {"pupils": "", "tools": [], "action": "next"})
     assert _the_response().answers in (None, {})
     page = _text(client.get(f"/q/{link.token}/step/{SKILLS}"))  # saved blank: no default again

@@ -15,8 +15,8 @@ from ..passwords import hash_password
 from ..plans.demo import add_digital_leads
 from .loader import Loader, analyze, census_date, create_campaign, ensure_empty, generator, reset_sequences
 from .organizations import OrgPlan, org_kind
-from .questions import add_demo_questions, answers_for
 from .planted import WAITS_FOR_CLOSE, Loaded, Planted, Planter, check_after_load, describe
+from .questions import add_demo_questions, answers_for
 
 DEMO_PASSWORD = "demo-password-2026"
 ALMATY_DISTRICTS = (

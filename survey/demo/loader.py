@@ -92,7 +92,7 @@ def insert(model, rows: list[dict]) -> None:
     rows.clear()
 
 
-def _copied(value):
+def _copied(value: object) -> object:
     """A value as COPY writes it: a JSON document (``responses.answers``) as its text."""
     return json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else value
 

@@ -66,7 +66,7 @@ CHOICES = (
 )
 SETTINGS = (("form_title", "form_id", "default_language"), ("Digital skills", "demo_digital", "Russian (ru)"))
 
-SKILLS = ((("beginner", 10), ("basic", 35), ("confident", 40), ("advanced", 15)))
+SKILLS = (("beginner", 10), ("basic", 35), ("confident", 40), ("advanced", 15))
 TOOLS = (("chatgpt", 0.8), ("gemini", 0.3), ("copilot", 0.2), ("alice", 0.25), ("other", 0.1))
 MENTOR = (("yes", 45), ("maybe", 35), ("no", 20))
 
