@@ -79,6 +79,7 @@ def show_dashboard(code: str):
         "ages": _("Age pyramid"), "men": _("Men"), "women": _("Women"),
         "categories": _("Qualification categories"),
         "coverage": _("Subject coverage: weekly hours covered of those required"),
+        "answered": _("Answered"), "mean": _("Mean"), "median": _("Median"),
     })
     plans = director_plans(campaign, organization, current_app.config, _lang())
     db.session.commit()  # the report row may have been created on first visit

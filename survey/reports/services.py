@@ -123,7 +123,8 @@ def export_profiles(ctx: ExportContext, selection: Selection, target: str | Path
         else:
             with _open(target) as stream:
                 excel.render(area_sheets(ctx, metrics, per_org=per_org,
-                                         plans=plan_sheets(ctx, selection.organization_ids)), stream)
+                                         plans=plan_sheets(ctx, selection.organization_ids),
+                                         organization_ids=selection.organization_ids), stream)
         progress(100)
     return len(metrics)
 
