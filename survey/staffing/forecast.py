@@ -306,8 +306,8 @@ def _pivot(c, settings: ForecastSettings, *, retiring: bool) -> list:
     plan to leave, and per year t the cumulative Σ amount reaching retirement age in years 1 … t (and of the planners
     among them); with ``retiring``, also the people and Σ amount reaching it in year t itself."""
 
-    def amount_if(condition):
-        return sa.func.coalesce(sa.func.sum(sa.case((condition, c.amount), else_=0.0)), 0.0)
+    def amount_if(condition):  # FILTER: the rows left out cost no addition (CASE … ELSE 0 added a zero each)
+        return sa.func.coalesce(sa.func.sum(c.amount).filter(condition), 0.0)
 
     planner = c.plans == 1
     columns = [sa.func.sum(c.amount).label("total"), amount_if(planner).label("planners")]
@@ -459,20 +459,26 @@ def _add_subjects(result: ForecastResult, campaign: Campaign, organization_ids, 
     )
     p = pairs.c
     norm = _norm(settings.norms)
-    today = sa.case((with_required.c.org.is_not(None), p.required / norm), else_=p.total / norm + p.vacant)
-    columns = [p.subject]
-    for year in range(years + 1):
-        survivors = _survivors(settings, year, p.total, p.planners, p[f"rc{year}"] if year else None,
-                               p[f"rq{year}"] if year else None)
-        columns += [(today * _factor(growth, year)).label(f"d{year}"), (survivors / norm).label(f"s{year}")]
-    per_pair = (
-        sa.select(*columns)
+    base = (  # each pair's need today, norm and growth factors, computed once (OFFSET 0 fences each level)
+        sa.select(p.subject, p.total, p.planners, *(p[f"{kind}{year}"] for year in range(1, years + 1)
+                                                    for kind in ("rc", "rq")),
+                  sa.case((with_required.c.org.is_not(None), p.required / norm),
+                          else_=p.total / norm + p.vacant).label("today"), norm.label("norm"),
+                  *(_factor(growth, year).label(f"g{year}") for year in range(1, years + 1)))
         .join(Organization, Organization.id == p.org)
         .outerjoin(with_required, with_required.c.org == p.org)
         .outerjoin(growth, _growth_join(growth))
-        .offset(0)  # a fence: each pair's figures are computed once, not again in each sum that uses them
-        .subquery("per_pair")
+        .offset(0)
+        .subquery("base")
     )
+    b = base.c
+    columns = [b.subject]
+    for year in range(years + 1):
+        survivors = _survivors(settings, year, b.total, b.planners, b[f"rc{year}"] if year else None,
+                               b[f"rq{year}"] if year else None)
+        columns += [(b.today * (b[f"g{year}"] if year else 1.0)).label(f"d{year}"),
+                    (survivors / b.norm).label(f"s{year}")]
+    per_pair = sa.select(*columns).offset(0).subquery("per_pair")  # the sums below use each figure thrice
     q = per_pair.c
     sums = [q.subject]
     for year in range(years + 1):
