@@ -29,6 +29,8 @@ from .metrics import (OrgMetrics, Placed, _count, _org_filter, _submitted, group
 
 PRIORITIES = (1, 2, 3)
 NOT_PLANNED = 9  # queued after everyone planned; such rows get no wave
+READINESS_COUNTS = ("ai_answered", "ai_use", "training_answered", "trained_short", "trained_long", "untrained",
+                    "wants")  # in the order of the statement's columns
 
 
 @dataclass(frozen=True)
@@ -188,8 +190,10 @@ def ai_plan(campaign: Campaign, organization_ids: Iterable[int] | sa.Select | No
     tune_for_aggregates()
     for org_id, place in places.items():
         result.organizations[org_id] = OrgPlan(organizations=1, without_lead=1, place=place)
-    for row in _rows(_statement(campaign, organization_ids, settings)):
-        kind, key, subject, priority, start, people, *counts = row
+    sums: dict[int, list[int]] = {}  # organization → [people, readiness counts …], set on the items at the end
+    capacity = settings.capacity
+    for kind, key, subject, priority, start, people, *counts in _rows(_statement(campaign, organization_ids,
+                                                                                   settings)):
         if kind == "subject":
             waves = result.subjects.setdefault(key, {}).setdefault(subject, {})
             waves[start] = waves.get(start, 0) + people  # ``start`` is the wave of subject rows
@@ -197,14 +201,26 @@ def ai_plan(campaign: Campaign, organization_ids: Iterable[int] | sa.Select | No
         item = result.organizations.get(key)
         if item is None:
             continue
-        for name, value in zip(("ai_answered", "ai_use", "training_answered", "trained_short", "trained_long",
-                                "untrained", "wants"), counts):
-            setattr(item, name, getattr(item, name) + (value or 0))
-        item.staff += people
+        mine = sums.get(key)
+        if mine is None:
+            sums[key] = [people, *(value or 0 for value in counts)]
+        else:
+            mine[0] += people
+            for index, value in enumerate(counts, 1):
+                mine[index] += value or 0
         if priority is not None:
             item.priorities[priority] = item.priorities.get(priority, 0) + people
-            for wave, size in split(start, people, settings.capacity):
+            if start // capacity == (start + people - 1) // capacity:  # the whole group in one wave
+                wave = start // capacity + 1
+                item.waves[wave] = item.waves.get(wave, 0) + people
+                continue
+            for wave, size in split(start, people, capacity):
                 item.waves[wave] = item.waves.get(wave, 0) + size
+    for key, (people, *counts) in sums.items():
+        item = result.organizations[key]
+        item.staff = people
+        for name, value in zip(READINESS_COUNTS, counts):
+            setattr(item, name, value)
     leads = (sa.select(OrgReport.organization_id, OrgReport.digital_lead_name, OrgReport.digital_lead_post,
                        OrgReport.digital_lead_contact)
              .where(OrgReport.campaign_id == campaign.id, OrgReport.digital_lead_name.is_not(None),
