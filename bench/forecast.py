@@ -18,6 +18,8 @@ really computed. Targets (issue 18): under 5 s, and at most 1.5 × the metrics a
 Both children also count the CPU seconds they spent: their own and, when the database runs on this machine (a local
 address), those of their PostgreSQL backend (/proc/<pg_backend_pid()>/stat). On a shared, loaded machine the wall
 times follow the load; the CPU seconds and their ratio hardly move, so they are printed beside the times.
+
+That the figures stay the same through a change is checked by bench/compare_forecast.py.
 """
 
 from __future__ import annotations
