@@ -1,4 +1,5 @@
-"""Console pages. Each route: load (404 outside the scope) → check the role → validate → one service → commit."""
+"""Console pages. Each route: load (404 outside the scope) → check the role → validate → one service; the request
+commits once after it (survey/transactions.py)."""
 
 from __future__ import annotations
 
@@ -141,7 +142,6 @@ def upload_registry():
             audit.record("registry.import", user=current_user, details={
                 "file": upload.filename, "created": summary.created, "updated": summary.updated,
                 "unchanged": summary.unchanged})
-            db.session.commit()
     refused = request.method == "POST" and summary is None
     return render_template("admin/registry_upload.html", form=form, rejected=rejected, summary=summary), (
         422 if refused else 200)
@@ -201,7 +201,6 @@ def create_campaign_page():
         else:
             audit.record("campaign.create", user=current_user, target=campaign, details={
                 "code": campaign.code, "levels": campaign.level_list, "regions": [r.name for r in campaign.regions]})
-            db.session.commit()
             flash(_("The campaign %(code)s was created as a draft. Open it when the registry is ready.",
                     code=campaign.code), "info")
             return redirect(url_for("admin.list_campaigns"))
@@ -221,7 +220,6 @@ def change_campaign_status(campaign_id: int, action: str):
         return redirect(url_for("admin.list_campaigns"))
     name = "campaign.reopen" if action == "open" and reopening else f"campaign.{action}"
     audit.record(name, user=current_user, target=campaign, details={"code": campaign.code, "links": links or 0})
-    db.session.commit()
     if campaign.status == CampaignStatus.OPEN:
         flash(_("The campaign %(code)s is open: %(n)s organizations received access codes.", code=campaign.code,
                 n=links or 0), "info")
@@ -258,7 +256,6 @@ def invite_user():
         else:
             audit.record("user.invite", user=current_user, target=user,
                          details={"email": user.email, "role": str(user.role), "mailed": mailed})
-            db.session.commit()
             return render_template("admin/link.html", user=user, link=link, mailed=mailed, purpose="invite")
     return render_template("admin/user_form.html", form=form, user=None), _form_status()
 
@@ -283,7 +280,6 @@ def edit_user(user_id: int):
                 "email": user.email, "before": before,
                 "after": {"role": str(user.role), "region_id": user.region_id, "district_id": user.district_id,
                           "organization_id": user.organization_id}})
-            db.session.commit()
             flash(_("The role and place of %(email)s were changed.", email=user.email), "info")
             return redirect(url_for("admin.list_users"))
     return render_template("admin/user_form.html", form=form, user=user), _form_status()
@@ -300,7 +296,6 @@ def change_user_status(user_id: int, action: str):
         flash(exc.message, "error")
     else:
         audit.record(f"user.{action}", user=current_user, target=user, details={"email": user.email})
-        db.session.commit()
         flash(_("The account %(email)s was deactivated.", email=user.email) if action == "deactivate"
               else _("The account %(email)s was activated.", email=user.email), "info")
     return redirect(url_for("admin.list_users"))
@@ -315,7 +310,6 @@ def make_reset_link(user_id: int):
         return redirect(url_for("admin.list_users"))
     link, mailed = services.reset_link(user)
     audit.record("user.reset_link", user=current_user, target=user, details={"email": user.email, "mailed": mailed})
-    db.session.commit()
     return render_template("admin/link.html", user=user, link=link, mailed=mailed, purpose="reset")
 
 
@@ -347,8 +341,7 @@ def list_audit_events():
 def export_audit_events():
     filters = _audit_filters()
     count, last_id = queries.audit_export_bounds(filters)
-    audit.record("audit.export", user=current_user, details={"filters": filters.as_dict(), "rows": count})
-    db.session.commit()
+    audit.record_access("audit.export", user=current_user, details={"filters": filters.as_dict(), "rows": count})
     rows = queries.iter_audit_events(filters, last_id)
     return Response(stream_with_context(exports.audit_csv(rows)), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=audit-log.csv"})

@@ -56,12 +56,10 @@ def sign_in():
         user = authenticate(form.email.data, form.password.data)
         if user is None:
             audit.record("auth.sign_in_failed", actor=normalize_email(form.email.data)[:254])
-            db.session.commit()
             form.password.errors.append(_("Wrong e-mail or password."))
         else:
             login_user(user)
             audit.record("auth.sign_in", user=user)
-            db.session.commit()
             return devices.remember(redirect(safe_next(form.next.data, home_for(user))), "account", user.id,
                                     user.password_hash)
     return render_template("auth/sign_in.html", form=form), _form_status()
@@ -73,7 +71,6 @@ def sign_out():
     """POST only, CSRF-checked by CSRFProtect before the view runs."""
     audit.record("auth.sign_out", user=current_user)
     end_sessions(current_user)  # this cookie, any copy of it, and the account's other sessions
-    db.session.commit()
     logout_user()
     flash(_("You have signed out."), "info")
     return redirect(url_for("auth.sign_in"))
@@ -91,7 +88,6 @@ def change_own_password():
             form.password.errors.append(exc.message)
         else:
             audit.record("auth.password_change", user=current_user, target=current_user)
-            db.session.commit()
             login_user(current_user._get_current_object())  # the account's other sessions ended; this one goes on
             flash(_("Your password has been changed."), "info")
             return devices.remember(redirect(home_for(current_user)), "account", current_user.id,
@@ -122,7 +118,6 @@ def _set_password_from_link(token: str, purpose: str):
             form.password.errors.append(exc.message)
         else:
             audit.record(f"auth.{purpose}_accepted", user=user, target=user)
-            db.session.commit()
             if current_user.is_authenticated:
                 logout_user()
             flash(_("Your password has been set. Sign in with it now."), "info")

@@ -40,10 +40,20 @@ class RosterRow:
     post: str | None
 
 
+def find_report(campaign: Campaign, organization: Organization) -> OrgReport:
+    """The organization's report for the campaign; an empty one, not stored, before its first change."""
+    report = _stored_report(campaign, organization)
+    return report if report is not None else OrgReport(campaign_id=campaign.id, organization_id=organization.id)
+
+
+def _stored_report(campaign: Campaign, organization: Organization) -> OrgReport | None:
+    return db.session.scalar(sa.select(OrgReport).where(
+        OrgReport.campaign_id == campaign.id, OrgReport.organization_id == organization.id))
+
+
 def get_report(campaign: Campaign, organization: Organization) -> OrgReport:
     """The organization's report for the campaign, created empty on first use."""
-    report = db.session.scalar(sa.select(OrgReport).where(
-        OrgReport.campaign_id == campaign.id, OrgReport.organization_id == organization.id))
+    report = _stored_report(campaign, organization)
     if report is None:
         report = OrgReport(campaign_id=campaign.id, organization_id=organization.id)
         db.session.add(report)

@@ -111,7 +111,6 @@ def update_flag(flag_id: int):
         review_flag(flag, status=status, note=form.note.data, user=current_user)
     except ReviewError:
         abort(403)
-    db.session.commit()
     flash(_("Saved."), "success")
     return redirect(url_for("integrity.show_flag", flag_id=flag.id))
 
@@ -129,7 +128,6 @@ def run_integrity_checks():
     summary = run_checks(campaign, organization_ids=scope)
     audit.record("integrity.run", user=current_user, target=campaign, details={
         "active": summary.active, "new": summary.opened, "closed": summary.closed})
-    db.session.commit()
     flash(_("Checks done: %(active)d active flags, %(new)d new, %(closed)d closed.", active=summary.active,
             new=summary.opened, closed=summary.closed), "success")
     return redirect(url_for("integrity.list_flags_queue", campaign=campaign.id))
