@@ -19,7 +19,6 @@ from ..extensions import db
 from ..models import Campaign, Organization, Response, RosterEntry
 from ..plans.queries import director_plans
 from ..registry.services import ImportRejected, RowError
-from ..transactions import SAFE_METHODS
 from . import bp, queries, services
 from .forms import (
     BLANK_ROWS,
@@ -48,15 +47,7 @@ def _campaign_for(organization: Organization, code: str) -> Campaign:
 def _director_context(code: str):
     organization = current_user.organization
     campaign = _campaign_for(organization, code)
-    return organization, campaign, _report(campaign, organization)
-
-
-def _report(campaign: Campaign, organization: Organization):
-    """The organization's report, stored on the first POST that needs it; a GET shows it empty until then (a GET
-    never writes)."""
-    if request.method in SAFE_METHODS:
-        return services.find_report(campaign, organization)
-    return services.get_report(campaign, organization)
+    return organization, campaign, services.find_report(campaign, organization)
 
 
 def _own_row_or_404(model, row_id: int, organization: Organization, campaign: Campaign):
@@ -273,7 +264,7 @@ def sign_off(code: str):
 def reopen_organization(code: str, organization_id: int):
     organization = get_organization_or_404(current_user, organization_id)
     campaign = _campaign_for(organization, code)
-    report = _report(campaign, organization)
+    report = services.find_report(campaign, organization)
     form = ReopenForm()
     if form.validate_on_submit():
         services.reopen(report, current_user, form.reason.data)

@@ -41,24 +41,11 @@ class RosterRow:
 
 
 def find_report(campaign: Campaign, organization: Organization) -> OrgReport:
-    """The organization's report for the campaign; an empty one, not stored, before its first change."""
-    report = _stored_report(campaign, organization)
-    return report if report is not None else OrgReport(campaign_id=campaign.id, organization_id=organization.id)
-
-
-def _stored_report(campaign: Campaign, organization: Organization) -> OrgReport | None:
-    return db.session.scalar(sa.select(OrgReport).where(
+    """The organization's report for the campaign; before its first change an empty one, not stored (a page
+    shows it, and a refused form leaves nothing behind): the services that change it store it."""
+    report = db.session.scalar(sa.select(OrgReport).where(
         OrgReport.campaign_id == campaign.id, OrgReport.organization_id == organization.id))
-
-
-def get_report(campaign: Campaign, organization: Organization) -> OrgReport:
-    """The organization's report for the campaign, created empty on first use."""
-    report = _stored_report(campaign, organization)
-    if report is None:
-        report = OrgReport(campaign_id=campaign.id, organization_id=organization.id)
-        db.session.add(report)
-        db.session.flush()
-    return report
+    return report if report is not None else OrgReport(campaign_id=campaign.id, organization_id=organization.id)
 
 
 def ensure_unlocked(report: OrgReport) -> None:
@@ -66,12 +53,21 @@ def ensure_unlocked(report: OrgReport) -> None:
         raise LockedError()
 
 
+def _writable(report: OrgReport) -> OrgReport:
+    """The report, unlocked, and stored before its first change."""
+    ensure_unlocked(report)
+    if report.id is None:
+        db.session.add(report)
+        db.session.flush()
+    return report
+
+
 def save_report(report: OrgReport, *, pupils: int | None, classes: int | None, approved_rates: Decimal | None,
                 vacancies: list[dict[str, Any]], required_hours: list[dict[str, Any]], user: User,
                 digital_lead: tuple[str | None, str | None, str | None] = (None, None, None)) -> None:
     """Replace the report's numbers, vacancy rows, required-hours rows and the person responsible for
     digitalization (name, post, contact) with what the director typed."""
-    ensure_unlocked(report)
+    _writable(report)
     report.pupils, report.classes, report.approved_rates = pupils, classes, approved_rates
     report.digital_lead_name, report.digital_lead_post, report.digital_lead_contact = digital_lead
     report.vacancies.clear()
@@ -126,7 +122,7 @@ def validate_roster_row(number: int, raw: dict[str, Any], errors: list[RowError]
 
 def add_roster_rows(report: OrgReport, rows: list[tuple[int, RosterRow]], user: User, *, source: str) -> int:
     """Add people to the roster; an IIN already on it (or twice in ``rows``) rejects the whole batch."""
-    ensure_unlocked(report)
+    _writable(report)
     existing = set(db.session.scalars(sa.select(RosterEntry.person_key).where(
         RosterEntry.campaign_id == report.campaign_id, RosterEntry.organization_id == report.organization_id)))
     errors = RowErrors()
@@ -179,7 +175,7 @@ def import_roster(report: OrgReport, data: bytes, filename: str, user: User) -> 
 
 
 def remove_roster_entry(report: OrgReport, entry: RosterEntry, user: User) -> None:
-    ensure_unlocked(report)
+    _writable(report)
     audit.record("roster.remove", user=user, target=report, details={"entry_id": entry.id})
     db.session.delete(entry)
     db.session.flush()
@@ -187,7 +183,7 @@ def remove_roster_entry(report: OrgReport, entry: RosterEntry, user: User) -> No
 
 def attest(report: OrgReport, user: User) -> None:
     """The director certifies the organization's data: the report and the responses lock."""
-    ensure_unlocked(report)
+    _writable(report)
     report.attested_at = utcnow()
     report.attested_by_id = user.id
     db.session.flush()
