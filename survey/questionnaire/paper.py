@@ -16,8 +16,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from .. import audit, questions, rules
 from .. import codebook as cb
-from .. import questions, rules
 from ..campaigns.services import takes_part
 from ..codebook import ResponseStatus
 from ..domain import hash_iin, normalize_id, parse_iin
@@ -179,8 +179,9 @@ def _validate(campaign: Campaign, table_rows: Iterable[tuple[int, dict[str, Any]
     return clean
 
 
-def import_responses(campaign: Campaign, data: bytes, filename: str = "") -> PaperSummary:
-    """Check every row with the questionnaire's rules, then create or update the responses; all or nothing."""
+def import_responses(campaign: Campaign, data: bytes, filename: str = "", *, by: audit.Actor = None) -> PaperSummary:
+    """Check every row with the questionnaire's rules, then create or update the responses; all or nothing.
+    Audited (``by``: who imports); flushes, the caller commits."""
     try:
         table = read_table(data, filename, kind="responses")
     except TableError as exc:
@@ -238,4 +239,6 @@ def import_responses(campaign: Campaign, data: bytes, filename: str = "") -> Pap
             else:
                 summary.unchanged += 1
         db.session.flush()
+    audit.record("responses.import", by=by, target=campaign, details={
+        "file": filename, "created": summary.created, "updated": summary.updated, "unchanged": summary.unchanged})
     return summary
