@@ -41,7 +41,8 @@ def record(
     target: Any = None,
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Add an audit event to the session (it is committed with the change it describes)."""
+    """Add an audit event to the session (it is committed with the change it describes). Who acted is ``by``;
+    ``user`` and ``actor`` are the older spelling of the same (a user, a word), still read."""
     event = _event(action, by if by is not None else (user if user is not None else actor), target, details)
     if user is not None and actor is not None:  # a user acting under another name
         event.actor = actor

@@ -80,7 +80,7 @@ def save_report(report: OrgReport, *, pupils: int | None, classes: int | None, a
         merged[row["subject"]] = merged.get(row["subject"], 0) + int(row["hours"])
     report.required_hours = [RequiredHours(subject=subject, hours=hours) for subject, hours in merged.items()]
     db.session.flush()
-    audit.record("report.save", user=user, target=report, details={
+    audit.record("report.save", by=user, target=report, details={
         "pupils": pupils, "classes": classes, "approved_rates": str(approved_rates) if approved_rates else None,
         "vacancies": len(vacancies), "required_hours": len(merged), "digital_lead": digital_lead[0] is not None})
 
@@ -146,7 +146,7 @@ def add_roster_rows(report: OrgReport, rows: list[tuple[int, RosterRow]], user: 
         raise ImportRejected(errors)
     db.session.add_all(entries)
     db.session.flush()
-    audit.record("roster.add", user=user, target=report, details={"added": len(entries), "source": source})
+    audit.record("roster.add", by=user, target=report, details={"added": len(entries), "source": source})
     return len(entries)
 
 
@@ -176,7 +176,7 @@ def import_roster(report: OrgReport, data: bytes, filename: str, user: User) -> 
 
 def remove_roster_entry(report: OrgReport, entry: RosterEntry, user: User) -> None:
     _writable(report)
-    audit.record("roster.remove", user=user, target=report, details={"entry_id": entry.id})
+    audit.record("roster.remove", by=user, target=report, details={"entry_id": entry.id})
     db.session.delete(entry)
     db.session.flush()
 
@@ -187,7 +187,7 @@ def attest(report: OrgReport, user: User) -> None:
     report.attested_at = utcnow()
     report.attested_by_id = user.id
     db.session.flush()
-    audit.record("report.attest", user=user, target=report, details={"organization_id": report.organization_id})
+    audit.record("report.attest", by=user, target=report, details={"organization_id": report.organization_id})
 
 
 def reopen(report: OrgReport, user: User, reason: str) -> None:
@@ -201,7 +201,7 @@ def reopen(report: OrgReport, user: User, reason: str) -> None:
     report.attested_at = None
     report.attested_by_id = None
     db.session.flush()
-    audit.record("report.reopen", user=user, target=report, details={
+    audit.record("report.reopen", by=user, target=report, details={
         "organization_id": report.organization_id, "reason": reason, "attested_by_id": attested_by,
         "attested_at": attested_at.isoformat()})
 
@@ -210,6 +210,6 @@ def reset_personal_code(response: Response, user: User) -> str:
     """Give a member of staff a new personal code (the old one stops working); returns it to show once."""
     code = set_personal_code(response)
     db.session.flush()
-    audit.record("response.reset_code", user=user, target=response, details={
+    audit.record("response.reset_code", by=user, target=response, details={
         "organization_id": response.organization_id, "campaign_id": response.campaign_id})
     return code

@@ -194,7 +194,7 @@ def review_flag(flag: Flag, *, status: FlagStatus, note: str | None, user: User)
     flag.note = (note or "").strip() or None
     flag.reviewed_by_id = user.id
     flag.reviewed_at = utcnow()
-    audit.record("flag.review", user=user, target=flag, details={
+    audit.record("flag.review", by=user, target=flag, details={
         "rule": flag.rule, "organization_id": flag.organization_id, "from": previous.value, "to": status.value})
     db.session.flush()
     return flag
