@@ -10,7 +10,6 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import RadioField, SubmitField
 from wtforms.fields.choices import SelectChoice
 
-from .. import audit
 from ..codebook import Role
 from ..concurrency import commit_with_retry
 from ..extensions import db
@@ -47,15 +46,9 @@ def import_campaign_responses(campaign_id: int):
         upload, source = form.file.data, form.source.data
         data, filename = upload.read(), upload.filename or ""
 
-        def work():
-            found = import_responses(campaign, data, filename, source=source)
-            audit.record("responses.import", user=current_user, target=campaign, details={
-                "file": filename, "source": source, "created": found.created, "updated": found.updated,
-                "unchanged": found.unchanged})
-            return found
-
-        try:
-            summary = commit_with_retry(work)
+        try:  # another edit of the same responses may commit first
+            summary = commit_with_retry(lambda: import_responses(campaign, data, filename, source=source,
+                                                                 by=current_user))
         except ImportRejected as exc:
             db.session.rollback()
             rejected = exc

@@ -16,8 +16,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from .. import audit, rules
 from .. import codebook as cb
-from .. import rules
 from ..campaigns.questions import questionnaire_for
 from ..campaigns.services import takes_part
 from ..codebook import ResponseStatus
@@ -228,8 +228,10 @@ def _read_export(source: str, data: bytes, filename: str, questionnaire: Questio
     return export
 
 
-def import_responses(campaign: Campaign, data: bytes, filename: str = "", source: str = "paper") -> PaperSummary:
+def import_responses(campaign: Campaign, data: bytes, filename: str = "", source: str = "paper", *,
+                     by: audit.Actor = None) -> PaperSummary:
     """Check every row with the questionnaire's rules, then create or update the responses; all or nothing.
+    Audited (``by``: who imports); flushes, the caller commits.
 
     ``source``: "paper" (the flat layout), "odk" (ODK Central's CSV export) or "kobo" (KoboToolbox's XLSX or CSV
     export). A submission is imported once per instance id: the same instance with the same answers changes
@@ -259,6 +261,9 @@ def import_responses(campaign: Campaign, data: bytes, filename: str = "", source
     if errors:
         raise ImportRejected(errors, warnings)
     _save(campaign, rows, summary, source, submissions, questionnaire)
+    audit.record("responses.import", by=by, target=campaign, details={
+        "file": filename, "source": source, "created": summary.created, "updated": summary.updated,
+        "unchanged": summary.unchanged})
     return summary
 
 

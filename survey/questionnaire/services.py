@@ -18,7 +18,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload
 
-from .. import questions, rules
+from .. import audit, questions, rules
 from ..campaigns.questions import questionnaire_for
 from ..codebook import ResponseStatus
 from ..domain import Person, personal_code
@@ -145,6 +145,16 @@ def check_personal_code(response: Response | None, code: str) -> bool:
     salt = stored.removeprefix(KEYED) if keyed else secrets.token_urlsafe(16)
     expected = personal_code(current_app.config["IIN_HASH_KEY"], salt).replace("-", "")
     return hmac.compare_digest(expected.encode(), given.encode()) and keyed
+
+
+def resume(link: AccessLink, person_key: str, code: str) -> Response | None:
+    """The person's response at the link's organization when ``code`` is its personal code; else None, audited."""
+    response = find_response(link.campaign_id, link.organization_id, person_key)
+    if check_personal_code(response, code):
+        return response
+    audit.record("response.code_failed", by="teacher", target=response, details={
+        "organization_id": link.organization_id, "reason": "wrong_code" if response is not None else "no_response"})
+    return None
 
 
 # ---- typed values <-> stored rows ------------------------------------------------------------------------------
@@ -325,6 +335,8 @@ def start_response(link: AccessLink, person: Person, names: Mapping[str, Any], n
             with db.session.begin_nested():
                 db.session.add(response)
                 db.session.flush()
+            audit.record("response.start", by="teacher", target=response,
+                         details={"organization_id": link.organization_id})
             return Started(response, True, code)
         except IntegrityError:
             existing = find_response(link.campaign_id, link.organization_id, person.person_key)
@@ -383,12 +395,16 @@ def save_step(response: Response, step: Step, raw: Mapping[str, Any], *, final: 
     return result
 
 
-def submit_response(response: Response) -> list[rules.FieldError]:
-    """Mark the response submitted if it is complete; otherwise list what is missing or wrong."""
+def submit_response(response: Response, network_key: str | None = None) -> list[rules.FieldError]:
+    """Mark the response submitted if it is complete (audited, with the network it came from the first time);
+    otherwise list what is missing or wrong."""
     errors = rules.check_complete(stored_values(response), rule_context(response.campaign, response))
     if errors:
         return errors
     if response.status != ResponseStatus.SUBMITTED:
+        response.network_key = network_key
+        audit.record("response.submit", by="teacher", target=response,
+                     details={"organization_id": response.organization_id})
         response.status = ResponseStatus.SUBMITTED
         response.submitted_at = utcnow()
         response.current_step = questionnaire_for(response.campaign).review_step

@@ -12,7 +12,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit, questions, rules
+from .. import questions, rules
 from ..campaigns.questions import questionnaire_for
 from ..codebook import ResponseStatus
 from ..extensions import db
@@ -139,14 +139,9 @@ def submit_response(token: str):
     if not SubmitForm().validate():
         flash(_("The page had expired. Please submit again."), "error")
         return _render_review(link, response, [], 400)
-    already = response.status == ResponseStatus.SUBMITTED
-    errors = services.submit_response(response)
+    errors = services.submit_response(response, network_key(request.remote_addr))
     if errors:
         return _render_review(link, response, errors, 422)
-    if not already:
-        response.network_key = network_key(request.remote_addr)
-        audit.record("response.submit", actor="teacher", target=response,
-                     details={"organization_id": link.organization_id})
     after_commit(partial(checks_after_submission, link.campaign_id, link.organization_id))
     return redirect(url_for("questionnaire.show_done", token=token))
 

@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from .. import audit, questions
 from .. import codebook as cb
-from .. import questions
 from ..campaigns.questions import questionnaire_for
 from ..codebook import ResponseStatus
 from ..extensions import db
@@ -153,6 +153,29 @@ def count_responses(campaign: Campaign, organization_ids) -> int:
     return db.session.scalar(sa.select(sa.func.count(Response.id)).where(
         Response.campaign_id == campaign.id, Response.status == ResponseStatus.SUBMITTED,
         Response.organization_id.in_(organization_ids))) or 0
+
+
+def export_to_file(kind: str, ctx: ExportContext, selection: Selection, out: Path, *, by: audit.Actor,
+                   **options) -> int:
+    """An export written straight to a file (``flask survey export profiles|responses``), audited as
+    ``export.<kind>``; ``options`` are ``export_profiles``' or ``export_responses``'. Returns the count."""
+    write = export_profiles if kind == "profiles" else export_responses
+    count = write(ctx, selection, out, **options)
+    audit.record(f"export.{kind}", by=by, target=ctx.campaign,
+                 details={**ctx.filters, "file": out.name, "count": count})
+    return count
+
+
+def organization_workbook(ctx: ExportContext, selection: Selection, organization: Organization, *,
+                          by: audit.Actor) -> io.BytesIO:
+    """One organization's workbook, built in the request that downloads it (a GET: its audit record is written
+    on its own, ``audit.record_access``)."""
+    buffer = io.BytesIO()
+    export_profiles(ctx, selection, buffer)
+    audit.record_access("export.profile", by=by, target=organization,
+                        details={"campaign": ctx.campaign.code, "lang": ctx.lang})
+    buffer.seek(0)
+    return buffer
 
 
 def _counted(items: Iterable, total: int, progress: Progress, start: int, span: int) -> Iterator:
