@@ -3,7 +3,7 @@ Flask endpoint that only inserts one row (bench/bare_app.py), served the same wa
 
 Usage (from the project root; the defaults are the figures the README quotes):
   .venv/bin/python bench/load.py [--flow director_report] [--users 20] [--run-time 60] [--max-steps 20000]
-                                 [--workers 4] [--database-url URL]
+                                 [--workers 4] [--database-url URL] [--extra-questions N]
   (URL by default: postgresql+psycopg://postgres@/bench_proof?host=/var/run/postgresql, the Unix socket, when
   PostgreSQL has one there; else postgresql+psycopg://postgres@127.0.0.1:5432/bench_proof)
 
@@ -17,6 +17,9 @@ What it does, in order:
    stops gunicorn; then the same with bench/bare_app.py and the bare_insert flow.
    Each run then deletes the rows it added (responses, audit events, flags...), so that every run meets the
    database as the demo left it and runs stay comparable.
+   With ``--flow questionnaire --extra-questions N`` the open campaign asks N questions of its own (issue 17; an
+   XLSForm uploaded as the console does, five questions to a page) and the teachers answer them; without it, the
+   campaign asks the core questions only. The campaign's questions are put back as they were after the run.
 4. Prints, per named request, the count, errors, throughput and p50/p99 latency, then the steps per second of the
    flow, the bare inserts per second and their ratio.
 
@@ -82,7 +85,11 @@ def main() -> None:
     parser.add_argument("--orgs", type=int, default=10_000)
     parser.add_argument("--teachers", type=int, default=500_000)
     parser.add_argument("--skip-bare", action="store_true", help="do not measure the bare endpoint")
+    parser.add_argument("--extra-questions", type=int, default=0,
+                        help="questionnaire flow: the campaign asks this many questions of its own (issue 17)")
     args = parser.parse_args()
+    if args.extra_questions and args.flow != "questionnaire":
+        parser.error("--extra-questions needs --flow questionnaire")
     if not args.database_url.startswith("postgresql"):
         sys.exit("the load benchmark runs on PostgreSQL: give --database-url postgresql+psycopg://...")
 
@@ -107,15 +114,21 @@ def main() -> None:
             create_bare_table(app)
             targets.append(("bare_insert", ["-m", "gunicorn", "bare_app:app"], BENCH))
         for flow_name, command, cwd in targets:
-            params = FLOWS[flow_name]().prepare(app, args.users)
-            params_file = Path(tmp) / f"{flow_name}.json"
-            params_file.write_text(json.dumps(params), encoding="utf-8")
-            print(f"== {flow_name}: {args.users} users, gunicorn -w {args.workers}, "
-                  f"at most {args.run_time} s or {args.max_steps} steps", flush=True)
-            marks = high_water_marks(app)
+            marks, versions = high_water_marks(app), questions_versions(app)
             try:
+                params = FLOWS[flow_name]().prepare(app, args.users, extra_questions=args.extra_questions
+                                                    if flow_name == args.flow else 0)
+                params_file = Path(tmp) / f"{flow_name}.json"
+                params_file.write_text(json.dumps(params), encoding="utf-8")
+                extra = f", {args.extra_questions} campaign questions" if flow_name == args.flow else ""
+                print(f"== {flow_name}: {args.users} users{extra}, gunicorn -w {args.workers}, "
+                      f"at most {args.run_time} s or {args.max_steps} steps", flush=True)
                 results[flow_name] = run_target(args, env, locust_python, flow_name, command, cwd, params_file, tmp)
+                if flow_name == args.flow and args.extra_questions:
+                    results[flow_name][1]["extra_answered"] = extra_answered(app, marks["responses"],
+                                                                                args.extra_questions)
             finally:
+                restore_questions_versions(app, versions)
                 undo_rows(app, marks)
             print_rows(*results[flow_name])
         summarize(args, results)
@@ -166,7 +179,8 @@ def create_bare_table(app) -> None:
 # Rows a run adds. Each run removes its own afterwards, so that every run meets the database as the demo left it:
 # otherwise the same few schools gain a thousand questionnaires a minute, and each run is slower than the last
 # (their integrity checks and look-ups grow with them). Responses take their subjects, jobs and versions along.
-RUN_TABLES = ("responses", "audit_events", "flags", "roster_entries", "vacancies", "export_jobs")
+RUN_TABLES = ("responses", "audit_events", "flags", "roster_entries", "vacancies", "export_jobs",
+              "campaign_question_sets")
 
 
 def high_water_marks(app, tables: tuple[str, ...] = RUN_TABLES) -> dict[str, int]:
@@ -176,6 +190,36 @@ def high_water_marks(app, tables: tuple[str, ...] = RUN_TABLES) -> dict[str, int
     with app.app_context(), db.engine.connect() as connection:
         return {table: connection.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {table}").scalar()
                 for table in tables}
+
+
+def extra_answered(app, mark: int, count: int) -> tuple[int, int]:
+    """(Questionnaires submitted in the run, how many of them answered the first and the last campaign question,
+    ``q1`` and ``q<count>`` of bench/load_flows.extra_questions_form): the run did answer them."""
+    from survey.extensions import db
+
+    with app.app_context(), db.engine.connect() as connection:
+        submitted, answered = connection.exec_driver_sql(
+            "SELECT count(*), count(*) FILTER (WHERE answers ->> 'q1' IS NOT NULL "
+            "AND answers ->> %(last)s IS NOT NULL) FROM responses WHERE id > %(mark)s AND status = 'submitted'",
+            {"mark": mark, "last": f"q{count}"}).one()
+    return submitted, answered
+
+
+def questions_versions(app) -> dict[int, int | None]:
+    """Each campaign's questions in force (``--extra-questions`` changes the open campaign's for a run)."""
+    from survey.extensions import db
+
+    with app.app_context(), db.engine.connect() as connection:
+        return dict(connection.exec_driver_sql("SELECT id, questions_version FROM campaigns").all())
+
+
+def restore_questions_versions(app, versions: dict[int, int | None]) -> None:
+    from survey.extensions import db
+
+    with app.app_context(), db.engine.begin() as connection:
+        for campaign_id, version in versions.items():
+            connection.exec_driver_sql("UPDATE campaigns SET questions_version = %(v)s WHERE id = %(id)s",
+                                       {"v": version, "id": campaign_id})
 
 
 def undo_rows(app, marks: dict[str, int]) -> None:
@@ -276,6 +320,9 @@ def print_rows(rows: list[Row], done: dict) -> None:
           f"{'yes' if done.get('measuring') else 'NO'}), abandoned {done.get('abandoned', 0)}, failures while "
           f"starting {done.get('start_failures', 0)}, errors in the server log "
           f"{done.get('server_errors', 0)}", flush=True)
+    if "extra_answered" in done:
+        submitted, answered = done["extra_answered"]
+        print(f"  questionnaires submitted {submitted}, with the campaign's questions answered {answered}", flush=True)
 
 
 def step_row(rows: list[Row], flow_name: str) -> Row | None:

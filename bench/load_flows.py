@@ -103,7 +103,9 @@ class FlowError(Exception):
 class Flow:
     name = ""
 
-    def prepare(self, app, users: int) -> list[dict[str, Any]]:
+    def prepare(self, app, users: int, extra_questions: int = 0) -> list[dict[str, Any]]:
+        """``extra_questions``: a campaign with that many questions of its own (issue 17), for the flows that
+        answer them."""
         raise NotImplementedError
 
     def start(self, http: Http, params: dict[str, Any]) -> None:
@@ -121,7 +123,7 @@ class DirectorReportFlow(Flow):
 
     name = "director_report"
 
-    def prepare(self, app, users: int) -> list[dict[str, Any]]:
+    def prepare(self, app, users: int, extra_questions: int = 0) -> list[dict[str, Any]]:
         import sqlalchemy as sa
 
         from survey.extensions import db
@@ -190,11 +192,15 @@ class QuestionnaireFlow(Flow):
     of their school again and again with new IINs: identity (IIN → birth date shown → confirmed, answered with the
     personal code page), the four steps (each answered with the next page), the final submit. Every POST that
     completes one of these six is a step; GETs of pages count as their own requests. The birth dates in
-    ``prepare`` make every rule pass (graduation 2007, 16 years of experience)."""
+    ``prepare`` make every rule pass (graduation 2007, 16 years of experience).
+
+    With ``extra_questions`` N the campaign asks N questions of its own (issue 17: ``extra_questions_form``, five
+    to a page after the core steps), and the teachers answer them too: one more step per page. Without, the campaign
+    asks the core questions only (a set of its own is put aside for the run; bench/load.py puts it back)."""
 
     name = "questionnaire"
 
-    def prepare(self, app, users: int) -> list[dict[str, Any]]:
+    def prepare(self, app, users: int, extra_questions: int = 0) -> list[dict[str, Any]]:
         import datetime as dt
         import random
 
@@ -211,6 +217,7 @@ class QuestionnaireFlow(Flow):
             if campaign is None:
                 raise SystemExit("the benchmark database has no open campaign: load the demo data first")
             ensure_access_links(campaign)
+            extra_pages = ask_extra_questions(campaign, extra_questions)
             db.session.commit()
             tokens = db.session.scalars(
                 sa.select(AccessLink.token).join(Organization, AccessLink.organization_id == Organization.id)
@@ -220,13 +227,15 @@ class QuestionnaireFlow(Flow):
         for number in range(users):
             births = (dt.date(1980, 1, 1) + dt.timedelta(days=rng.randint(0, 3000)) for _ in range(400))
             people.append({"token": tokens[number % len(tokens)], "address": f"10.{number // 250}.{number % 250}.7",
-                           "iins": [make_iin(birth, rng.choice("mf"), rng) for birth in births]})
+                           "iins": [make_iin(birth, rng.choice("mf"), rng) for birth in births],
+                           "extra_pages": extra_pages})
         return people
 
     def start(self, http: Http, params: dict[str, Any]) -> None:
         http.headers["X-Forwarded-For"] = params["address"]
         self.iins = iter(params["iins"])
-        self.stage = 0  # 0: identity, 1–4: the steps, 5: the final submit
+        self.steps = 4 + len(params.get("extra_pages", ()))  # the core steps, then the campaign's own pages
+        self.stage = 0  # 0: identity, 1 … steps: the steps, steps + 1: the final submit
         self.page = ""  # the last page received: a saved step answers with the next one, the form to fill
 
     def step(self, http: Http, params: dict[str, Any]) -> None:
@@ -239,18 +248,82 @@ class QuestionnaireFlow(Flow):
             http.post(f"{base}/start", form, name="questionnaire: identity", expect=200)  # the confirmation page
             http.post(f"{base}/start", {**form, "confirmed": "yes"}, name=f"{self.name}: step", expect=200,
                       shows=f"{base}/code")  # the personal code page
-        elif self.stage <= 4:
+        elif self.stage <= self.steps:
             url = f"{base}/step/{self.stage}"
             if self.stage == 1:  # the teacher follows the code page's link to step 1
                 self.page = http.get(url, name="questionnaire: step page").text
-            self.page = http.post(url, {**STEP_ANSWERS[self.stage], "action": "next",
-                                        "csrf_token": csrf_token(self.page)}, name=f"{self.name}: step",
-                                  expect=200, shows=f"{base}/step/{self.stage + 1}" if self.stage < 4
+            answers = STEP_ANSWERS[self.stage] if self.stage <= 4 else params["extra_pages"][self.stage - 5]
+            self.page = http.post(url, {**answers, "action": "next", "csrf_token": csrf_token(self.page)},
+                                  name=f"{self.name}: step", expect=200,
+                                  shows=f"{base}/step/{self.stage + 1}" if self.stage < self.steps
                                   else f"{base}/review").text
-        else:  # the review page came as the answer to step 4
+        else:  # the review page came as the answer to the last step
             http.post(f"{base}/review", {"csrf_token": csrf_token(self.page)}, name=f"{self.name}: step",
                       goes_to="/done")
-        self.stage = (self.stage + 1) % 6
+        self.stage = (self.stage + 1) % (self.steps + 2)
+
+
+PER_PAGE = 5  # campaign questions on one page (one XLSForm group)
+
+
+def extra_questions_form(count: int) -> tuple[bytes, list[dict[str, Any]]]:
+    """An XLSForm of ``count`` optional questions of every kind, ``PER_PAGE`` to a group, some shown only after a
+    core or an earlier answer, and what a teacher answers on each of its pages (everything shown, within the
+    constraints): select_one, select_multiple (relevant on the core ``ai_use``), integer (with a constraint),
+    decimal, text (relevant on a choice of the select_multiple)."""
+    import io
+
+    import openpyxl
+
+    langs = ("label::Kazakh (kk)", "label::Russian (ru)")
+    survey = [["type", "name", *langs, "relevant", "constraint"]]
+    answers: list[dict[str, Any]] = []
+    for number in range(count):
+        if number % PER_PAGE == 0:
+            if number:
+                survey.append(["end_group", "", "", "", "", ""])
+            survey.append(["begin_group", f"bench_{number // PER_PAGE + 1}", f"Бет {number // PER_PAGE + 1}",
+                           f"Страница {number // PER_PAGE + 1}", "", ""])
+            answers.append({})
+        name = f"q{number + 1}"
+        kind = number % PER_PAGE
+        row, answer = {
+            0: (["select_one bench_level", "", ""], "mid"),
+            1: (["select_multiple bench_tools", "${ai_use} = 'true'", ""], ["a", "c"]),
+            2: (["integer", "", ". >= 0 and . <= 100"], "12"),
+            3: (["decimal", "", ". >= 0"], "2.5"),
+            4: (["text", f"selected(${{q{number - 2}}}, 'a')", "string-length(.) <= 200"], "Жақсы"),
+        }[kind]
+        survey.append([row[0], name, f"Сұрақ {number + 1}", f"Вопрос {number + 1}", row[1], row[2]])
+        answers[-1][name] = answer
+    if count:
+        survey.append(["end_group", "", "", "", "", ""])
+    choices = [["list_name", "name", *langs]]
+    choices += [["bench_level", code, text, text] for code, text in (("low", "1"), ("mid", "2"), ("high", "3"))]
+    choices += [["bench_tools", code, code.upper(), code.upper()] for code in ("a", "b", "c")]
+    book = openpyxl.Workbook()
+    book.active.title = "survey"
+    for row in survey:
+        book.active.append(row)
+    sheet = book.create_sheet("choices")
+    for row in choices:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue(), answers
+
+
+def ask_extra_questions(campaign, count: int) -> list[dict[str, Any]]:
+    """Make ``campaign`` ask ``count`` questions of its own (none: the core questions only) through the same upload
+    as the console's; returns each extra page's answers. bench/load.py restores the campaign's questions after."""
+    campaign.questions_version = None
+    if not count:
+        return []
+    from survey.campaigns.questions import upload_questions
+
+    data, answers = extra_questions_form(count)
+    upload_questions(campaign, data, f"bench-{count}-questions.xlsx", source="cli")
+    return answers
 
 
 class BareInsertFlow(Flow):
@@ -258,7 +331,7 @@ class BareInsertFlow(Flow):
 
     name = "bare_insert"
 
-    def prepare(self, app, users: int) -> list[dict[str, Any]]:
+    def prepare(self, app, users: int, extra_questions: int = 0) -> list[dict[str, Any]]:
         return [{} for _ in range(users)]
 
     def step(self, http: Http, params: dict[str, Any]) -> None:

@@ -12,7 +12,6 @@ from flask import current_app
 from flask.cli import AppGroup
 from flask_babel import force_locale, gettext, ngettext
 
-from . import audit
 from .extensions import db
 
 survey_cli = AppGroup("survey", help="Staffing survey administration.")
@@ -69,12 +68,9 @@ def import_orgs_command(path: Path, lang: str) -> None:
 
     with force_locale(lang):
         try:
-            summary = import_organizations(path.read_bytes(), path.name)
+            summary = import_organizations(path.read_bytes(), path.name, by="cli")
         except ImportRejected as rejected:
             _reject(rejected)
-        audit.record("registry.import", actor="cli", details={
-            "file": path.name, "created": summary.created, "updated": summary.updated, "unchanged": summary.unchanged,
-        })
         db.session.commit()
         for warning in summary.warnings:
             click.echo(gettext("Warning: %(message)s", message=warning), err=True)
@@ -86,10 +82,14 @@ def import_orgs_command(path: Path, lang: str) -> None:
 
 @survey_cli.command("import-responses")
 @click.option("--campaign", "campaign_code", required=True, help="Campaign code.")
+@click.option("--from", "source", type=click.Choice(["paper", "odk", "kobo"]), default="paper", show_default=True,
+              help="paper: the flat layout (.xlsx or .csv, CODEBOOK §2 columns plus org_bin); odk: ODK Central's "
+                   "CSV export (.csv.zip); kobo: KoboToolbox's XLSX (or CSV) export with XML values and headers.")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @LANG_OPTION
-def import_responses_command(campaign_code: str, path: Path, lang: str) -> None:
-    """Import paper questionnaires (.xlsx or .csv, CODEBOOK §2 columns plus org_bin); all or nothing."""
+def import_responses_command(campaign_code: str, source: str, path: Path, lang: str) -> None:
+    """Import questionnaires filled on paper, or in ODK Collect or KoboCollect; all or nothing. A submission
+    imported before (the same instance id and answers) changes nothing; an edited one becomes a new version."""
     from .campaigns.services import CampaignError, get_campaign
     from .concurrency import commit_with_retry
     from .questionnaire.paper import import_responses
@@ -101,17 +101,8 @@ def import_responses_command(campaign_code: str, path: Path, lang: str) -> None:
         except CampaignError as exc:
             raise click.ClickException(str(exc.message)) from exc
         data = path.read_bytes()
-
-        def work():
-            summary = import_responses(campaign, data, path.name)
-            audit.record("responses.import", actor="cli", target=campaign, details={
-                "file": path.name, "created": summary.created, "updated": summary.updated,
-                "unchanged": summary.unchanged,
-            })
-            return summary
-
-        try:
-            summary = commit_with_retry(work)  # another edit of the same responses may commit first
+        try:  # another edit of the same responses may commit first
+            summary = commit_with_retry(lambda: import_responses(campaign, data, path.name, source=source, by="cli"))
         except ImportRejected as rejected:
             _reject(rejected)
         for warning in summary.warnings:
@@ -144,7 +135,8 @@ def create_campaign_command(code, title_kk, title_ru, census_date, opens, closes
     """Create a campaign in draft status."""
     import sqlalchemy as sa
 
-    from .campaigns.services import CampaignError, create_campaign
+    from .admin.services import create_campaign
+    from .campaigns.services import CampaignError
     from .models import Region
 
     wanted = {name.strip().casefold() for name in regions.split(",") if name.strip()}
@@ -154,6 +146,7 @@ def create_campaign_command(code, title_kk, title_ru, census_date, opens, closes
         raise click.BadParameter(f"unknown regions: {', '.join(sorted(unknown))}", param_hint="--regions")
     try:
         campaign = create_campaign(
+            "cli",
             code=code,
             title_kk=title_kk,
             title_ru=title_ru,
@@ -166,7 +159,6 @@ def create_campaign_command(code, title_kk, title_ru, census_date, opens, closes
     except CampaignError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc.message)) from exc
-    audit.record("campaign.create", actor="cli", target=campaign, details={"code": code})
     db.session.commit()
     click.echo(f"created campaign {campaign.code} (draft); open it with: flask --app wsgi survey campaign open {code}")
 
@@ -178,7 +170,8 @@ def create_campaign_command(code, title_kk, title_ru, census_date, opens, closes
 @LANG_OPTION
 def campaign_command(action: str, code: str, path: Path | None, lang: str) -> None:
     """Open or close a campaign; or give it its own questions: ``campaign questions CODE FORM.xlsx`` (an XLSForm)."""
-    from .campaigns.services import CampaignError, close_campaign, get_campaign, open_campaign
+    from .admin.services import change_campaign_status
+    from .campaigns.services import CampaignError, get_campaign
 
     if action == "questions":
         if path is None:
@@ -188,15 +181,10 @@ def campaign_command(action: str, code: str, path: Path | None, lang: str) -> No
         return
     try:
         campaign = get_campaign(code)
-        if action == "open":
-            links = open_campaign(campaign)
-        else:
-            close_campaign(campaign)
-            links = 0
+        links = change_campaign_status("cli", campaign, action)
     except CampaignError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc.message)) from exc
-    audit.record(f"campaign.{action}", actor="cli", target=campaign, details={"code": code})
     db.session.commit()
     message = f"campaign {code} is now {campaign.status.value}"
     if links:
@@ -230,14 +218,15 @@ def _campaign_questions(code: str, path: Path) -> None:
 @click.option("--out", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True,
               help="The .xlsx file to write.")
 def questionnaire_command(campaign_code: str, out: Path) -> None:
-    """Write the campaign's questionnaire as an XLSForm (ODK Collect, KoboToolbox), in kk, ru and en."""
-    from . import questions
+    """Write the campaign's questionnaire (core and the campaign's own questions) as an XLSForm (ODK Collect,
+    KoboToolbox), in kk, ru and en."""
+    from .campaigns.questions import questionnaire_for
     from .campaigns.services import CampaignError, get_campaign
     from .questionnaire.xlsform import XLSFormError, write_xlsform
 
     try:
         campaign = get_campaign(campaign_code)
-        write_xlsform(questions.current(), campaign, out)
+        write_xlsform(questionnaire_for(campaign), campaign, out)
     except (CampaignError, XLSFormError) as exc:
         raise click.ClickException(str(exc.message)) from exc
     click.echo(f"wrote {out}")
@@ -248,7 +237,10 @@ def questionnaire_command(campaign_code: str, out: Path) -> None:
 @click.option("--teachers", type=click.IntRange(0, 5_000_000), default=None, help="Synthetic: responses.")
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--skip-if-loaded", is_flag=True, help="Do nothing (and succeed) when the database has data.")
-def demo_command(orgs: int | None, teachers: int | None, seed: int, skip_if_loaded: bool) -> None:
+@click.option("--campaign-questions", is_flag=True,
+              help="Synthetic: the campaign carries the Almaty demo's own questions (an XLSForm), answered.")
+def demo_command(orgs: int | None, teachers: int | None, seed: int, skip_if_loaded: bool,
+                 campaign_questions: bool) -> None:
     """Fill an empty database with the Almaty demo, or with synthetic national data (--orgs, --teachers)."""
     from .demo import DemoError, has_data, load_almaty_demo, load_synthetic
 
@@ -260,7 +252,8 @@ def demo_command(orgs: int | None, teachers: int | None, seed: int, skip_if_load
             result = load_almaty_demo(seed=seed)
         else:
             result = load_synthetic(orgs=orgs or 100, teachers=teachers if teachers is not None else 0, seed=seed,
-                                    progress=lambda text: click.echo(text, err=True))
+                                    progress=lambda text: click.echo(text, err=True),
+                                    campaign_questions=campaign_questions)
     except DemoError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc
@@ -288,17 +281,18 @@ def create_user_command(email, role, region, district, org_bin, full_name, passw
     """Create a staff account. The password comes from a prompt or an environment variable, never an argument."""
     import os
 
-    from .auth.services import AccountError, create_user, resolve_scope
+    from .admin.services import create_account
+    from .auth.services import AccountError, resolve_scope
 
     password = os.environ.get(password_env) or click.prompt("Password", hide_input=True, confirmation_prompt=True)
     with force_locale("en"):
         try:
-            user = create_user(email, resolve_scope(role, region=region, district=district, org_bin=org_bin),
-                               password=password, full_name=full_name)
+            user = create_account("cli", email,
+                                  resolve_scope(role, region=region, district=district, org_bin=org_bin),
+                                  password=password, full_name=full_name)
         except AccountError as exc:
             db.session.rollback()
             raise click.ClickException(str(exc.message)) from exc
-    audit.record("user.create", actor="cli", target=user, details={"email": user.email, "role": role})
     db.session.commit()
     click.echo(f"created {user.email} ({role})")
 @survey_cli.command("check")
@@ -308,7 +302,7 @@ def check_command(code: str, rules: tuple[str, ...]) -> None:
     """Run the integrity rules ("dead souls") of a campaign and write their flags (idempotent)."""
     from .campaigns.services import CampaignError, get_campaign
     from .integrity.rules import RULES_BY_CODE
-    from .integrity.services import run_checks
+    from .integrity.services import run_campaign_checks
 
     unknown = [rule for rule in rules if rule not in RULES_BY_CODE]
     if unknown:
@@ -318,9 +312,7 @@ def check_command(code: str, rules: tuple[str, ...]) -> None:
         campaign = get_campaign(code)
     except CampaignError as exc:
         raise click.ClickException(str(exc.message)) from exc
-    summary = run_checks(campaign, rules=rules or None)
-    audit.record("integrity.run", actor="cli", target=campaign, details={
-        "rules": list(rules), "active": summary.active, "new": summary.opened, "closed": summary.closed})
+    summary = run_campaign_checks(campaign, by="cli", rules=rules or None)
     db.session.commit()
     for result in summary.results:
         click.echo(f"{result.code:<4} active {result.active:>7}  new {result.opened:>7}  closed {result.closed:>7}  "

@@ -83,14 +83,15 @@ def row_limit(kind: str) -> int:
     return int(current_app.config.get(setting) or default)
 
 
-def read_table(data: bytes, filename: str = "", *, kind: str) -> Table:
+def read_table(data: bytes, filename: str = "", *, kind: str, sheet: int = 0) -> Table:
     """Parse an uploaded file's bytes as .xlsx or .csv, whatever its name says, for the import ``kind`` (a key of
-    ``ROW_LIMITS``): the header row now, the data rows as they are iterated."""
+    ``ROW_LIMITS``): the header row now, the data rows as they are iterated. ``sheet``: a workbook's sheet by its
+    place (``sheet_names``)."""
     limit = row_limit(kind)
     if not data or not data.strip():
         raise TableError(_l("The file is empty."))
     if data[:4] == b"PK\x03\x04":
-        return _read_xlsx(data, kind, limit)
+        return _read_xlsx(data, kind, limit, sheet)
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise TableError(_l("This is an old Excel .xls file. Save it as .xlsx (Excel Workbook) or .csv and upload again."))
     if filename.lower().endswith(".xlsx"):
@@ -178,7 +179,25 @@ _UNREADABLE_ENCODINGS = {expat.errors.codes[expat.errors.XML_ERROR_UNKNOWN_ENCOD
                          expat.errors.codes[expat.errors.XML_ERROR_INCORRECT_ENCODING]}
 
 
-def _read_xlsx(data: bytes, kind: str, limit: int) -> Table:
+def sheet_names(data: bytes) -> list[str]:
+    """The names of a workbook's worksheets, in the order ``read_table``'s ``sheet`` counts them."""
+    from openpyxl.reader.excel import ExcelReader
+
+    _check_archive(data)
+    try:
+        reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            reader.read_manifest()
+            reader.read_workbook()
+            return [sheet.name for sheet, rel in reader.parser.find_sheets()
+                    if rel.target in reader.valid_files and "chartsheet" not in rel.Type]
+        finally:
+            reader.archive.close()
+    except Exception as exc:  # openpyxl raises many kinds of errors on broken files
+        raise TableError(_l("The file is damaged or is not an Excel workbook.")) from exc
+
+
+def _read_xlsx(data: bytes, kind: str, limit: int, sheet: int = 0) -> Table:
     """The first worksheet, streamed. openpyxl's parts read the workbook; its read-only worksheet is not used, as
     it parses a whole sheet that has no <dimension> element (openpyxl writes none) just to learn its size."""
     from openpyxl.reader.excel import ExcelReader
@@ -202,11 +221,11 @@ def _read_xlsx(data: bytes, kind: str, limit: int) -> Table:
         apply_stylesheet(reader.archive, reader.wb)
         sheets = [rel.target for _sheet, rel in reader.parser.find_sheets()
                   if rel.target in reader.valid_files and "chartsheet" not in rel.Type]
-        if not sheets:
+        if len(sheets) <= sheet:
             raise ValueError("no worksheet")
     except Exception as exc:  # openpyxl raises many kinds of errors on broken files
         raise TableError(_l("The file is damaged or is not an Excel workbook.")) from exc
-    rows = _xlsx_rows(reader, sheets[0], kind, limit)
+    rows = _xlsx_rows(reader, sheets[sheet], kind, limit)
     try:
         headers = next(rows)
         _check_headers(headers)

@@ -46,12 +46,16 @@ class App(Flask):
 def unit_of_work(view: Callable[[], Any]) -> Any:
     """Run the view; commit after it when the request may change something and the view did not raise."""
     if request.method in SAFE_METHODS:
-        return view()
+        try:
+            return view()
+        finally:
+            g.pop("after_commit", None)  # a GET commits nothing to follow
     try:
         answer = view()
         db.session.commit()
     except BaseException:
         db.session.rollback()
+        g.pop("after_commit", None)  # never run for what was not committed, nor later for another request
         raise
     for callback in g.pop("after_commit", ()):
         callback()

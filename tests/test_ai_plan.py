@@ -9,7 +9,7 @@ import pytest
 
 from plans_data import CENSUS, person, report
 from survey.extensions import db
-from survey.staffing.ai_plan import PlanSettings, ai_plan
+from survey.staffing.ai_plan import PlanSettings, ai_plan, split
 
 D = dt.date
 SETTINGS = PlanSettings(capacity=2, priority_subjects=("informatics",), priority_under_age=35, untrained=True)
@@ -104,3 +104,25 @@ def test_waves_never_exceed_the_capacity_and_everyone_who_wants_training_has_one
         assert sum(district.priorities.get(p, 0) for p in (1, 2)) == district.wants
         assert district.planned == sum(district.priorities.values())
         assert all(size == 7 for wave, size in district.waves.items() if wave < max(district.waves))
+
+
+def test_split_cuts_a_run_of_places_into_waves():
+    assert split(0, 2, 2) == [(1, 2)]  # places 1-2
+    assert split(3, 6, 2) == [(2, 1), (3, 2), (4, 2), (5, 1)]  # places 4-9
+    assert split(199, 1, 200) == [(1, 1)] and split(200, 1, 200) == [(2, 1)]
+    assert split(5, 3, 1) == [(6, 1), (7, 1), (8, 1)]
+
+
+def test_a_group_cut_by_two_wave_boundaries_splits_its_subjects_in_response_order(make_org, make_campaign):
+    """One organization, five people of the same priority: capacity 2 cuts them after the 2nd and the 4th response,
+    so their subjects fall into waves in the order the responses came."""
+    campaign = make_campaign("AI", census_date=CENSUS)
+    org = make_org("school", district="Д9")
+    for code in ("physics", "chemistry", "biology", "geography", "history_kazakhstan"):
+        person(campaign, org, D(1976, 1, 1), subjects=[(code, 16)], ai_training="none", ai_training_wanted=True)
+    db.session.flush()
+    plan = ai_plan(campaign, None, PlanSettings(capacity=2, priority_subjects=(), priority_under_age=0,
+                                                untrained=False))
+    assert plan.organizations[org.id].waves == {1: 2, 2: 2, 3: 1}
+    assert plan.subject_waves() == {"physics": {1: 1}, "chemistry": {1: 1}, "biology": {2: 1}, "geography": {2: 1},
+                                    "history_kazakhstan": {3: 1}}

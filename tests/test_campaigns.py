@@ -37,7 +37,7 @@ def test_create_open_close(runner, make_org):
     assert runner.invoke(args=["survey", "campaign", "open", "KZ-2026"]).exit_code == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AccessLink)) == 2
     actions = db.session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.id)).all()
-    assert actions == ["campaign.create", "campaign.open", "campaign.close", "campaign.open"]
+    assert actions == ["campaign.create", "campaign.open", "campaign.close", "campaign.reopen"]  # as on the web
 
 
 def test_errors_are_clear(runner, make_campaign):

@@ -1,9 +1,10 @@
 """The demo and the synthetic generator: consistent people, and integrity flags on exactly the planted cases."""
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 import sqlalchemy as sa
 
+from survey.campaigns.questions import questionnaire_for
 from survey.codebook import CampaignStatus
 from survey.demo import load_almaty_demo, load_synthetic
 from survey.demo.planted import NOT_PLANTED, WAITS_FOR_CLOSE
@@ -99,19 +100,42 @@ def test_synthetic_set_flags_exactly_the_planted_cases(app):
     assert_flags_are_the_planted_ones(loaded, closed=True)
 
 
+def test_synthetic_set_with_the_campaign_questions(app, runner):
+    result = runner.invoke(args=["survey", "demo", "--orgs", "12", "--teachers", "300", "--seed", "4",
+                                 "--campaign-questions"])
+    assert result.exit_code == 0, result.output
+    campaign = db.session.scalars(sa.select(Campaign)).one()
+    assert campaign.questions_version == 1 and campaign.status == CampaignStatus.OPEN
+    answers = db.session.scalars(sa.select(Response.answers)).all()
+    assert len(answers) == 300 and all(a["digital_skills"] for a in answers)
+    assert 0 < sum("ai_tools" in a for a in answers) < 300
+
+
 def test_every_demo_answer_is_one_the_questionnaire_accepts(app):
-    """Planted cases included: they are what a person could really answer, not impossible records."""
+    """Planted cases included: they are what a person could really answer, not impossible records. The campaign's
+    own questions (issue 17) too: each answer passes their rules, none is given to a question not relevant."""
     load_almaty_demo()
-    census = db.session.scalar(sa.select(Campaign.census_date))
+    campaign = db.session.scalars(sa.select(Campaign)).one()
+    questionnaire = questionnaire_for(campaign)
+    extra = [q.code for q in questionnaire.columns if q.is_extra]
+    assert extra == ["digital_skills", "ai_tools", "ai_hours", "mentor"]
     responses = db.session.scalars(sa.select(Response)).all()
+    answered = Counter()
     for response in responses:
         raw = {name: getattr(response, name) for name in ALL_FIELDS if name not in ("subjects", "other_jobs")}
         raw["subjects"] = [{"subject": s.subject, "hours": s.hours, "language": s.language}
                            for s in response.subjects]
         raw["other_jobs"] = [{"org_bin": j.org_bin, "org_name": j.org_name, "basis": j.basis, "hours": j.hours}
                              for j in response.other_jobs]
-        checked = check(raw, RuleContext(census, response.birth_date), ALL_FIELDS)
+        raw.update(response.answers or {})
+        ctx = RuleContext(campaign.census_date, response.birth_date, questionnaire)
+        checked = check(raw, ctx, ALL_FIELDS + tuple(extra))
         assert checked.ok, (response.id, checked.errors)
+        given = {name: value for name, value in checked.values.items() if name in extra and value not in (None, [])}
+        assert given == response.answers and response.answer_versions == {name: 1 for name in given}
+        answered.update(given.keys())
+    assert answered["digital_skills"] == len(responses)
+    assert 0 < answered["ai_tools"] < answered["digital_skills"] and 0 < answered["mentor"] < len(responses)
 
 
 def test_synthetic_data_is_deterministic_and_consistent(app, runner):

@@ -273,8 +273,10 @@ def test_no_new_personal_code_once_signed_off(client, post, login, setting, make
     mine = add_response(campaign, org, make_iin_for())
     login(director)
     assert f"/staff/{mine.id}/reset-code" in client.get("/director/KZ26/staff").get_data(as_text=True)
-    report = db.session.scalar(sa.select(OrgReport))  # made by the first visit
-    report.attested_at, report.attested_by_id = dt.datetime.now(dt.timezone.utc), director.id
+    assert db.session.scalar(sa.select(OrgReport)) is None  # a GET never writes: no report row yet
+    report = OrgReport(campaign_id=campaign.id, organization_id=org.id, attested_by_id=director.id,
+                       attested_at=dt.datetime.now(dt.timezone.utc))
+    db.session.add(report)
     before = mine.personal_code_hash
     page = client.get("/director/KZ26/staff").get_data(as_text=True)
     assert "reset-code" not in page and "no new personal codes" in page

@@ -68,6 +68,7 @@ PAGES = {
     "admin.show_organization": Page("admin", ORG),
     "admin.upload_registry": Page("admin"),
     "admin.list_campaigns": Page("admin"),
+    "admin.import_campaign_responses": Page("admin", (("campaign_id", "campaign"),)),
     "admin.create_campaign_page": Page("admin"),
     "admin.upload_campaign_questions": Page("admin", (("campaign_id", "campaign"),)),
     "admin.list_users": Page("admin"),
@@ -107,7 +108,8 @@ NAMES_BOTH = {endpoint for endpoint in PAGES if endpoint.startswith(("questionna
 NAMES_ORGANIZATION = NAMES_BOTH | {"admin.list_organizations", "admin.show_organization", "admin.list_users",
                                    "integrity.show_flag", "plans.show_district"}
 NAMES_CAMPAIGN = NAMES_BOTH | {"admin.show_console", "admin.list_campaigns", "admin.upload_campaign_questions",
-                               "reports.request_export", "plans.show_plans", "plans.show_region", "plans.show_district"}
+                               "admin.import_campaign_responses", "reports.request_export", "plans.show_plans",
+                               "plans.show_region", "plans.show_district"}
 
 
 def _get_routes() -> list[str]:

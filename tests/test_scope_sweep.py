@@ -87,6 +87,8 @@ SCOPED: dict[str, Route] = {
                                           own_caller="national_admin"),
     "admin.download_questionnaire": Route(("region_admin",), {"campaign_id": "campaign"}, foreign=403,
                                           own_caller="national_admin"),
+    "admin.import_campaign_responses": Route(("region_admin",), {"campaign_id": "campaign"}, foreign=403,
+                                             own_caller="national_admin"),
     "admin.upload_campaign_questions": Route(("region_admin",), {"campaign_id": "campaign"}, foreign=403,
                                              own_caller="national_admin"),
     "admin.edit_user": Route(ADMINS, USER),

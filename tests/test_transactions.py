@@ -115,6 +115,9 @@ def test_a_post_whose_view_raised_stores_nothing_and_runs_nothing_after(app, end
     assert getattr(raised.value, "code", None) == 403
     assert "commit" not in endings and seen == []
     assert stored_regions() == []
+    with app.test_request_context("/", method="POST"):  # nor later, after another request's commit
+        transactions.unit_of_work(lambda: None)
+    assert seen == []
 
 
 def test_a_get_never_commits(app, endings):

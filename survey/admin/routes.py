@@ -1,4 +1,5 @@
-"""Console pages. Each route: load (404 outside the scope) → check the role → validate → one service → commit."""
+"""Console pages. Each route: load (404 outside the scope) → check the role → validate → one service; the request
+commits once after it (survey/transactions.py)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,11 @@ from flask import (Response, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import audit, questions
 from ..auth.scope import (ADMIN_ROLES, GRANTABLE_ROLES, get_managed_user_or_404, get_organization_or_404,
                           roles_required, visible_district_ids)
 from ..auth.services import AccountError
-from ..campaigns.questions import XLSFormRefused, upload_questions
-from ..campaigns.services import CampaignError, close_campaign, create_campaign, open_campaign
+from ..campaigns.questions import XLSFormRefused, questionnaire_for, upload_questions
+from ..campaigns.services import CampaignError
 from ..codebook import CampaignStatus, Level, Ownership, Role
 from ..extensions import db
 from ..formatting import page_language
@@ -130,15 +130,10 @@ def upload_registry():
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            summary = import_organizations(upload.read(), upload.filename or "")
+            summary = import_organizations(upload.read(), upload.filename or "", by=current_user)
         except ImportRejected as exc:
             db.session.rollback()
             rejected = exc
-        else:
-            audit.record("registry.import", user=current_user, details={
-                "file": upload.filename, "created": summary.created, "updated": summary.updated,
-                "unchanged": summary.unchanged})
-            db.session.commit()
     refused = request.method == "POST" and summary is None
     return render_template("admin/registry_upload.html", form=form, rejected=rejected, summary=summary), (
         422 if refused else 200)
@@ -167,7 +162,7 @@ def download_questionnaire(campaign_id: int):
     campaign = db.get_or_404(Campaign, campaign_id)
     workbook = io.BytesIO()
     try:
-        write_xlsform(questions.current(), campaign, workbook)
+        write_xlsform(questionnaire_for(campaign), campaign, workbook)
     except XLSFormError as exc:
         flash(str(exc.message), "error")
         return redirect(url_for("admin.list_campaigns"))
@@ -190,7 +185,6 @@ def upload_campaign_questions(campaign_id: int):
             db.session.rollback()
             refused = exc.problems
         else:
-            db.session.commit()
             flash(_("Version %(version)s of the campaign's own questions is in force: %(n)s questions.",
                     version=question_set.version, n=len(question_set.definition["questions"])), "info")
             return redirect(url_for("admin.upload_campaign_questions", campaign_id=campaign.id))
@@ -210,8 +204,8 @@ def create_campaign_page():
     form = CampaignForm(lang=page_language(), regions=queries.region_choices(current_user))
     if form.validate_on_submit():
         try:
-            campaign = create_campaign(
-                code=form.code.data.strip(), title_kk=form.title_kk.data, title_ru=form.title_ru.data,
+            campaign = services.create_campaign(
+                current_user, code=form.code.data.strip(), title_kk=form.title_kk.data, title_ru=form.title_ru.data,
                 census_date=form.census_date.data, opens_at=_utc(form.opens_at.data),
                 closes_at=_utc(form.closes_at.data), levels=form.levels.data,
                 regions=list(db.session.scalars(sa.select(Region).where(Region.id.in_(form.regions.data or [])))))
@@ -219,9 +213,6 @@ def create_campaign_page():
             db.session.rollback()
             form.code.errors.append(exc.message)
         else:
-            audit.record("campaign.create", user=current_user, target=campaign, details={
-                "code": campaign.code, "levels": campaign.level_list, "regions": [r.name for r in campaign.regions]})
-            db.session.commit()
             flash(_("The campaign %(code)s was created as a draft. Open it when the registry is ready.",
                     code=campaign.code), "info")
             return redirect(url_for("admin.list_campaigns"))
@@ -232,16 +223,12 @@ def create_campaign_page():
 @roles_required(*NATIONAL)
 def change_campaign_status(campaign_id: int, action: str):
     campaign = db.get_or_404(Campaign, campaign_id)
-    reopening = campaign.status == CampaignStatus.CLOSED
     try:
-        links = open_campaign(campaign) if action == "open" else close_campaign(campaign)
+        links = services.change_campaign_status(current_user, campaign, action)
     except CampaignError as exc:
         db.session.rollback()
         flash(exc.message, "error")
         return redirect(url_for("admin.list_campaigns"))
-    name = "campaign.reopen" if action == "open" and reopening else f"campaign.{action}"
-    audit.record(name, user=current_user, target=campaign, details={"code": campaign.code, "links": links or 0})
-    db.session.commit()
     if campaign.status == CampaignStatus.OPEN:
         flash(_("The campaign %(code)s is open: %(n)s organizations received access codes.", code=campaign.code,
                 n=links or 0), "info")
@@ -276,9 +263,6 @@ def invite_user():
             db.session.rollback()
             form.role.errors.append(exc.message)
         else:
-            audit.record("user.invite", user=current_user, target=user,
-                         details={"email": user.email, "role": str(user.role), "mailed": mailed})
-            db.session.commit()
             return render_template("admin/link.html", user=user, link=link, mailed=mailed, purpose="invite")
     return render_template("admin/user_form.html", form=form, user=None), _form_status()
 
@@ -294,16 +278,11 @@ def edit_user(user_id: int):
         try:
             scope = services.scope_from_choice(current_user, form.role.data, form.region_id.data,
                                                form.district_id.data, form.org_bin.data)
-            before = services.set_scope(user, scope)
+            services.set_scope(current_user, user, scope)
         except AccountError as exc:
             db.session.rollback()
             form.role.errors.append(exc.message)
         else:
-            audit.record("user.change_scope", user=current_user, target=user, details={
-                "email": user.email, "before": before,
-                "after": {"role": str(user.role), "region_id": user.region_id, "district_id": user.district_id,
-                          "organization_id": user.organization_id}})
-            db.session.commit()
             flash(_("The role and place of %(email)s were changed.", email=user.email), "info")
             return redirect(url_for("admin.list_users"))
     return render_template("admin/user_form.html", form=form, user=user), _form_status()
@@ -314,13 +293,11 @@ def edit_user(user_id: int):
 def change_user_status(user_id: int, action: str):
     user = get_managed_user_or_404(current_user, user_id)
     try:
-        services.set_active(user, action == "activate")
+        services.set_active(current_user, user, action == "activate")
     except AccountError as exc:
         db.session.rollback()
         flash(exc.message, "error")
     else:
-        audit.record(f"user.{action}", user=current_user, target=user, details={"email": user.email})
-        db.session.commit()
         flash(_("The account %(email)s was deactivated.", email=user.email) if action == "deactivate"
               else _("The account %(email)s was activated.", email=user.email), "info")
     return redirect(url_for("admin.list_users"))
@@ -333,9 +310,7 @@ def make_reset_link(user_id: int):
     if not user.is_active:
         flash(_("Activate the account first."), "error")
         return redirect(url_for("admin.list_users"))
-    link, mailed = services.reset_link(user)
-    audit.record("user.reset_link", user=current_user, target=user, details={"email": user.email, "mailed": mailed})
-    db.session.commit()
+    link, mailed = services.reset_link(current_user, user)
     return render_template("admin/link.html", user=user, link=link, mailed=mailed, purpose="reset")
 
 
@@ -365,10 +340,6 @@ def list_audit_events():
 @bp.get("/audit.csv")
 @roles_required(*NATIONAL)
 def export_audit_events():
-    filters = _audit_filters()
-    count, last_id = queries.audit_export_bounds(filters)
-    audit.record("audit.export", user=current_user, details={"filters": filters.as_dict(), "rows": count})
-    db.session.commit()
-    rows = queries.iter_audit_events(filters, last_id)
+    rows = services.export_audit_log(current_user, _audit_filters())
     return Response(stream_with_context(exports.audit_csv(rows)), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=audit-log.csv"})

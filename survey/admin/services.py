@@ -1,16 +1,23 @@
-"""Console writes: invitations, scope changes, (de)activation. Flush, never commit; the route commits."""
+"""Console writes: campaigns (created, opened, closed), invitations, scope changes, (de)activation. Each writes its
+own audit record (``by``: who acts, a user or "cli"); they flush, never commit: the request or the command does."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from .. import audit
 from ..auth.scope import scope_within
 from ..auth.services import (AccountError, build_scope, change_scope, create_user, end_sessions, find_organization,
                              make_link_token, send_mail, smtp_configured)
+from ..campaigns import services as campaigns
+from ..codebook import CampaignStatus
 from ..extensions import db
-from ..models import District, Region, User
+from ..models import Campaign, District, Region, User
+from . import queries
 
 
 def scope_from_choice(admin: User, role: str, region_id: int | None, district_id: int | None,
@@ -35,30 +42,81 @@ def invite_user(admin: User, email: str, full_name: str | None, scope: dict) -> 
         user.email, _("Invitation to the staffing survey"),
         _("%(admin)s has given you an account in the staffing survey. Set your password with this link "
           "(valid for 7 days, once): %(link)s", admin=admin.email, link=link))
+    audit.record("user.invite", by=admin, target=user,
+                 details={"email": user.email, "role": str(user.role), "mailed": mailed})
     return user, link, mailed
 
 
-def reset_link(user: User) -> tuple[str, bool]:
+def create_account(by: audit.Actor, email: str, scope: dict, *, password: str | None,
+                   full_name: str | None = None) -> User:
+    """An account with its password set (the command line's ``create-user``)."""
+    user = create_user(email, scope, password=password, full_name=full_name)
+    audit.record("user.create", by=by, target=user, details={"email": user.email, "role": str(user.role)})
+    return user
+
+
+def reset_link(by: audit.Actor, user: User) -> tuple[str, bool]:
     """A one-time password reset link for ``user``, e-mailed when SMTP is configured."""
     link = url_for("auth.reset_password", token=make_link_token(user, "reset"), _external=True)
     mailed = smtp_configured() and send_mail(
         user.email, _("Password reset for the staffing survey"),
         _("Set a new password with this link (valid for 24 hours, once): %(link)s", link=link))
+    audit.record("user.reset_link", by=by, target=user, details={"email": user.email, "mailed": mailed})
     return link, mailed
 
 
-def set_scope(user: User, scope: dict) -> dict:
-    """Change a user's role and place; returns what it was, for the audit log."""
-    before = {"role": str(user.role), "region_id": user.region_id, "district_id": user.district_id,
-              "organization_id": user.organization_id}
+def _place(user: User) -> dict:
+    return {"role": str(user.role), "region_id": user.region_id, "district_id": user.district_id,
+            "organization_id": user.organization_id}
+
+
+def set_scope(by: audit.Actor, user: User, scope: dict) -> None:
+    """Change a user's role and place."""
+    before = _place(user)
     change_scope(user, scope)
-    return before
+    audit.record("user.change_scope", by=by, target=user,
+                 details={"email": user.email, "before": before, "after": _place(user)})
 
 
-def set_active(user: User, active: bool) -> None:
+def set_active(by: audit.Actor, user: User, active: bool) -> None:
     if user.is_active == active:
         raise AccountError(_l("Nothing to change: the account is already in that state."))
     user.is_active = active
     if not active:
         end_sessions(user)  # activated again, the account's old sessions stay ended
     db.session.flush()
+    audit.record("user.activate" if active else "user.deactivate", by=by, target=user,
+                 details={"email": user.email})
+
+
+# ---- campaigns (the audited acts; the rules of each are campaigns.services') --------------------------------------
+
+def create_campaign(by: audit.Actor, **fields) -> Campaign:
+    """A campaign in draft status (``fields``: campaigns.services.create_campaign's); raises CampaignError."""
+    campaign = campaigns.create_campaign(**fields)
+    audit.record("campaign.create", by=by, target=campaign, details={
+        "code": campaign.code, "levels": campaign.level_list, "regions": [r.name for r in campaign.regions]})
+    return campaign
+
+
+def change_campaign_status(by: audit.Actor, campaign: Campaign, action: str) -> int:
+    """Open (or reopen) or close the campaign; returns how many organizations received access links."""
+    reopening = campaign.status == CampaignStatus.CLOSED
+    if action == "open":
+        links = campaigns.open_campaign(campaign) or 0
+    else:
+        campaigns.close_campaign(campaign)
+        links = 0
+    name = "campaign.reopen" if action == "open" and reopening else f"campaign.{action}"
+    audit.record(name, by=by, target=campaign, details={"code": campaign.code, "links": links})
+    return links
+
+
+# ---- the audit log -----------------------------------------------------------------------------------------------
+
+def export_audit_log(by: audit.Actor, filters: queries.AuditFilters) -> Iterator:
+    """The audit events the filters find, to be streamed as CSV, and the audit record of that download (a GET: the
+    record is written on its own, ``audit.record_access``): up to the last event there was when it began."""
+    count, last_id = queries.audit_export_bounds(filters)
+    audit.record_access("audit.export", by=by, details={"filters": filters.as_dict(), "rows": count})
+    return queries.iter_audit_events(filters, last_id)

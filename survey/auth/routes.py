@@ -6,14 +6,13 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from .. import audit
 from ..extensions import db, limiter
 from ..main.routes import safe_next
 from . import bp, devices
 from .forms import ChangePasswordForm, SetPasswordForm, SignInForm
 from .scope import ADMIN_ROLES
-from .services import (AccountError, authenticate, change_password, end_sessions, find_user, normalize_email,
-                       set_password, user_from_token)
+from .services import (AccountError, accept_link, authenticate, change_password, find_user, normalize_email,
+                       sign_out_everywhere, user_from_token)
 
 
 def home_for(user) -> str:
@@ -55,13 +54,9 @@ def sign_in():
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
         if user is None:
-            audit.record("auth.sign_in_failed", actor=normalize_email(form.email.data)[:254])
-            db.session.commit()
             form.password.errors.append(_("Wrong e-mail or password."))
         else:
             login_user(user)
-            audit.record("auth.sign_in", user=user)
-            db.session.commit()
             return devices.remember(redirect(safe_next(form.next.data, home_for(user))), "account", user.id,
                                     user.password_hash)
     return render_template("auth/sign_in.html", form=form), _form_status()
@@ -71,9 +66,7 @@ def sign_in():
 @login_required
 def sign_out():
     """POST only, CSRF-checked by CSRFProtect before the view runs."""
-    audit.record("auth.sign_out", user=current_user)
-    end_sessions(current_user)  # this cookie, any copy of it, and the account's other sessions
-    db.session.commit()
+    sign_out_everywhere(current_user)
     logout_user()
     flash(_("You have signed out."), "info")
     return redirect(url_for("auth.sign_in"))
@@ -90,8 +83,6 @@ def change_own_password():
             db.session.rollback()
             form.password.errors.append(exc.message)
         else:
-            audit.record("auth.password_change", user=current_user, target=current_user)
-            db.session.commit()
             login_user(current_user._get_current_object())  # the account's other sessions ended; this one goes on
             flash(_("Your password has been changed."), "info")
             return devices.remember(redirect(home_for(current_user)), "account", current_user.id,
@@ -116,13 +107,11 @@ def _set_password_from_link(token: str, purpose: str):
     form = SetPasswordForm()
     if form.validate_on_submit():
         try:
-            set_password(user, form.password.data)
+            accept_link(user, purpose, form.password.data)
         except AccountError as exc:
             db.session.rollback()
             form.password.errors.append(exc.message)
         else:
-            audit.record(f"auth.{purpose}_accepted", user=user, target=user)
-            db.session.commit()
             if current_user.is_authenticated:
                 logout_user()
             flash(_("Your password has been set. Sign in with it now."), "info")

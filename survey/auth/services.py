@@ -15,6 +15,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from .. import audit
 from ..codebook import Role
 from ..extensions import db
 from ..models import District, Organization, Region, User
@@ -47,14 +48,19 @@ def find_user(email: str) -> User | None:
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The active user with this e-mail and password, else None (the caller says one message for every failure)."""
+    """The active user with this e-mail and password, else None (the caller says one message for every failure).
+    Audited either way."""
     user = find_user(email)
     if user is None or not user.is_active or not user.password_hash:
         verify_password(_dummy_hash(), password)
-        return None
-    if not verify_password(user.password_hash, password):
+        user = None
+    elif not verify_password(user.password_hash, password):
+        user = None
+    if user is None:
+        audit.record("auth.sign_in_failed", by=normalize_email(email)[:254])
         return None
     user.last_login_at = dt.datetime.now(dt.timezone.utc)
+    audit.record("auth.sign_in", by=user)
     return user
 
 
@@ -70,6 +76,12 @@ def end_sessions(user: User) -> None:
     user.session_generation = (user.session_generation or 0) + 1
 
 
+def sign_out_everywhere(user: User) -> None:
+    """The user signs out: this session, any copy of its cookie, and the account's other sessions end."""
+    audit.record("auth.sign_out", by=user)
+    end_sessions(user)
+
+
 def set_password(user: User, password: str) -> None:
     """A new password ends every session signed in with the old one (the caller signs the current one in again)."""
     check_password_rules(password, user.email)
@@ -81,6 +93,13 @@ def change_password(user: User, current: str, new: str) -> None:
     if not verify_password(user.password_hash, current):
         raise AccountError(_l("The current password is not correct."))
     set_password(user, new)
+    audit.record("auth.password_change", by=user, target=user)
+
+
+def accept_link(user: User, purpose: str, password: str) -> None:
+    """The password set with an invitation or reset link (``purpose``: "invite" or "reset")."""
+    set_password(user, password)
+    audit.record(f"auth.{purpose}_accepted", by=user, target=user)
 
 
 def build_scope(role: Role | str, *, region: Region | None = None, district: District | None = None,

@@ -16,6 +16,7 @@ from ..plans.demo import add_digital_leads
 from .loader import Loader, analyze, census_date, create_campaign, ensure_empty, generator, reset_sequences
 from .organizations import OrgPlan, org_kind
 from .planted import WAITS_FOR_CLOSE, Loaded, Planted, Planter, check_after_load, describe
+from .questions import add_demo_questions, answers_for
 
 DEMO_PASSWORD = "demo-password-2026"
 ALMATY_DISTRICTS = (
@@ -58,7 +59,8 @@ def load_almaty_demo(seed: int = 1) -> Loaded:
         plans.append(OrgPlan(org.id, org.bin, level, size, org.name_ru))
         planter.registered(plans[-1], planted)
     campaign = create_campaign("ALMATY-2026", census)
-    loader = Loader(generator(seed, census), campaign, planter)
+    question_set = add_demo_questions(campaign)
+    loader = Loader(generator(seed, census), campaign, planter, extra=answers_for(seed, question_set.version))
     for plan in plans:
         loader.add_organization(plan, [p for p in plans if p.id != plan.id], answered_share=ANSWERED)
     loader.flush(force=True)
@@ -87,7 +89,8 @@ def load_almaty_demo(seed: int = 1) -> Loaded:
         sa.text("SELECT code FROM access_links WHERE organization_id = :org"), {"org": director_org.id}).scalar()
     lines = [
         f"Demo loaded: {len(plans)} organizations in {len(districts)} districts of Almaty, "
-        f"{loader.responses} responses, campaign {campaign.code} (open).",
+        f"{loader.responses} responses, campaign {campaign.code} (open) with {question_set.filename}: "
+        f"{len(question_set.definition['questions'])} questions of its own after the core steps.",
         f"Staff accounts (password {DEMO_PASSWORD!r}):",
     ]
     lines += [f"  {user.email:<22} {user.role.value}" for user in users]

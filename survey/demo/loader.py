@@ -8,6 +8,7 @@ names the other organization (``Holder``); loads and hours stay within the rules
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import random
 from collections.abc import Callable
@@ -86,10 +87,15 @@ def insert(model, rows: list[dict]) -> None:
         with raw.cursor() as cursor:
             with cursor.copy(f"COPY {model.__tablename__} ({', '.join(columns)}) FROM STDIN") as copy:
                 for row in rows:
-                    copy.write_row([row.get(column) for column in columns])
+                    copy.write_row([_copied(row.get(column)) for column in columns])
     else:
         db.session.execute(sa.insert(model.__table__), rows)
     rows.clear()
+
+
+def _copied(value: object) -> object:
+    """A value as COPY writes it: a JSON document (``responses.answers``) as its text."""
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else value
 
 
 def reset_sequences() -> None:
@@ -177,10 +183,12 @@ class Loader:
     """
 
     def __init__(self, generator: Generator, campaign: Campaign, planter=None,
-                 progress: Callable[[str], None] | None = None):
+                 progress: Callable[[str], None] | None = None,
+                 extra: Callable[[dict], dict] | None = None):
         self.gen = generator
         self.campaign = campaign
         self.planter = planter
+        self.extra = extra  # the answers to the campaign's own questions (``responses.answers``) of a row
         self.progress = progress or (lambda text: None)
         self.response_id = next_id(Response)
         self.report_id = next_id(OrgReport)
@@ -305,6 +313,8 @@ class Loader:
             seconds=self.rng.randint(0, max(1, int((self.now - self.opened).total_seconds()))))
         row.update(id=response_id, campaign_id=self.campaign.id, organization_id=org.id, created_at=submitted,
                    updated_at=submitted, submitted_at=submitted)
+        if self.extra is not None:
+            row.update(self.extra(row))
         buffers[Response].append(row)
         for subject in member.subjects:
             subject["response_id"] = response_id

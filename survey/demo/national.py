@@ -16,6 +16,7 @@ from .loader import BATCH, Loader, analyze, census_date, create_campaign, ensure
 from .organizations import ORG_SIZE, OrgPlan, org_kind
 from .people import Mix
 from .planted import Loaded, Planter, check_after_load, describe
+from .questions import add_demo_questions, answers_for
 
 REGIONS = (
     "Абайская", "Акмолинская", "Актюбинская", "Алматинская", "Атырауская", "Восточно-Казахстанская", "Жамбылская",
@@ -25,9 +26,11 @@ REGIONS = (
 LEVELS = Mix((("preschool", 45), ("school", 45), ("college", 10)))
 
 
-def load_synthetic(orgs: int, teachers: int, seed: int = 1, progress: Callable[[str], None] | None = None) -> Loaded:
+def load_synthetic(orgs: int, teachers: int, seed: int = 1, progress: Callable[[str], None] | None = None,
+                   campaign_questions: bool = False) -> Loaded:
     """A deterministic national data set: 20 regions, ``orgs`` organizations, ``teachers`` responses; the integrity
-    checks run over it at the end. Commits."""
+    checks run over it at the end. ``campaign_questions``: the campaign carries the Almaty demo's own questions,
+    answered (the core answers are drawn as without them). Commits."""
     ensure_empty()
     progress = progress or (lambda text: None)
     started = time.perf_counter()
@@ -77,7 +80,8 @@ def load_synthetic(orgs: int, teachers: int, seed: int = 1, progress: Callable[[
     progress(f"{orgs} organizations in {len(district_rows)} districts of {len(REGIONS)} regions")
 
     campaign = create_campaign(f"SYN-{seed}", census)
-    loader = Loader(generator(seed, census), campaign, planter)
+    extra = answers_for(seed, add_demo_questions(campaign).version) if campaign_questions else None
+    loader = Loader(generator(seed, census), campaign, planter, extra=extra)
     for index, plan in enumerate(plans, start=1):
         neighbours = [plans[(index + step) % len(plans)] for step in (1, 7, 31)] if len(plans) > 1 else []
         loader.add_organization(plan, neighbours, answered_share=1.0)

@@ -16,6 +16,7 @@ from ..formatting import collation_key, percent
 from ..models import AccessLink, Campaign, Organization, Response, RosterEntry
 from ..integrity.queries import FlagCounts, flag_counts
 from ..reports.labels import metric_label
+from ..staffing import campaign_questions as cq
 from ..staffing.ages import age_sex_counts
 from ..staffing.metrics import METRIC_CODES, PERCENT_CODES, Metrics, OrgMetrics, org_metrics, response_rate, total
 
@@ -124,6 +125,24 @@ class SubjectRow:
         return self.required > self.covered
 
 
+@dataclass(frozen=True)
+class ExtraRow:
+    """One line of a campaign question beside the district's: a choice (count and share of those who answered),
+    or the number who answered (share of all responses), or a number's mean or median (``count`` the value)."""
+
+    label: str
+    count: object
+    share: object
+    district_count: object
+    district_share: object
+
+
+@dataclass(frozen=True)
+class ExtraQuestion:
+    label: str
+    rows: list[ExtraRow]
+
+
 @dataclass
 class Dashboard:
     flags: FlagCounts
@@ -134,6 +153,7 @@ class Dashboard:
     age_chart: object
     category_chart: object
     coverage_chart: object
+    extra: list[ExtraQuestion] = field(default_factory=list)
 
 
 DASHBOARD_CODES = tuple(code for code in METRIC_CODES if not code.startswith(("share_age_", "share_")))
@@ -166,7 +186,38 @@ def dashboard(campaign: Campaign, organization: Organization, lang: str, titles:
         age_chart=pyramid(titles["ages"], ages, titles["men"], titles["women"]),
         category_chart=bar_chart(titles["categories"], categories),
         coverage_chart=bar_chart(titles["coverage"], coverage, maximum=top or None),
+        extra=extra_questions(campaign, organization, district_ids, titles),
     )
+
+
+def extra_questions(campaign: Campaign, organization: Organization, district_ids: sa.Select,
+                    titles: dict[str, str]) -> list[ExtraQuestion]:
+    """The campaign's own questions: the organization's answers beside the district's (sums of the district's
+    organizations; medians over the district's answers). Empty when the campaign has none."""
+    questions = cq.extra_questions(campaign)
+    if not questions:
+        return []
+    per_org = cq.grouped_figures(campaign, district_ids, "organization", questions)
+    mine = per_org.get(organization.id) or cq.CampaignFigures()
+    district = cq.scope_figures(campaign, district_ids, questions, per_org).figures
+    views = []
+    for q in questions:
+        ours, theirs = mine[q.code], district[q.code]
+        rows = []
+        if q.kind in cq.CHOICE_KINDS:
+            rows = [ExtraRow(q.choice_label(code), ours.chosen.get(code, 0), ours.share(code),
+                             theirs.chosen.get(code, 0), theirs.share(code)) for code in q.choice_codes()]
+        rows.append(ExtraRow(titles["answered"], ours.answered, _share(ours.answered, mine.responses),
+                             theirs.answered, _share(theirs.answered, district.responses)))
+        if q.kind in cq.NUMBER_KINDS:
+            rows += [ExtraRow(titles["mean"], ours.mean, None, theirs.mean, None),
+                     ExtraRow(titles["median"], ours.median, None, theirs.median, None)]
+        views.append(ExtraQuestion(q.text("label"), rows))
+    return views
+
+
+def _share(count: int, base: int) -> float | None:
+    return count / base if base else None
 
 
 def access_link(campaign: Campaign, organization: Organization) -> AccessLink | None:

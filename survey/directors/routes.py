@@ -1,4 +1,5 @@
-"""Director pages: load → check role and scope → validate → call one service → commit → redirect or render."""
+"""Director pages: load → check role and scope → validate → call one service → redirect or render; the request
+commits once after it (survey/transactions.py), a GET never."""
 
 from __future__ import annotations
 
@@ -45,7 +46,7 @@ def _campaign_for(organization: Organization, code: str) -> Campaign:
 def _director_context(code: str):
     organization = current_user.organization
     campaign = _campaign_for(organization, code)
-    return organization, campaign, services.get_report(campaign, organization)
+    return organization, campaign, services.find_report(campaign, organization)
 
 
 def _own_row_or_404(model, row_id: int, organization: Organization, campaign: Campaign):
@@ -78,9 +79,9 @@ def show_dashboard(code: str):
         "ages": _("Age pyramid"), "men": _("Men"), "women": _("Women"),
         "categories": _("Qualification categories"),
         "coverage": _("Subject coverage: weekly hours covered of those required"),
+        "answered": _("Answered"), "mean": _("Mean"), "median": _("Median"),
     })
     plans = director_plans(campaign, organization, current_app.config, page_language())
-    db.session.commit()  # the report row may have been created on first visit
     return render_template("directors/dashboard.html", organization=organization, campaign=campaign, report=report,
                            progress=progress, data=data, sign_off_form=SignOffForm(),
                            link=queries.access_link(campaign, organization), plans=plans)
@@ -101,7 +102,6 @@ def edit_report(code: str):
         for _row in range(BLANK_ROWS):
             form.vacancies.append_entry()
             form.required_hours.append_entry()
-        db.session.commit()
     else:
         if report.is_attested:
             return _locked_page(report)
@@ -113,7 +113,6 @@ def edit_report(code: str):
             vacancies=[row.data for row in form.vacancies if not row.form.is_blank()],
             required_hours=[row.data for row in form.required_hours if not row.form.is_blank()],
             user=current_user, digital_lead=form.digital_lead())
-        db.session.commit()
         flash(_("The organization report was saved."), "success")
         return redirect(url_for("directors.edit_report", code=code))
     status = 422 if request.method == "POST" else 200
@@ -138,7 +137,6 @@ def _roster_page(organization, campaign, report, entry_form=None, upload_form=No
 @roles_required(Role.DIRECTOR)
 def show_roster(code: str):
     organization, campaign, report = _director_context(code)
-    db.session.commit()
     return _roster_page(organization, campaign, report)
 
 
@@ -159,7 +157,6 @@ def add_roster_entry(code: str):
             except ImportRejected as rejected:
                 errors = rejected.errors
             else:
-                db.session.commit()
                 flash(_("%(name)s was added to the roster.", name=f"{row.last_name} {row.first_name}"), "success")
                 return redirect(url_for("directors.show_roster", code=code))
         for error in errors:
@@ -183,7 +180,6 @@ def upload_roster(code: str):
             db.session.rollback()
             return _roster_page(organization, campaign, report, upload_form=form, errors=rejected.errors,
                                 file_error=rejected.file_error, more_message=rejected.more_message, status=422)
-        db.session.commit()
         flash(_("%(count)s people were added to the roster.", count=added), "success")
         return redirect(url_for("directors.show_roster", code=code))
     return _roster_page(organization, campaign, report, upload_form=form, status=422)
@@ -222,7 +218,6 @@ def delete_roster_entry(code: str, entry_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     services.remove_roster_entry(report, entry, current_user)
-    db.session.commit()
     flash(_("The person was removed from the roster."), "success")
     return redirect(url_for("directors.show_roster", code=code))
 
@@ -231,7 +226,6 @@ def delete_roster_entry(code: str, entry_id: int):
 @roles_required(Role.DIRECTOR)
 def show_staff(code: str):
     organization, campaign, report = _director_context(code)
-    db.session.commit()
     return render_template("directors/staff.html", organization=organization, campaign=campaign, report=report,
                            people=queries.staff_responses(campaign, organization), reset_form=ConfirmForm())
 
@@ -246,7 +240,6 @@ def reset_code(code: str, response_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     new_code = services.reset_personal_code(response, current_user)
-    db.session.commit()
     return render_template("directors/new_code.html", organization=organization, campaign=campaign,
                            response=response, new_code=new_code)
 
@@ -262,7 +255,6 @@ def sign_off(code: str):
         flash(_("Tick the box to confirm."), "error")
         return redirect(url_for("directors.show_dashboard", code=code))
     services.attest(report, current_user)
-    db.session.commit()
     flash(_("The organization's data are signed off and locked."), "success")
     return redirect(url_for("directors.show_dashboard", code=code))
 
@@ -272,14 +264,12 @@ def sign_off(code: str):
 def reopen_organization(code: str, organization_id: int):
     organization = get_organization_or_404(current_user, organization_id)
     campaign = _campaign_for(organization, code)
-    report = services.get_report(campaign, organization)
+    report = services.find_report(campaign, organization)
     form = ReopenForm()
     if form.validate_on_submit():
         services.reopen(report, current_user, form.reason.data)
-        db.session.commit()
         flash(_("The organization's data are open for changes again."), "success")
         return redirect(url_for("directors.reopen_organization", code=code, organization_id=organization_id))
-    db.session.commit()
     status = 422 if request.method == "POST" else 200
     return render_template("directors/reopen.html", organization=organization, campaign=campaign, report=report,
                            form=form), status

@@ -40,15 +40,12 @@ class RosterRow:
     post: str | None
 
 
-def get_report(campaign: Campaign, organization: Organization) -> OrgReport:
-    """The organization's report for the campaign, created empty on first use."""
+def find_report(campaign: Campaign, organization: Organization) -> OrgReport:
+    """The organization's report for the campaign; before its first change an empty one, not stored (a page
+    shows it, and a refused form leaves nothing behind): the services that change it store it."""
     report = db.session.scalar(sa.select(OrgReport).where(
         OrgReport.campaign_id == campaign.id, OrgReport.organization_id == organization.id))
-    if report is None:
-        report = OrgReport(campaign_id=campaign.id, organization_id=organization.id)
-        db.session.add(report)
-        db.session.flush()
-    return report
+    return report if report is not None else OrgReport(campaign_id=campaign.id, organization_id=organization.id)
 
 
 def ensure_unlocked(report: OrgReport) -> None:
@@ -56,12 +53,21 @@ def ensure_unlocked(report: OrgReport) -> None:
         raise LockedError()
 
 
+def _writable(report: OrgReport) -> OrgReport:
+    """The report, unlocked, and stored before its first change."""
+    ensure_unlocked(report)
+    if report.id is None:
+        db.session.add(report)
+        db.session.flush()
+    return report
+
+
 def save_report(report: OrgReport, *, pupils: int | None, classes: int | None, approved_rates: Decimal | None,
                 vacancies: list[dict[str, Any]], required_hours: list[dict[str, Any]], user: User,
                 digital_lead: tuple[str | None, str | None, str | None] = (None, None, None)) -> None:
     """Replace the report's numbers, vacancy rows, required-hours rows and the person responsible for
     digitalization (name, post, contact) with what the director typed."""
-    ensure_unlocked(report)
+    _writable(report)
     report.pupils, report.classes, report.approved_rates = pupils, classes, approved_rates
     report.digital_lead_name, report.digital_lead_post, report.digital_lead_contact = digital_lead
     report.vacancies.clear()
@@ -74,7 +80,7 @@ def save_report(report: OrgReport, *, pupils: int | None, classes: int | None, a
         merged[row["subject"]] = merged.get(row["subject"], 0) + int(row["hours"])
     report.required_hours = [RequiredHours(subject=subject, hours=hours) for subject, hours in merged.items()]
     db.session.flush()
-    audit.record("report.save", user=user, target=report, details={
+    audit.record("report.save", by=user, target=report, details={
         "pupils": pupils, "classes": classes, "approved_rates": str(approved_rates) if approved_rates else None,
         "vacancies": len(vacancies), "required_hours": len(merged), "digital_lead": digital_lead[0] is not None})
 
@@ -116,7 +122,7 @@ def validate_roster_row(number: int, raw: dict[str, Any], errors: list[RowError]
 
 def add_roster_rows(report: OrgReport, rows: list[tuple[int, RosterRow]], user: User, *, source: str) -> int:
     """Add people to the roster; an IIN already on it (or twice in ``rows``) rejects the whole batch."""
-    ensure_unlocked(report)
+    _writable(report)
     existing = set(db.session.scalars(sa.select(RosterEntry.person_key).where(
         RosterEntry.campaign_id == report.campaign_id, RosterEntry.organization_id == report.organization_id)))
     errors = RowErrors()
@@ -140,7 +146,7 @@ def add_roster_rows(report: OrgReport, rows: list[tuple[int, RosterRow]], user: 
         raise ImportRejected(errors)
     db.session.add_all(entries)
     db.session.flush()
-    audit.record("roster.add", user=user, target=report, details={"added": len(entries), "source": source})
+    audit.record("roster.add", by=user, target=report, details={"added": len(entries), "source": source})
     return len(entries)
 
 
@@ -169,19 +175,19 @@ def import_roster(report: OrgReport, data: bytes, filename: str, user: User) -> 
 
 
 def remove_roster_entry(report: OrgReport, entry: RosterEntry, user: User) -> None:
-    ensure_unlocked(report)
-    audit.record("roster.remove", user=user, target=report, details={"entry_id": entry.id})
+    _writable(report)
+    audit.record("roster.remove", by=user, target=report, details={"entry_id": entry.id})
     db.session.delete(entry)
     db.session.flush()
 
 
 def attest(report: OrgReport, user: User) -> None:
     """The director certifies the organization's data: the report and the responses lock."""
-    ensure_unlocked(report)
+    _writable(report)
     report.attested_at = utcnow()
     report.attested_by_id = user.id
     db.session.flush()
-    audit.record("report.attest", user=user, target=report, details={"organization_id": report.organization_id})
+    audit.record("report.attest", by=user, target=report, details={"organization_id": report.organization_id})
 
 
 def reopen(report: OrgReport, user: User, reason: str) -> None:
@@ -195,7 +201,7 @@ def reopen(report: OrgReport, user: User, reason: str) -> None:
     report.attested_at = None
     report.attested_by_id = None
     db.session.flush()
-    audit.record("report.reopen", user=user, target=report, details={
+    audit.record("report.reopen", by=user, target=report, details={
         "organization_id": report.organization_id, "reason": reason, "attested_by_id": attested_by,
         "attested_at": attested_at.isoformat()})
 
@@ -204,6 +210,6 @@ def reset_personal_code(response: Response, user: User) -> str:
     """Give a member of staff a new personal code (the old one stops working); returns it to show once."""
     code = set_personal_code(response)
     db.session.flush()
-    audit.record("response.reset_code", user=user, target=response, details={
+    audit.record("response.reset_code", by=user, target=response, details={
         "organization_id": response.organization_id, "campaign_id": response.campaign_id})
     return code

@@ -8,7 +8,6 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import audit
 from ..auth.scope import ADMIN_ROLES, get_organization_or_404, roles_required, visible_organization_ids
 from ..campaigns.services import current_campaign_id
 from ..codebook import FlagStatus, Role
@@ -19,7 +18,7 @@ from . import bp
 from .forms import STATUS_FILTERS, ExplainForm, ReviewForm, RunForm, parse_filters
 from .queries import campaigns_with_flags, flag_detail, get_flag, list_flags, scope_places
 from .rules import RULES, SEVERITY_LABELS, STATUS_LABELS
-from .services import ReviewError, review_flag, run_checks
+from .services import ReviewError, review_flag, run_campaign_checks
 
 ALL_ROLES = (*ADMIN_ROLES, Role.DIRECTOR)
 
@@ -107,7 +106,6 @@ def update_flag(flag_id: int):
         review_flag(flag, status=status, note=form.note.data, user=current_user)
     except ReviewError:
         abort(403)
-    db.session.commit()
     flash(_("Saved."), "success")
     return redirect(url_for("integrity.show_flag", flag_id=flag.id))
 
@@ -122,10 +120,7 @@ def run_integrity_checks():
         flash(_("Choose a campaign to check."), "error")
         return redirect(url_for("integrity.list_flags_queue"))
     scope = None if current_user.role == Role.NATIONAL_ADMIN else visible_organization_ids(current_user)
-    summary = run_checks(campaign, organization_ids=scope)
-    audit.record("integrity.run", user=current_user, target=campaign, details={
-        "active": summary.active, "new": summary.opened, "closed": summary.closed})
-    db.session.commit()
+    summary = run_campaign_checks(campaign, by=current_user, organization_ids=scope)
     flash(_("Checks done: %(active)d active flags, %(new)d new, %(closed)d closed.", active=summary.active,
             new=summary.opened, closed=summary.closed), "success")
     return redirect(url_for("integrity.list_flags_queue", campaign=campaign.id))

@@ -161,6 +161,16 @@ def run_checks(campaign: Campaign, organization_ids: Iterable[int] | sa.Select |
     return summary
 
 
+def run_campaign_checks(campaign: Campaign, *, by: audit.Actor, rules: Iterable[str] | None = None,
+                        organization_ids: Iterable[int] | sa.Select | None = None) -> RunSummary:
+    """``run_checks`` asked for by someone (the console's button, ``flask survey check``, the demo's loader), with
+    its audit record. Flushes, never commits."""
+    summary = run_checks(campaign, organization_ids=organization_ids, rules=rules)
+    audit.record("integrity.run", by=by, target=campaign, details={
+        "rules": list(rules or ()), "active": summary.active, "new": summary.opened, "closed": summary.closed})
+    return summary
+
+
 def network_key(address: str | None) -> str | None:
     """What the questionnaire stores in ``Response.network_key`` on submission (rule G11): a keyed hash of the
     sender's network address, so that responses from one address can be grouped without keeping the address."""
@@ -179,7 +189,7 @@ def review_flag(flag: Flag, *, status: FlagStatus, note: str | None, user: User)
     flag.note = (note or "").strip() or None
     flag.reviewed_by_id = user.id
     flag.reviewed_at = utcnow()
-    audit.record("flag.review", user=user, target=flag, details={
+    audit.record("flag.review", by=user, target=flag, details={
         "rule": flag.rule, "organization_id": flag.organization_id, "from": previous.value, "to": status.value})
     db.session.flush()
     return flag

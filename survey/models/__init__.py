@@ -2,6 +2,7 @@
 
 from .campaigns import AccessLink, Campaign, CampaignQuestionSet
 from .geography import District, Organization, Region, localized_name
+from .imports import SubmissionImport
 from .integrity import ExportJob, Flag
 from .plans import GrowthAssumption
 from .reports import OrgReport, RequiredHours, RosterEntry, Vacancy
@@ -26,6 +27,7 @@ __all__ = [
     "ResponseSubject",
     "ResponseVersion",
     "RosterEntry",
+    "SubmissionImport",
     "User",
     "Vacancy",
     "localized_name",

@@ -109,7 +109,6 @@ def set_growth(district_id: int):
         return _page(place, growth_form=form, status=422)
     services.set_growth(current_user, district, services.Growth(form.level.data or None, form.percent(),
                                                                  form.pupils()))
-    db.session.commit()
     flash(_("The growth of %(district)s was saved; the forecast below uses it.", district=district.name), "success")
     return _back(place)
 
@@ -127,7 +126,6 @@ def upload_growth():
     except ImportRejected as rejected:
         db.session.rollback()
         return _page(place, upload_form=form, rejected=rejected, status=422)
-    db.session.commit()
     flash(_("%(count)s rows of the growth table were applied.", count=count), "success")
     return _back(place)
 

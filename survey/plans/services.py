@@ -53,7 +53,7 @@ def set_growth(user: User, district: District, growth: Growth, *, source: str = 
             db.session.add(row)
         row.percent, row.pupils, row.updated_by_id = growth.percent, growth.pupils, user.id
     db.session.flush()
-    audit.record("growth.set", user=user, target=district, details={
+    audit.record("growth.set", by=user, target=district, details={
         "district": district.name, "levels": levels, "source": source,
         "percent": str(growth.percent) if growth.percent is not None else None, "pupils": growth.pupils})
 

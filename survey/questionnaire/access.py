@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import abort, current_app, g, make_response, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 
-from .. import questions
+from ..campaigns.questions import questionnaire_for
 from ..codebook import ResponseStatus
 from ..models import AccessLink, Response
 from ..models.base import utcnow
@@ -89,7 +89,7 @@ def _current_response(link: AccessLink, *, for_update: bool = False) -> Response
 
 def nav(response: Response) -> list[dict]:
     """The progress indicator: every step, whether it can be opened yet, and which is current."""
-    questionnaire = questions.current()
+    questionnaire = questionnaire_for(response.campaign)
     review, furthest = questionnaire.review_step, reachable(response)
     items = [{"number": s.number, "title": s.title, "reachable": s.number <= furthest} for s in questionnaire.steps]
     items.append({"number": review, "title": _("Check and submit"), "reachable": furthest >= review})
@@ -99,14 +99,15 @@ def nav(response: Response) -> list[dict]:
 def reachable(response: Response) -> int:
     """The furthest step the response may open: the review once submitted, else the step it has come to."""
     if response.status == ResponseStatus.SUBMITTED:
-        return questions.current().review_step
+        return questionnaire_for(response.campaign).review_step
     return response.current_step
 
 
-def step_url(token: str, number: int) -> str:
-    if number >= questions.current().review_step:
-        return url_for("questionnaire.show_review", token=token)
-    return url_for("questionnaire.edit_step", token=token, number=max(number, 1))
+def step_url(link: AccessLink, number: int) -> str:
+    """The address of a step of the link's campaign's questionnaire; the review from its number on."""
+    if number >= questionnaire_for(link.campaign).review_step:
+        return url_for("questionnaire.show_review", token=link.token)
+    return url_for("questionnaire.edit_step", token=link.token, number=max(number, 1))
 
 
 def render_at(url: str, template: str, **context):

@@ -33,6 +33,8 @@ def shown_value(q: Question, value: Any, lang: str) -> str:
         if isinstance(value, list):
             return ", ".join(cb.label(q.choices, code, lang) for code in value)
         return cb.label(q.choices, str(value), lang)
+    if q.options:  # a campaign's own choices
+        return ", ".join(q.choice_label(code) for code in (value if isinstance(value, list) else [value]))
     if isinstance(value, dt.date):
         return day(value)
     if isinstance(value, Decimal):

@@ -85,8 +85,9 @@ def _input_attributes(q: Question) -> dict[str, Any] | None:
 
 
 def _is_radio(q: Question) -> bool:
-    """Yes/no, and a choice that is not a drop-down list (a scale of agreement), are radio buttons."""
-    return q.kind is Kind.YES_NO or (q.kind in (Kind.ONE, Kind.INTEGER) and q.choices is not None
+    """Yes/no, and a choice that is not a drop-down list (a scale of agreement, a campaign's own choices), are
+    radio buttons."""
+    return q.kind is Kind.YES_NO or (q.kind in (Kind.ONE, Kind.INTEGER) and (q.choices is not None or q.options)
                                      and q.appearance != "minimal")
 
 
@@ -113,7 +114,8 @@ def _row_form(q: Question) -> type[Form]:
 
 @cache
 def _page_form(questionnaire: Questionnaire, key: str) -> type[SurveyForm]:
-    return type(f"{key}_form", (SurveyForm,), {q.code: _field(q) for q in questionnaire.on_page(key)})
+    return type(f"{key}_form", (SurveyForm,),
+                {q.code: _field(q) for q in questionnaire.on_page(key) if q.is_stored})  # a note has no input
 
 
 def name_codes(questionnaire: Questionnaire) -> tuple[str, ...]:
@@ -160,6 +162,9 @@ def resume_form(questionnaire: Questionnaire, **kwargs) -> SurveyForm:
 def _choices_of(q: Question, lang: str) -> Any:
     if q.kind is Kind.YES_NO:
         return _yes_no()
+    if q.options:  # a campaign's own choices (its XLSForm), labelled in the reader's language
+        blank = (("", gettext("— choose —")),) if q.kind is Kind.ONE and not _is_radio(q) else ()
+        return blank + tuple((option.name, str(option.label)) for option in q.options)
     return _choices_in(q.choices, q.kind is Kind.ONE and not _is_radio(q), lang)
 
 
@@ -167,10 +172,14 @@ def build_step_form(step: Step, questionnaire: Questionnaire, data: dict[str, An
                     extra_rows: int = 0) -> SurveyForm:
     """The step's form, bound to the request's POST data, or filled from ``data`` for a GET."""
     form_class = _page_form(questionnaire, step.key)
-    form = form_class(data=data) if data is not None else form_class()
+    # filled from ``data`` even while answering a POST (the next step's page, sent in answer to a saved one): the
+    # posted form of another step would otherwise empty its checkboxes, whose absence from a post means "none"
+    form = form_class(formdata=None, data=data) if data is not None else form_class()
     lang = page_language()
     for q in step.questions:
-        field = form._fields[q.code]
+        field = form._fields.get(q.code)
+        if field is None:  # a note
+            continue
         if q.kind is Kind.ROWS:
             for _ in range(extra_rows):
                 field.append_entry()
@@ -178,7 +187,7 @@ def build_step_form(step: Step, questionnaire: Questionnaire, data: dict[str, An
                 for part in q.parts:
                     if part.choices:
                         entry.form._fields[part.code].choices = _choices_of(part, lang)
-        elif q.choices or q.kind is Kind.YES_NO:
+        elif q.choices or q.options or q.kind is Kind.YES_NO:
             field.choices = _choices_of(q, lang)
     return form
 

@@ -16,18 +16,19 @@ from sqlalchemy.orm import joinedload, selectinload
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from .. import audit, rules
 from .. import codebook as cb
-from .. import questions, rules
+from ..campaigns.questions import questionnaire_for
 from ..campaigns.services import takes_part
 from ..codebook import ResponseStatus
 from ..domain import hash_iin, normalize_id, parse_iin
 from ..extensions import db
-from ..models import Campaign, Organization, OrgReport, Response
+from ..imports.submissions import Export, ExportError, Submission, read_export
+from ..models import Campaign, Organization, OrgReport, Response, SubmissionImport
 from ..models.base import utcnow
-from ..questions import Kind, Questionnaire
+from ..questions import Kind, Question, Questionnaire
 from ..registry.services import ImportRejected, RowError, RowErrors
 from ..tabular import TableError, as_text, read_table
-from . import services
 from .services import apply_values
 
 PERSON_KEY_COLUMNS = ("person_key", "birth_date", "sex")  # CODEBOOK §0: an export's stand-in for the IIN
@@ -90,6 +91,15 @@ def _items(parts: tuple[str, ...], text: Any) -> list[dict[str, Any]] | None:
     return rows
 
 
+def _choice_names(question: Question, value: Any) -> Any:
+    """A select_multiple's cell as ODK writes it, its choice names separated by spaces ("kk ru"), as a list; a cell
+    separated by ';' or ',', or of labels, is left to the rules."""
+    if question.kind is not Kind.MANY or not isinstance(value, str) or ";" in value or "," in value:
+        return value
+    names = value.split()
+    return names if set(names) <= set(question.choice_codes()) else value
+
+
 def _where(error: rules.FieldError) -> Any:
     if error.row is None:
         return error.message
@@ -132,7 +142,9 @@ def _validate(campaign: Campaign, table_rows: Iterable[tuple[int, dict[str, Any]
               errors: list[RowError], questionnaire: Questionnaire) -> list[_Row]:
     fields = tuple(name for name in questionnaire.answers if name in headers)
     items = layout(questionnaire).items
-    context = services.rule_context
+    def context(campaign: Campaign, person: Any) -> rules.RuleContext:
+        return rules.RuleContext(census_date=campaign.census_date, birth_date=person.birth_date,
+                                 questionnaire=questionnaire)
     bins = sorted({normalize_id(raw.get("org_bin")) for _, raw in table_rows})
     organizations = {
         org.bin: org
@@ -156,10 +168,10 @@ def _validate(campaign: Campaign, table_rows: Iterable[tuple[int, dict[str, Any]
             errors.append(RowError(number, "org_bin", _l("the director has signed off this organization: its "
                                                          "answers are locked")))
         person_key, birth, sex = _person(number, raw, headers, key, errors)
-        answers = {name: raw.get(name) for name in fields}
+        answers = {name: _choice_names(questionnaire[name], raw.get(name)) for name in fields}
         broken = []
         for column, parts in items.items():
-            if column in fields:
+            if column in fields and not isinstance(raw.get(column), list):  # ODK and Kobo give rows as rows
                 answers[column] = _items(parts, raw.get(column))
                 if answers[column] is None:
                     errors.append(RowError(number, column, _l("write items as %(format)s, separated by ';'",
@@ -179,14 +191,14 @@ def _validate(campaign: Campaign, table_rows: Iterable[tuple[int, dict[str, Any]
     return clean
 
 
-def import_responses(campaign: Campaign, data: bytes, filename: str = "") -> PaperSummary:
-    """Check every row with the questionnaire's rules, then create or update the responses; all or nothing."""
+def _read_flat(data: bytes, filename: str, questionnaire: Questionnaire
+               ) -> tuple[list[str], list[tuple[int, dict[str, Any]]], list[Any]]:
+    """The flat layout's header and rows, its required columns checked."""
     try:
         table = read_table(data, filename, kind="responses")
     except TableError as exc:
         raise ImportRejected([], [], exc.message) from exc
     warnings = list(table.warnings)
-    questionnaire = questions.current()
     columns = layout(questionnaire)
     missing = [column for column in columns.required if column not in table.headers]
     if "iin" not in table.headers and not all(column in table.headers for column in PERSON_KEY_COLUMNS):
@@ -201,16 +213,97 @@ def import_responses(campaign: Campaign, data: bytes, filename: str = "") -> Pap
         table_rows = list(table.rows)  # read to the end (or to the row limit) after the header was checked
     except TableError as exc:
         raise ImportRejected([], warnings, exc.message) from exc
-    if not table_rows:
+    return table.headers, table_rows, warnings
+
+
+def _read_export(source: str, data: bytes, filename: str, questionnaire: Questionnaire) -> Export:
+    try:
+        export = read_export(source, data, filename, questionnaire)
+    except ExportError as exc:
+        raise ImportRejected([], [], exc.message) from exc
+    missing = [column for column in ("org_bin", "iin") if column not in export.headers]
+    if missing:
+        raise ImportRejected([], export.warnings, _l("Required columns are missing from the export: %(columns)s",
+                                                     columns=", ".join(missing)))
+    return export
+
+
+def import_responses(campaign: Campaign, data: bytes, filename: str = "", source: str = "paper", *,
+                     by: audit.Actor = None) -> PaperSummary:
+    """Check every row with the questionnaire's rules, then create or update the responses; all or nothing.
+    Audited (``by``: who imports); flushes, the caller commits.
+
+    ``source``: "paper" (the flat layout), "odk" (ODK Central's CSV export) or "kobo" (KoboToolbox's XLSX or CSV
+    export). A submission is imported once per instance id: the same instance with the same answers changes
+    nothing, even when the response was edited since; an edited one becomes a new version of its response.
+    """
+    questionnaire = questionnaire_for(campaign)
+    submissions: dict[int, Submission] = {}
+    summary = PaperSummary()
+    if source == "paper":
+        headers, table_rows, warnings = _read_flat(data, filename, questionnaire)
+    else:
+        export = _read_export(source, data, filename, questionnaire)
+        headers, warnings = export.headers, export.warnings
+        known = _imported(campaign, source, [s.instance_id for s in export.submissions])
+        fresh = [s for s in export.submissions
+                 if known.get(s.instance_id) is None or known[s.instance_id].digest != s.digest]
+        summary.unchanged = len(export.submissions) - len(fresh)
+        submissions = {s.number: s for s in fresh}
+        table_rows = [(s.number, s.values) for s in fresh]
+        if not export.submissions:
+            raise ImportRejected([], warnings, _l("The export has no submissions."))
+    summary.warnings = warnings
+    if not table_rows and source == "paper":
         raise ImportRejected([], warnings, _l("The file has a header row but no responses."))
     errors = RowErrors()
-    rows = _validate(campaign, table_rows, table.headers, errors, questionnaire)
+    rows = _validate(campaign, table_rows, headers, errors, questionnaire)
     if errors:
         raise ImportRejected(errors, warnings)
+    _save(campaign, rows, summary, source, submissions, questionnaire)
+    audit.record("responses.import", by=by, target=campaign, details={
+        "file": filename, "source": source, "created": summary.created, "updated": summary.updated,
+        "unchanged": summary.unchanged})
+    return summary
 
-    summary = PaperSummary(warnings=warnings)
+
+def _imported(campaign: Campaign, source: str, instance_ids: Iterable[str]) -> dict[str, SubmissionImport]:
+    """The instances of these ids already imported from ``source``."""
+    ids = sorted(set(instance_ids))
+    return {
+        record.instance_id: record
+        for start in range(0, len(ids), CHUNK)
+        for record in db.session.scalars(sa.select(SubmissionImport).where(
+            SubmissionImport.campaign_id == campaign.id, SubmissionImport.source == source,
+            SubmissionImport.instance_id.in_(ids[start:start + CHUNK])))
+    }
+
+
+def _earlier(campaign: Campaign, source: str, submissions: Iterable[Submission]) -> dict[str, int]:
+    """Each submission's response from an earlier import: its own instance id, the instance it replaces
+    (``deprecatedID``) or its root (ODK Central's KEY, Kobo's rootUuid) → response id."""
+    keys = {key for s in submissions for key in (s.instance_id, s.deprecated_id, s.root_id) if key}
+    if not keys:
+        return {}
+    keys_sorted = sorted(keys)
+    found: dict[str, int] = {}
+    for start in range(0, len(keys_sorted), CHUNK):
+        chunk = keys_sorted[start:start + CHUNK]
+        for instance, root, response_id in db.session.execute(
+                sa.select(SubmissionImport.instance_id, SubmissionImport.root_id, SubmissionImport.response_id)
+                .where(SubmissionImport.campaign_id == campaign.id, SubmissionImport.source == source,
+                       sa.or_(SubmissionImport.instance_id.in_(chunk), SubmissionImport.root_id.in_(chunk)))
+                .order_by(SubmissionImport.id)):
+            found[instance] = response_id
+            found[root] = response_id
+    return found
+
+
+def _save(campaign: Campaign, rows: list[_Row], summary: PaperSummary, source: str,
+          submissions: dict[int, Submission], questionnaire: Questionnaire) -> None:
     existing: dict[tuple[int, str], Response] = {}
     keys = sorted({row.person_key for row in rows})
+    earlier = _earlier(campaign, source, submissions.values())
     for start in range(0, len(keys), CHUNK):
         query = (sa.select(Response)
                  .where(Response.campaign_id == campaign.id, Response.person_key.in_(keys[start:start + CHUNK]))
@@ -218,17 +311,28 @@ def import_responses(campaign: Campaign, data: bytes, filename: str = "") -> Pap
                  .order_by(Response.id)
                  .with_for_update(of=Response))  # a concurrent edit waits, then builds on this one's version
         existing.update({(r.organization_id, r.person_key): r for r in db.session.scalars(query)})
+    ids = sorted(set(earlier.values()) - {r.id for r in existing.values()})
+    by_id = {r.id: r for r in existing.values()}
+    for start in range(0, len(ids), CHUNK):
+        by_id.update({r.id: r for r in db.session.scalars(
+            sa.select(Response).where(Response.id.in_(ids[start:start + CHUNK]))
+            .options(selectinload(Response.subjects), selectinload(Response.other_jobs))
+            .order_by(Response.id).with_for_update(of=Response))})
+    known = _imported(campaign, source, [s.instance_id for s in submissions.values()])
     with db.session.begin_nested():
         for row in rows:
+            submission = submissions.get(row.number)
             response = existing.get((row.organization.id, row.person_key))
+            if submission is not None and response is None:
+                response = _earlier_response(by_id, earlier, submission, row)
             is_new = response is None
             if is_new:
                 response = Response(campaign=campaign, organization=row.organization, person_key=row.person_key,
                                     birth_date=row.birth_date, sex=row.sex, status=ResponseStatus.DRAFT,
-                                    source="paper", current_step=1, last_name="", first_name="")
+                                    source=source, current_step=1, last_name="", first_name="")
                 db.session.add(response)
                 summary.created += 1
-            changed = apply_values(response, row.values, source="paper")
+            changed = apply_values(response, row.values, source=source)
             if response.status != ResponseStatus.SUBMITTED:
                 response.status = ResponseStatus.SUBMITTED
                 response.submitted_at = utcnow()
@@ -237,5 +341,32 @@ def import_responses(campaign: Campaign, data: bytes, filename: str = "") -> Pap
                 summary.updated += 1
             else:
                 summary.unchanged += 1
+            if submission is not None:
+                _record(campaign, source, submission, response, known)
         db.session.flush()
-    return summary
+
+
+def _earlier_response(by_id: dict[int, Response], earlier: dict[str, int], submission: Submission,
+                      row: _Row) -> Response | None:
+    """The response an earlier instance of this submission became at the same organization, when the edit changed
+    the person (an IIN typed wrong, then corrected): it takes the corrected person key, birth date and sex. (A
+    submission moved to another organization is a response of its own there.)"""
+    for key in (submission.instance_id, submission.deprecated_id, submission.root_id):
+        response = by_id.get(earlier.get(key or "", 0))
+        if response is not None and response.organization_id == row.organization.id:
+            response.person_key, response.birth_date, response.sex = row.person_key, row.birth_date, row.sex
+            return response
+    return None
+
+
+def _record(campaign: Campaign, source: str, submission: Submission, response: Response,
+            known: dict[str, SubmissionImport]) -> None:
+    record = known.get(submission.instance_id)
+    if record is None:
+        record = SubmissionImport(campaign_id=campaign.id, source=source, instance_id=submission.instance_id)
+        db.session.add(record)
+    record.response = response
+    record.root_id = submission.root_id
+    record.digest = submission.digest
+    record.version = response.version or 1  # a new response is version 1 once inserted
+    record.imported_at = utcnow()

@@ -24,7 +24,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from .. import audit, questions, rules
+from .. import questions, rules
 from ..auth import devices
 from ..domain import hash_iin, normalize_id, person_from_iin
 from ..extensions import db, limiter
@@ -120,9 +120,6 @@ def start_response(token: str):
         # cookie, which is signed, not encrypted, nor in an address).
         return render_at(url_for("questionnaire.resume_response", token=token), "questionnaire/resume.html",
                          link=link, form=resume_form(questionnaire, formdata=None, data={"iin": form.iin.data}))
-    if started.created:
-        audit.record("response.start", actor="teacher", target=started.response,
-                     details={"organization_id": link.organization_id})
     response_id, credential = started.response.id, started.response.personal_code_hash
     after_commit(lambda: authorize(response_id))  # this browser owns the response once it is stored
     # The code is shown in this answer and nowhere else (never in the session cookie, which is signed, not
@@ -157,7 +154,7 @@ def show_code(token: str):
     """The address of the personal code page. The code itself was shown once, in the answer to the confirmation:
     coming back here (reload, back) leads on to the questionnaire."""
     link, response = link_and_response(token)
-    return redirect(step_url(token, response.current_step))  # the review once every step is saved
+    return redirect(step_url(link, response.current_step))  # the review once every step is saved
 
 
 # ---- resuming with the personal code ----------------------------------------------------------------------------
@@ -201,15 +198,12 @@ def resume_response(token: str):
         form.iin.errors = [iin_error]
         return render_template("questionnaire/resume.html", link=link, form=form), 422
     person_key = hash_iin(iin, current_app.config["IIN_HASH_KEY"])
-    response = services.find_response(link.campaign_id, link.organization_id, person_key)
-    if not services.check_personal_code(response, form.code.data or ""):
+    response = services.resume(link, person_key, form.code.data or "")
+    if response is None:
         g.resume_failed = True
-        audit.record("response.code_failed", actor="teacher", target=response,
-                     details={"organization_id": link.organization_id,
-                              "reason": "wrong_code" if response is not None else "no_response"})
         form.code.errors = [_("The IIN and personal code do not match a questionnaire at this organization. "
                               "Check both and try again, or ask your director to reset the code.")]
         return render_template("questionnaire/resume.html", link=link, form=form), 422
     authorize(response.id)
-    return devices.remember(redirect(step_url(token, reachable(response))), "questionnaire", response.id,
+    return devices.remember(redirect(step_url(link, reachable(response))), "questionnaire", response.id,
                             response.personal_code_hash)

@@ -18,7 +18,8 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload
 
-from .. import questions, rules
+from .. import audit, questions, rules
+from ..campaigns.questions import questionnaire_for
 from ..codebook import ResponseStatus
 from ..domain import IinIdentity, personal_code
 from ..extensions import db
@@ -28,6 +29,7 @@ from ..models.base import utcnow
 from ..models.responses import answer_column, has_own_column, row_model
 from ..passwords import verify_password
 from ..questions import Kind, Question, Questionnaire, Step
+from . import relevance
 
 
 # ---- access and state -----------------------------------------------------------------------------------------
@@ -93,7 +95,7 @@ def find_link_by_code(text: str) -> AccessLink | None:
 
 def rule_context(campaign: Campaign, response_or_person: Any) -> rules.RuleContext:
     return rules.RuleContext(census_date=campaign.census_date, birth_date=response_or_person.birth_date,
-                             questionnaire=questions.current())
+                             questionnaire=questionnaire_for(campaign))
 
 
 def is_response_of(response_id: int, campaign_id: int, person_key: str) -> bool:
@@ -145,6 +147,16 @@ def check_personal_code(response: Response | None, code: str) -> bool:
     return hmac.compare_digest(expected.encode(), given.encode()) and keyed
 
 
+def resume(link: AccessLink, person_key: str, code: str) -> Response | None:
+    """The person's response at the link's organization when ``code`` is its personal code; else None, audited."""
+    response = find_response(link.campaign_id, link.organization_id, person_key)
+    if check_personal_code(response, code):
+        return response
+    audit.record("response.code_failed", by="teacher", target=response, details={
+        "organization_id": link.organization_id, "reason": "wrong_code" if response is not None else "no_response"})
+    return None
+
+
 # ---- typed values <-> stored rows ------------------------------------------------------------------------------
 
 # Where each answer is kept: its own column of ``responses`` (a list of codes ';'-separated), a table of rows, or,
@@ -166,10 +178,10 @@ def _storage(questionnaire: Questionnaire) -> dict[str, tuple[str, Question]]:
 
 
 def stored_values(response: Response, questionnaire: Questionnaire | None = None) -> dict[str, Any]:
-    """The response's answers as typed values, the shape ``rules.check`` returns."""
+    """The response's answers as typed values, the shape ``rules.check`` returns (the questions of its campaign)."""
     values: dict[str, Any] = {}
     document = response.answers or {}
-    for code, (where, q) in _storage(questionnaire or questions.current()).items():
+    for code, (where, q) in _storage(questionnaire or questionnaire_for(response.campaign)).items():
         if where == COLUMN:
             values[code] = getattr(response, code)
         elif where == CODES:
@@ -217,9 +229,12 @@ def apply_values(response: Response, values: Mapping[str, Any], *, source: str, 
                  ) -> dict[str, list[Any]]:
     """Write typed values to the response; on a submitted response keep the previous state as a version.
 
+    An answer kept in the ``answers`` document is removed when blank; an answer to one of the campaign's own
+    questions records the version of its questions it was given under (``answer_versions``).
     Returns what changed, as {field: [old, new]} in JSON form.
     """
-    before = stored_values(response)
+    questionnaire = questionnaire_for(response.campaign)
+    before = stored_values(response, questionnaire)
     changes = {
         name: [_plain(before.get(name)), _plain(value)]
         for name, value in values.items()
@@ -231,23 +246,37 @@ def apply_values(response: Response, values: Mapping[str, Any], *, source: str, 
         db.session.add(ResponseVersion(response=response, version=response.version, source=source, user_id=user_id,
                                        snapshot=_plain(before), changes=changes))
         response.version += 1
-    storage = _storage(questions.current())
-    document = dict(response.answers or {})
+    storage = _storage(questionnaire)
+    document, versions = dict(response.answers or {}), dict(response.answer_versions or {})
     for name, value in values.items():
-        where = storage[name][0]
+        where, question = storage[name]
         if where == CODES:
             setattr(response, name, ";".join(value) or None)
         elif where == ROWS:
             model = row_model(name)
             setattr(response, name, [model(**row) for row in value])
         elif where == DOCUMENT:
-            document[name] = _plain(value)
+            _keep(document, versions, question, _plain(value), name in changes)
         else:
             setattr(response, name, value)
     if document != (response.answers or {}):
         response.answers = document
+    if versions != (response.answer_versions or {}):
+        response.answer_versions = versions or None
     response.source = source
     return changes
+
+
+def _keep(document: dict[str, Any], versions: dict[str, int], question: Question, value: Any, changed: bool) -> None:
+    """One answer of the ``answers`` document: removed when blank; a campaign question's answer given anew records
+    the version it was given under."""
+    if value is None or value == []:
+        document.pop(question.code, None)
+        versions.pop(question.code, None)
+        return
+    document[question.code] = value
+    if question.is_extra and (changed or question.code not in versions):
+        versions[question.code] = question.version
 
 
 # ---- starting a response --------------------------------------------------------------------------------------
@@ -306,6 +335,8 @@ def start_response(link: AccessLink, person: IinIdentity, names: Mapping[str, An
             with db.session.begin_nested():
                 db.session.add(response)
                 db.session.flush()
+            audit.record("response.start", by="teacher", target=response,
+                         details={"organization_id": link.organization_id})
             return Started(response, True, code)
         except IntegrityError:
             existing = find_response(link.campaign_id, link.organization_id, person.person_key)
@@ -320,12 +351,26 @@ def start_response(link: AccessLink, person: IinIdentity, names: Mapping[str, An
 # ---- steps and submission -------------------------------------------------------------------------------------
 
 def step_raw(response: Response, step: Step) -> dict[str, Any]:
-    """What the step's form shows: the draft as typed, else the stored answers."""
+    """What the step's form shows: the draft as typed, else the stored answers; on a step never saved, the default
+    answers of the campaign's own questions (an XLSForm's ``default``)."""
     draft = (response.draft_data or {}).get("steps", {}).get(step.key)
-    stored = raw_from_values({name: value for name, value in stored_values(response).items() if name in step.fields})
+    values = {name: value for name, value in stored_values(response).items() if name in step.fields}
+    if response.current_step <= step.number:
+        values.update({q.code: q.typed(q.default) for q in step.questions
+                       if q.default is not None and values.get(q.code) in (None, [])})
+    stored = raw_from_values(values)
     if draft:
         stored.update(draft)
     return stored
+
+
+def page_state(response: Response, step: Step) -> relevance.PageState | None:
+    """What the step's page shows of the campaign's own questions (``relevance``)."""
+    return relevance.page_state(step, lambda: stored_values(response))
+
+
+def not_asked(questionnaire: Questionnaire, values: Mapping[str, Any]) -> frozenset[str]:
+    return relevance.not_asked(questionnaire, values)
 
 
 def save_step(response: Response, step: Step, raw: Mapping[str, Any], *, final: bool = True) -> rules.Checked:
@@ -350,15 +395,19 @@ def save_step(response: Response, step: Step, raw: Mapping[str, Any], *, final: 
     return result
 
 
-def submit_response(response: Response) -> list[rules.FieldError]:
-    """Mark the response submitted if it is complete; otherwise list what is missing or wrong."""
+def submit_response(response: Response, network_key: str | None = None) -> list[rules.FieldError]:
+    """Mark the response submitted if it is complete (audited, with the network it came from the first time);
+    otherwise list what is missing or wrong."""
     errors = rules.check_complete(stored_values(response), rule_context(response.campaign, response))
     if errors:
         return errors
     if response.status != ResponseStatus.SUBMITTED:
+        response.network_key = network_key
+        audit.record("response.submit", by="teacher", target=response,
+                     details={"organization_id": response.organization_id})
         response.status = ResponseStatus.SUBMITTED
         response.submitted_at = utcnow()
-        response.current_step = questions.current().review_step
+        response.current_step = questionnaire_for(response.campaign).review_step
         draft = dict(response.draft_data or {})
         draft.pop("nonce", None)
         response.draft_data = draft

@@ -11,7 +11,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit, questions, rules
+from .. import questions, rules
+from ..campaigns.questions import questionnaire_for
 from ..codebook import ResponseStatus
 from ..extensions import db
 from ..formatting import page_language
@@ -30,15 +31,16 @@ ADD_ROW = ("add_row", "add_subject", "add_job")  # the last two from pages serve
 @bp.route("/<token>/step/<int:number>", methods=["GET", "POST"])
 def edit_step(token: str, number: int):
     link, response = link_and_response(token, for_update=request.method == "POST")
-    questionnaire = questions.current()
+    questionnaire = questionnaire_for(link.campaign)
     step = questionnaire.step_by_number.get(number) or abort(404)
     furthest = reachable(response)
     if number > furthest:
-        return redirect(step_url(token, furthest))
+        return redirect(step_url(link, furthest))
     if request.method == "GET":
         return render_template("questionnaire/step.html", **_step_page(link, response, step))
 
-    context = {"link": link, "response": response, "step": step, "nav": nav(response)}  # for this step's errors
+    context = {"link": link, "response": response, "step": step, "nav": nav(response),  # for this step's errors
+               "state": services.page_state(response, step)}
     action = request.form.get("action", "next")
     if action in ADD_ROW:
         action = "add_row"
@@ -71,13 +73,14 @@ def edit_step(token: str, number: int):
 
 def _step_page(link: AccessLink, response: Response, step) -> dict:
     """What step.html shows of a step: the form filled from the stored answers."""
-    form = build_step_form(step, questions.current(), services.step_raw(response, step))
-    return {"form": form, "link": link, "response": response, "step": step, "nav": nav(response)}
+    form = build_step_form(step, questionnaire_for(link.campaign), services.step_raw(response, step))
+    return {"form": form, "link": link, "response": response, "step": step, "nav": nav(response),
+            "state": services.page_state(response, step)}
 
 
 def _following_page(link: AccessLink, response: Response, number: int):
     """The page after a saved step (the next step, or the review after the last), sent as the answer."""
-    url, questionnaire = step_url(link.token, number), questions.current()
+    url, questionnaire = step_url(link, number), questionnaire_for(link.campaign)
     if number >= questionnaire.review_step:
         return render_at(url, "questionnaire/review.html", **_review_page(link, response, []))
     return render_at(url, "questionnaire/step.html",
@@ -102,14 +105,14 @@ def edit_names(token: str):
         return render_template("questionnaire/names.html", link=link, form=form), 422
     services.apply_values(response, checked.values, source="web")
     flash(_("Your changes are saved."), "info")
-    return redirect(step_url(token, reachable(response)))
+    return redirect(step_url(link, reachable(response)))
 
 
 @bp.get("/<token>/review")
 def show_review(token: str):
     link, response = link_and_response(token)
-    if reachable(response) < questions.current().review_step:
-        return redirect(step_url(token, response.current_step))
+    if reachable(response) < questionnaire_for(link.campaign).review_step:
+        return redirect(step_url(link, response.current_step))
     return _render_review(link, response, [])
 
 
@@ -119,14 +122,15 @@ def _render_review(link: AccessLink, response: Response, errors: list, status: i
 
 def _review_page(link: AccessLink, response: Response, errors: list) -> dict:
     """What review.html shows: every answer in words, and the rules' errors grouped by step."""
-    questionnaire = questions.current()
+    questionnaire = questionnaire_for(link.campaign)
     grouped = {}
     for error in errors:
         grouped.setdefault(questionnaire.step_of(error.field), []).append(error)
-    shown = shown_values(services.stored_values(response), page_language(), questionnaire)
+    values = services.stored_values(response, questionnaire)
+    shown = shown_values(values, page_language(), questionnaire)
     return {"link": link, "response": response, "form": SubmitForm(), "shown": shown,
             "field_labels": field_labels(questionnaire), "steps": questionnaire.steps, "nav": nav(response),
-            "errors": grouped}
+            "errors": grouped, "not_asked": services.not_asked(questionnaire, values)}
 
 
 @bp.post("/<token>/review")
@@ -135,14 +139,9 @@ def submit_response(token: str):
     if not SubmitForm().validate():
         flash(_("The page had expired. Please submit again."), "error")
         return _render_review(link, response, [], 400)
-    already = response.status == ResponseStatus.SUBMITTED
-    errors = services.submit_response(response)
+    errors = services.submit_response(response, network_key(request.remote_addr))
     if errors:
         return _render_review(link, response, errors, 422)
-    if not already:
-        response.network_key = network_key(request.remote_addr)
-        audit.record("response.submit", actor="teacher", target=response,
-                     details={"organization_id": link.organization_id})
     after_commit(partial(checks_after_submission, link.campaign_id, link.organization_id))
     return redirect(url_for("questionnaire.show_done", token=token))
 

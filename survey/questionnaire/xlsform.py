@@ -105,7 +105,9 @@ def _number(value: Any) -> str:
 
 
 def constraint(q: Question) -> str:
-    """The question's own checks as an XLSForm constraint on its answer (``.``)."""
+    """The question's own checks as an XLSForm constraint on its answer (``.``); a campaign question's as written."""
+    if q.constraint is not None:
+        return q.constraint.text
     if q.kind is Kind.IIN:
         return check_digit_constraint(iin=True)
     if q.format is Format.BIN:
@@ -137,6 +139,8 @@ def _constraint_message(q: Question) -> Any:
 
 
 def relevant(q: Question) -> str:
+    if q.relevant is not None:
+        return q.relevant.text
     when = q.asked_when
     if when is None:
         return ""
@@ -147,7 +151,18 @@ def relevant(q: Question) -> str:
 
 # ---- the sheets ----------------------------------------------------------------------------------------------
 
+def list_name(q: Question) -> str:
+    """The choice list of a campaign question: its XLSForm's, unless a codebook list has that name."""
+    if q.list_name in cb.CODES or q.list_name in (YES_NO, ORGANIZATIONS):
+        return f"x_{q.list_name}"
+    return q.list_name or q.code
+
+
 def _type(q: Question) -> str:
+    if q.kind is Kind.NOTE:
+        return "note"
+    if q.options:
+        return f"{'select_multiple' if q.kind is Kind.MANY else 'select_one'} {list_name(q)}"
     if q.kind is Kind.YES_NO:
         return f"select_one {YES_NO}"
     if q.kind is Kind.CONSENT:
@@ -200,10 +215,17 @@ def survey_rows(questionnaire: Questionnaire) -> list[Row]:
     return rows
 
 
-def _lists(questionnaire: Questionnaire) -> list[str]:
-    """The codebook lists the questions choose from, in the order they are first asked."""
-    found: list[str] = []
+def _lists(questionnaire: Questionnaire) -> list[Any]:
+    """The codebook lists the questions choose from, in the order they are first asked; a campaign question with
+    choices of its own stands for its list (the first that names it)."""
+    found: list[Any] = []
+    names: set[str] = set()
     for q in questionnaire.questions:
+        if q.options:
+            if list_name(q) not in names:
+                names.add(list_name(q))
+                found.append(q)
+            continue
         for item in (q, *q.parts):
             name = YES_NO if item.kind is Kind.YES_NO else item.choices
             if name and name not in found:
@@ -218,6 +240,10 @@ def choice_rows(questionnaire: Questionnaire, organizations: Iterable[Organizati
         kk, ru = localized_name(org.name_ru, org.name_kk, "kk"), localized_name(org.name_ru, org.name_kk, "ru")
         rows.append([ORGANIZATIONS, org.bin, kk, ru, ru])
     for name in _lists(questionnaire):
+        if isinstance(name, Question):  # a campaign question's own choices
+            rows += [[list_name(name), option.name, option.label.kk, option.label.ru,
+                      option.label.en or option.label.ru] for option in name.options]
+            continue
         if name == YES_NO:
             yes, no = _texts(yes=_l("Yes"), no=_l("No")).values()
             rows += [[YES_NO, "true", *(yes[lang] for lang, _ in LANGUAGES)],

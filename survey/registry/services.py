@@ -1,6 +1,7 @@
 """Import the organization registry from .xlsx/.csv: validate every row, then upsert by BIN, or change nothing.
 
-The CLI command and the administrator's upload page both call ``import_organizations``; the caller commits.
+The CLI command and the administrator's upload page both call ``import_organizations``, which writes the audit
+record; the caller commits.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from .. import audit
 from .. import codebook as cb
 from ..domain import IdentityError, check_id, normalize_id, parse_iin
 from ..extensions import db
@@ -233,8 +235,9 @@ def _validate_file(data: bytes, filename: str) -> tuple[list[dict[str, Any]], Ro
     return clean, errors, warnings
 
 
-def import_organizations(data: bytes, filename: str = "") -> ImportSummary:
-    """Validate the whole file, then upsert every organization by BIN; all or nothing. The caller commits."""
+def import_organizations(data: bytes, filename: str = "", *, by: audit.Actor = None) -> ImportSummary:
+    """Validate the whole file, then upsert every organization by BIN; all or nothing. Audited (``by`` is who
+    imports); flushes, the caller commits."""
     try:
         rows, errors, warnings = _validate_file(data, filename)
     except TableError as exc:
@@ -270,6 +273,8 @@ def import_organizations(data: bytes, filename: str = "") -> ImportSummary:
             else:
                 summary.unchanged += 1
         db.session.flush()
+    audit.record("registry.import", by=by, details={
+        "file": filename, "created": summary.created, "updated": summary.updated, "unchanged": summary.unchanged})
     return summary
 
 

@@ -41,26 +41,19 @@ def _prepare(campaign_code, region, district, org_bin, lang, headers):
     return ExportContext(campaign, lang=lang, headers=headers, exported_by="cli"), selection
 
 
-def _audit(action: str, ctx, out: Path, count: int) -> None:
-    from .. import audit
-
-    audit.record(action, actor="cli", target=ctx.campaign, details={**ctx.filters, "file": out.name, "count": count})
-    db.session.commit()
-
-
 @export_cli.command("profiles")
 @_filters
 @click.option("--per-org", is_flag=True, help="Add one sheet per organization.")
 @click.option("--zip", "as_zip", is_flag=True, help="A zip of organization workbooks instead.")
 def export_profiles_command(campaign_code, region, district, org_bin, lang, headers, out, per_org, as_zip):
     """Staffing profiles: one organization's workbook, or a district / region / national workbook."""
-    from .services import export_profiles
+    from .services import export_to_file
 
     if per_org and as_zip:
         raise click.UsageError("--per-org and --zip exclude each other.")
     ctx, selection = _prepare(campaign_code, region, district, org_bin, lang, headers)
-    count = export_profiles(ctx, selection, out, per_org=per_org, as_zip=as_zip)
-    _audit("export.profiles", ctx, out, count)
+    count = export_to_file("profiles", ctx, selection, out, by="cli", per_org=per_org, as_zip=as_zip)
+    db.session.commit()
     click.echo(f"wrote {out} ({count} organizations)")
 
 
@@ -71,11 +64,11 @@ def export_profiles_command(campaign_code, region, district, org_bin, lang, head
               help="flat: the paper-import layout (codes), re-importable.")
 def export_responses_command(campaign_code, region, district, org_bin, lang, headers, out, fmt, layout):
     """Raw responses, one row per response (subjects and other jobs on their own sheets)."""
-    from .services import export_responses
+    from .services import export_to_file
 
     ctx, selection = _prepare(campaign_code, region, district, org_bin, lang, headers)
-    count = export_responses(ctx, selection, out, fmt=fmt, layout=layout)
-    _audit("export.responses", ctx, out, count)
+    count = export_to_file("responses", ctx, selection, out, by="cli", fmt=fmt, layout=layout)
+    db.session.commit()
     click.echo(f"wrote {out} ({count} responses)")
 
 

@@ -22,6 +22,7 @@ from flask import Flask, current_app, has_app_context
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from .. import audit
 from ..auth.scope import visible_organization_ids
 from ..campaigns.services import CampaignError, get_campaign
 from ..codebook import JobStatus
@@ -60,23 +61,26 @@ def heartbeat_interval(app: Flask | None = None) -> dt.timedelta:
 
 
 def create_job(kind: str, params: dict[str, Any], user: User | None) -> ExportJob:
-    """A queued job (added and flushed; the caller commits, then calls ``dispatch``)."""
+    """A queued job, asked for by ``user`` (audited; added and flushed: the caller commits, then calls
+    ``dispatch``)."""
     if kind not in KINDS:
         raise ValueError(kind)
     job = ExportJob(kind=kind, params=dict(params), user_id=user.id if user else None, status=JobStatus.QUEUED,
                     queued_at=utcnow())
     db.session.add(job)
     db.session.flush()
+    audit.record("export.request", by=user, target=job, details=dict(params))
     return job
 
 
-def retry_job(job: ExportJob) -> None:
-    """Put a failed job back in the queue (the caller commits, then calls ``dispatch``)."""
+def retry_job(job: ExportJob, by: audit.Actor = None) -> None:
+    """Put a failed job back in the queue (audited; the caller commits, then calls ``dispatch``)."""
     if job.status != JobStatus.FAILED:
         raise ValueError("only a failed job can be retried")
     job.status, job.progress, job.error, job.queued_at = JobStatus.QUEUED, 0, None, utcnow()
     job.started_at = job.finished_at = job.expires_at = job.heartbeat_at = None
     db.session.flush()
+    audit.record("export.retry", by=by, target=job)
 
 
 def dispatch(job_id: int) -> None:

@@ -5,6 +5,7 @@ Resolve them inside ``flask_babel.force_locale(lang)``: the lazy strings transla
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
@@ -39,6 +40,14 @@ OTHER_LABELS = {
     "level": _l("Level"),
     "ownership": _l("Ownership"),
 }
+
+
+def choice_labels(questionnaire: Questionnaire) -> Iterator[tuple[str, str, Any]]:
+    """The campaign's own questions' choices for the Codebook sheet: (question code, choice name, its label as
+    ``Translated``), in the order of the questions and their choices."""
+    for q in questionnaire.columns:
+        for option in q.options:
+            yield q.code, option.name, option.label
 
 
 @cache
@@ -80,8 +89,8 @@ METRIC_LABELS = {
 }
 
 
-def field_label(code: str) -> str:
-    return str(column_labels(questions.current()).get(code, code))
+def field_label(code: str, questionnaire: Questionnaire | None = None) -> str:
+    return str(column_labels(questionnaire or questions.current()).get(code, code))
 
 
 def metric_label(code: str, lang: str) -> str:
@@ -97,8 +106,10 @@ def metric_label(code: str, lang: str) -> str:
     return code
 
 
-def header(code: str, lang: str, headers: str, metric: bool = False) -> str:
-    """A column header: the code itself (``headers="codes"``) or its translated label."""
+def header(code: str, lang: str, headers: str, metric: bool = False,
+           questionnaire: Questionnaire | None = None) -> str:
+    """A column header: the code itself (``headers="codes"``) or its translated label (a campaign question's
+    from ``questionnaire``, the campaign's)."""
     if headers == "codes":
         return code
-    return metric_label(code, lang) if metric else field_label(code)
+    return metric_label(code, lang) if metric else field_label(code, questionnaire)

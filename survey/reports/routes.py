@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-import io
+from functools import partial
 
 import sqlalchemy as sa
 from flask import abort, current_app, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from .. import audit
 from ..auth.scope import ADMIN_ROLES, get_organization_or_404, roles_required, visible_organization_ids
 from ..campaigns.services import CampaignError, campaigns_for, get_campaign
 from ..codebook import JobStatus, Role
 from ..extensions import db
 from ..formatting import page_language
 from ..models import Campaign, ExportJob
+from ..transactions import after_commit
 from . import bp, jobs, storage
 from .forms import KIND_LABELS, LANGUAGES, STATUS_LABELS, ExportForm
-from .services import ExportError, export_profiles, select_organizations
+from .services import ExportError, organization_workbook, select_organizations
 from .staffing import ExportContext
 
 ALL_ROLES = (*ADMIN_ROLES, Role.DIRECTOR)
@@ -37,12 +37,13 @@ def _campaign_choices() -> list[SelectChoice]:
 
 
 def _own_job_or_404(job_id: int) -> ExportJob:
-    """The user's own job; a job whose worker died is first marked failed (and so can be retried)."""
+    """The user's own job; a job whose worker died is first marked failed (and so can be retried: the retry stores
+    that, a page only shows it)."""
     job = db.session.get(ExportJob, job_id)
     if job is None or job.user_id != current_user.id:
         abort(404)
-    if job.status == JobStatus.RUNNING and jobs.fail_abandoned():
-        db.session.commit()
+    if job.status == JobStatus.RUNNING:
+        jobs.fail_abandoned()
     return job
 
 
@@ -53,9 +54,7 @@ def request_export():
     form.campaign.choices = _campaign_choices()
     if form.validate_on_submit():
         job = jobs.create_job(form.kind.data, form.params(), current_user)
-        audit.record("export.request", user=current_user, target=job, details=form.params())
-        db.session.commit()
-        jobs.dispatch(job.id)
+        after_commit(partial(jobs.dispatch, job.id))  # the worker reads the job: once it is stored
         return redirect(url_for("reports.show_export", job_id=job.id))
     recent = db.session.scalars(sa.select(ExportJob).where(ExportJob.user_id == current_user.id)
                                 .order_by(ExportJob.id.desc()).limit(20)).all()
@@ -98,10 +97,8 @@ def retry_export(job_id: int):
     job = _own_job_or_404(job_id)
     if job.status != JobStatus.FAILED:
         abort(409)
-    jobs.retry_job(job)
-    audit.record("export.retry", user=current_user, target=job)
-    db.session.commit()
-    jobs.dispatch(job.id)
+    jobs.retry_job(job, current_user)
+    after_commit(partial(jobs.dispatch, job.id))
     return redirect(url_for("reports.show_export", job_id=job.id))
 
 
@@ -122,10 +119,6 @@ def download_profile(organization_id: int, campaign_code: str):
         selection = select_organizations(visible_organization_ids(current_user), org_bin=org.bin)
     except ExportError:
         abort(404)
-    buffer = io.BytesIO()
-    export_profiles(ExportContext(campaign, lang=lang, headers=headers, exported_by=current_user.email), selection,
-                    buffer)
-    audit.record("export.profile", user=current_user, target=org, details={"campaign": campaign.code, "lang": lang})
-    db.session.commit()
-    buffer.seek(0)
+    ctx = ExportContext(campaign, lang=lang, headers=headers, exported_by=current_user.email)
+    buffer = organization_workbook(ctx, selection, org, by=current_user)
     return send_file(buffer, mimetype=XLSX, as_attachment=True, download_name=f"{org.bin}-{campaign.code}-{lang}.xlsx")

@@ -87,11 +87,16 @@ def converter(q: Question | None, values: str, lang: str, document: bool = False
     if q.kind is Kind.DATE and values == "codes":
         return lambda v: None if v is None or isinstance(v, str) else v.isoformat()
     if values == "labels" and q.kind is Kind.ONE:
+        if q.options:  # a campaign question's own choices (the language of the moment: the export's)
+            return lambda v: None if v is None else q.choice_label(v)
         return lambda v: cb.label(q.choices, v, lang)
     if values == "labels" and q.kind is Kind.MANY:
+        if q.options:
+            return lambda v: None if not v else "; ".join(q.choice_label(item) for item in _codes(v))
         return lambda v: None if not v else "; ".join(cb.label(q.choices, item, lang) for item in _codes(v))
     if document and q.kind is Kind.MANY:
-        return lambda v: ";".join(v) or None if v else None
+        separator = " " if q.is_extra else ";"  # a campaign question's names as ODK writes them: "chatgpt gemini"
+        return lambda v: separator.join(v) or None if v else None
     if document and q.kind in (Kind.DECIMAL, Kind.DATE):
         return q.typed
     return None

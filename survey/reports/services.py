@@ -15,15 +15,17 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from .. import audit, questions
 from .. import codebook as cb
-from .. import questions
+from ..campaigns.questions import questionnaire_for
 from ..codebook import ResponseStatus
 from ..extensions import db
 from ..files import open_private
 from ..models import Campaign, District, Organization, Region, Response
+from ..questions import Questionnaire
 from ..staffing import org_metrics
 from . import excel, rows
-from .labels import column_labels, header
+from .labels import choice_labels, column_labels, header
 from .plans import plan_sheets
 from .sheets import Column, Table
 from .staffing import ExportContext, about_sheet, area_sheets, organization_sheets
@@ -114,7 +116,8 @@ def export_profiles(ctx: ExportContext, selection: Selection, target: str | Path
         else:
             with _open(target) as stream:
                 excel.render(area_sheets(ctx, metrics, per_org=per_org,
-                                         plans=plan_sheets(ctx, selection.organization_ids)), stream)
+                                         plans=plan_sheets(ctx, selection.organization_ids),
+                                         organization_ids=selection.organization_ids), stream)
         progress(100)
     return len(metrics)
 
@@ -145,6 +148,29 @@ def count_responses(campaign: Campaign, organization_ids) -> int:
         Response.organization_id.in_(organization_ids))) or 0
 
 
+def export_to_file(kind: str, ctx: ExportContext, selection: Selection, out: Path, *, by: audit.Actor,
+                   **options) -> int:
+    """An export written straight to a file (``flask survey export profiles|responses``), audited as
+    ``export.<kind>``; ``options`` are ``export_profiles``' or ``export_responses``'. Returns the count."""
+    write = export_profiles if kind == "profiles" else export_responses
+    count = write(ctx, selection, out, **options)
+    audit.record(f"export.{kind}", by=by, target=ctx.campaign,
+                 details={**ctx.filters, "file": out.name, "count": count})
+    return count
+
+
+def organization_workbook(ctx: ExportContext, selection: Selection, organization: Organization, *,
+                          by: audit.Actor) -> io.BytesIO:
+    """One organization's workbook, built in the request that downloads it (a GET: its audit record is written
+    on its own, ``audit.record_access``)."""
+    buffer = io.BytesIO()
+    export_profiles(ctx, selection, buffer)
+    audit.record_access("export.profile", by=by, target=organization,
+                        details={"campaign": ctx.campaign.code, "lang": ctx.lang})
+    buffer.seek(0)
+    return buffer
+
+
 def _counted(items: Iterable, total: int, progress: Progress, start: int, span: int) -> Iterator:
     step = max(1, total // 50)
     for index, item in enumerate(items, start=1):
@@ -164,7 +190,7 @@ def export_responses(ctx: ExportContext, selection: Selection, target: str | Pat
     ids = selection.organization_ids
     total = count_responses(ctx.campaign, ids)
     with force_locale(ctx.lang):
-        questionnaire = questions.current()
+        questionnaire = questionnaire_for(ctx.campaign)
         if layout == "flat":
             fields = rows.flat_fields(questionnaire)
             data = _counted(rows.flat_rows(ctx.campaign, ids, questionnaire), total, progress, 0, 100)
@@ -179,12 +205,12 @@ def export_responses(ctx: ExportContext, selection: Selection, target: str | Pat
         values = ctx.headers
         repeated = rows.row_questions(questionnaire)
         tables = [
-            Table(_("Responses"), _columns(rows.response_fields(questionnaire), ctx),
+            Table(_("Responses"), _columns(rows.response_fields(questionnaire), ctx, questionnaire),
                   _counted(rows.response_rows(ctx.campaign, ids, values, ctx.lang, questionnaire), total, progress,
                            0, 80), hashed=False),
             *(Table(q.text("export_label"), _columns(rows.row_fields(q), ctx),
                     rows.question_rows(q, ctx.campaign, ids, values, ctx.lang), hashed=False) for q in repeated),
-            codebook_table(),
+            codebook_table(questionnaire),
         ]
         with _open(target) as stream:
             if fmt == "csv":
@@ -199,15 +225,17 @@ def export_responses(ctx: ExportContext, selection: Selection, target: str | Pat
     return total
 
 
-def _columns(codes: Iterable[str], ctx: ExportContext) -> list[Column]:
-    return [Column(header(code, ctx.lang, ctx.headers), width=16) for code in codes]
+def _columns(codes: Iterable[str], ctx: ExportContext, questionnaire: Questionnaire | None = None) -> list[Column]:
+    return [Column(header(code, ctx.lang, ctx.headers, questionnaire=questionnaire), width=16) for code in codes]
 
 
-def codebook_table() -> Table:
-    """Every code with its kk / ru / en labels, and every column code with its kk / ru / en header."""
+def codebook_table(questionnaire: Questionnaire | None = None) -> Table:
+    """Every code with its kk / ru / en labels, and every column code with its kk / ru / en header; a campaign's
+    own questions' choices listed under the question's code."""
+    questionnaire = questionnaire or questions.current()
 
     def labelled() -> Iterator[list]:
-        for code, lazy in column_labels(questions.current()).items():
+        for code, lazy in column_labels(questionnaire).items():
             texts = []
             for lang in ("kk", "ru", "en"):
                 with force_locale(lang):
@@ -218,6 +246,8 @@ def codebook_table() -> Table:
                 continue
             for code, (kk, ru, en) in codes.items():
                 yield [field_name, code, kk, ru, en]
+        for code, name, label in choice_labels(questionnaire):
+            yield [code, name, label.kk, label.ru, label.en or label.ru]
 
     return Table(_("Codebook"), [Column("field", width=18), Column("code", width=26), Column("kk", width=40),
                                  Column("ru", width=40), Column("en", width=40)], labelled(), hashed=False)

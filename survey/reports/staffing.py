@@ -17,6 +17,15 @@ from ..integrity.queries import export_rows
 from ..integrity.rules import SEVERITY_LABELS, STATUS_LABELS
 from ..models import Campaign, OrgReport, Vacancy
 from ..staffing import METRIC_CODES, Metrics, OrgMetrics, rollup, total
+from ..staffing.campaign_questions import (
+    CHOICE_KINDS,
+    NUMBER_KINDS,
+    CampaignFigures,
+    ScopeFigures,
+    extra_questions,
+    grouped_figures,
+    scope_figures,
+)
 from ..staffing.metrics import PERCENT_CODES
 from .labels import field_label, header
 from .rows import staff_rows
@@ -69,7 +78,8 @@ def number(value: Any) -> Any:
 
 # organization workbook -------------------------------------------------------------------------------------------
 def organization_sheets(ctx: ExportContext, org: OrgMetrics) -> list[Sheet]:
-    """Profile (with charts), Staff, Subjects, Vacancies, Flags, About."""
+    """Profile (with charts), Staff, Subjects, Vacancies, Campaign questions (when the campaign has its own),
+    Flags, About."""
     sheets: list[Sheet] = [Blocks(_("Profile"), profile_blocks(ctx, org, charts=True))]
     staff = staff_rows(ctx.campaign, org.organization_id, ctx.headers, ctx.lang)
     sheets.append(Table(_("Staff"), [
@@ -85,6 +95,7 @@ def organization_sheets(ctx: ExportContext, org: OrgMetrics) -> list[Sheet]:
         Column(ctx.field("post"), width=30), Column(ctx.field("subject"), width=30), Column(ctx.field("rate"), "decimal"),
     ], [[ctx.code("post", post), ctx.code("subject", subject), rate]
         for post, subject, rate in _vacancies(ctx.campaign, org.organization_id)]))
+    sheets += campaign_questions_sheets(ctx, [org.organization_id])
     sheets.append(flags_table(ctx, {org.organization_id: org}, with_organization=False))
     sheets.append(about_sheet(ctx, [(_("Organization"), org.name(ctx.lang)), (field_label("bin"), org.bin)]))
     return sheets
@@ -197,10 +208,12 @@ def about_sheet(ctx: ExportContext, extra: Iterable[tuple[str, Any]] = ()) -> Pa
 
 # district / region / national workbook ---------------------------------------------------------------------------
 def area_sheets(ctx: ExportContext, metrics: dict[int, OrgMetrics], per_org: bool = False,
-                plans: Any = None) -> list[Sheet]:
-    """Organizations (totals row, autofilter, frozen header, highlights), Subjects matrix, By level, Flags, About;
-    with ``per_org`` one more sheet per organization (before About); with ``plans`` (``reports.plans.PlanSheets``)
-    the Forecast and AI plan sheets, and their assumptions on the About sheet."""
+                plans: Any = None, organization_ids: sa.Select | None = None) -> list[Sheet]:
+    """Organizations (totals row, autofilter, frozen header, highlights), Subjects matrix, By level, Campaign
+    questions and Questions by organization (when the campaign has its own), Flags, About; with ``per_org`` one
+    more sheet per organization (before About); with ``plans`` (``reports.plans.PlanSheets``) the Forecast and AI
+    plan sheets, and their assumptions on the About sheet. ``organization_ids``: the SELECT the metrics were
+    computed for (default: their ids)."""
     orgs = list(metrics.values())
     codes = METRIC_CODES + ("shortage_fte",)
     lead = [Column(ctx.field("bin"), width=14), Column(ctx.field("organization"), width=40, wrap=True),
@@ -240,6 +253,8 @@ def area_sheets(ctx: ExportContext, metrics: dict[int, OrgMetrics], per_org: boo
         totals=[_("Total"), "", overall.organizations, *(number(_value(overall, c)) for c in codes)],
         key_columns=2,
     ))
+    sheets += campaign_questions_sheets(ctx, list(metrics) if organization_ids is None else organization_ids,
+                                        metrics)
     sheets.append(flags_table(ctx, metrics))
     if per_org:
         for org in orgs:
@@ -252,3 +267,103 @@ def area_sheets(ctx: ExportContext, metrics: dict[int, OrgMetrics], per_org: boo
 
 def _value(metrics: Metrics, code: str):
     return metrics.shortage_fte if code == "shortage_fte" else metrics.value(code)
+
+
+# the campaign's own questions (issue 17) -------------------------------------------------------------------------
+def campaign_questions_sheets(ctx: ExportContext, organization_ids,
+                              orgs: dict[int, OrgMetrics] | None = None) -> list[Sheet]:
+    """The "Campaign questions" sheet of the scope (none when the campaign has no questions of its own); with
+    ``orgs`` (an area workbook) also a sheet of the figures of each organization, its totals the scope's."""
+    questions = extra_questions(ctx.campaign)
+    if not questions:
+        return []
+    per_org = None if orgs is None else grouped_figures(ctx.campaign, organization_ids, "organization", questions)
+    found = scope_figures(ctx.campaign, organization_ids, questions, per_org)
+    sheets: list[Sheet] = [Blocks(_("Campaign questions"), campaign_question_blocks(ctx, found))]
+    if per_org is not None:
+        sheets.append(questions_by_organization(ctx, found, orgs, per_org))
+    return sheets
+
+
+def _question_columns(ctx: ExportContext, q) -> list[tuple[str, str]]:
+    """(header, fmt) of one question's columns on the sheet by organization: each choice's count and the number
+    who answered; for numbers the number who answered, mean and median; else the number who answered."""
+    codes = ctx.headers == "codes"
+    name = q.code if codes else q.text("label")
+
+    def head(code: str, label: str) -> str:
+        return f"{q.code}:{code}" if codes else f"{name}: {label}"
+
+    answered = (head("answered", _("Answered")), "int")
+    if q.kind in CHOICE_KINDS:
+        return [(head(code, q.choice_label(code)), "int") for code in q.choice_codes()] + [answered]
+    if q.kind in NUMBER_KINDS:
+        return [answered, (head("mean", _("Mean")), "decimal"), (head("median", _("Median")), "decimal")]
+    return [answered]
+
+
+def _question_values(q, item) -> list:
+    if q.kind in CHOICE_KINDS:
+        return [item.chosen.get(code, 0) for code in q.choice_codes()] + [item.answered]
+    if q.kind in NUMBER_KINDS:
+        return [item.answered, number(item.mean), number(item.median)]
+    return [item.answered]
+
+
+def questions_by_organization(ctx: ExportContext, found: ScopeFigures, orgs: dict[int, OrgMetrics],
+                              per_org: dict[int, CampaignFigures]) -> Table:
+    """Each organization's answers to the campaign's questions (every organization of the scope, zeros where
+    nobody answered), and the scope's totals: the same sums, medians over the scope's answers."""
+    columns = [Column(ctx.field("bin"), width=14), Column(ctx.field("organization"), width=40, wrap=True),
+               Column(ctx.field("district"), width=22, wrap=True), Column(ctx.field("region"), width=22, wrap=True),
+               Column(_("Submitted responses"), "int", width=12)]
+    columns += [Column(header, fmt, width=12) for q in found.questions for header, fmt in _question_columns(ctx, q)]
+    empty = CampaignFigures()
+
+    def rows():
+        for org in orgs.values():
+            figures = per_org.get(org.organization_id, empty)
+            yield [org.bin, org.name(ctx.lang), org.district, org.region, figures.responses,
+                   *(value for q in found.questions for value in _question_values(q, figures[q.code]))]
+
+    overall = found.figures
+    return Table(_("Questions by organization"), columns, rows(), autofilter=True, key_columns=2, totals=[
+        _("Total"), f"{len(orgs)}", "", "", overall.responses,
+        *(value for q in found.questions for value in _question_values(q, overall[q.code]))])
+
+
+def campaign_question_blocks(ctx: ExportContext, found: ScopeFigures) -> list[Table]:
+    """The number of submitted responses, then one block per question: each choice with its count and its share
+    of those who answered, and the number who answered; for numbers the mean and median; for text and dates the
+    number who answered. Labels in the workbook's language, or question and choice names in a workbook of codes."""
+    codes = ctx.headers == "codes"
+    figures = found.figures
+    blocks = [Table("", [Column(_("Campaign questions"), width=40, wrap=True), Column(_("Value"), "int")], [
+        [_("Submitted responses"), figures.responses],
+        [_("A choice's share is of those who answered the question; the share who answered, of all submitted "
+           "responses."), None],
+    ], hashed=False)]
+    for q in found.questions:
+        item = figures[q.code]
+        title = q.code if codes else q.text("label")
+        answered = [_("Answered") if not codes else "answered", item.answered, number(_share(item.answered,
+                                                                                                 figures.responses))]
+        if q.kind in CHOICE_KINDS:
+            rows = [[code if codes else q.choice_label(code), item.chosen.get(code, 0), number(item.share(code))]
+                    for code in q.choice_codes()]
+            blocks.append(Table("", [Column(title, width=40, wrap=True), Column(_("Persons"), "int"),
+                                     Column(_("Share"), "percent")], rows + [answered]))
+        elif q.kind in NUMBER_KINDS:
+            blocks.append(Table("", [Column(title, width=40, wrap=True), Column(_("Value"), "number")], [
+                answered[:2],
+                [_("Mean") if not codes else "mean", number(item.mean)],
+                [_("Median") if not codes else "median", number(item.median)],
+            ]))
+        else:
+            blocks.append(Table("", [Column(title, width=40, wrap=True), Column(_("Persons"), "int"),
+                                     Column(_("Share"), "percent")], [answered]))
+    return blocks
+
+
+def _share(count: int, base: int) -> Decimal | None:
+    return Decimal(count) / base if base else None

@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..domain import IdentityError, normalize_id, parse_iin
 from ..questions import CORE, Kind, Question, Questionnaire
+from . import extra
 from .answers import (  # noqa: F401  (out_of_range, too_long: also read as rules.response.*)
     REQUIRED,
     Invalid,
@@ -213,6 +214,23 @@ def _add_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years, day=28)
 
 
+def _read_extra(result: Checked, question: Question, value: Any) -> None:
+    typed, message = extra.read(question, value)
+    if message is None:
+        result.values[question.code] = typed
+    else:
+        result.errors.append(FieldError(question.code, message))
+
+
+def _settle_extra(result: Checked, questionnaire: Questionnaire, fields: tuple[str, ...], known: Mapping[str, Any],
+                  required: bool) -> None:
+    """The campaign's own questions after they are read (``extra.settle``): relevance, requirement, constraint."""
+    settled = extra.settle(questionnaire, fields, result.values, result.error_fields(), known, required=required)
+    result.errors = [error for error in result.errors if error.field not in settled.dropped]
+    result.values.update(settled.written)
+    result.errors.extend(FieldError(name, message) for name, message in settled.problems)
+
+
 # ---- entry points ---------------------------------------------------------------------------------------------
 
 def check(
@@ -236,6 +254,10 @@ def check(
     result = Checked()
     for name in fields:
         question, value = questionnaire[name], raw.get(name)
+        if question.is_extra:  # a campaign's own question (its XLSForm): read here, settled below; a note has none
+            if question.is_stored:
+                _read_extra(result, question, value)
+            continue
         if blank(value) or (question.kind is Kind.ROWS and all(row_is_blank(r) for r in value)):
             if required and name in mandatory:
                 result.errors.append(FieldError(name, required_error(question)))
@@ -248,6 +270,8 @@ def check(
         except Many as many:
             result.errors.extend(FieldError(name, p.message, p.row, p.part) for p in many.problems)
 
+    if extra.questions_of(questionnaire):
+        _settle_extra(result, questionnaire, fields, known or {}, required)
     merged = dict(known or {})
     merged.update(result.values)
     failed = result.error_fields() | set(broken)
@@ -267,6 +291,7 @@ def check_complete(values: Mapping[str, Any], ctx: RuleContext) -> list[FieldErr
         FieldError(name, required_error(questionnaire[name]))
         for name in questionnaire.mandatory if blank(values.get(name)) or values.get(name) is False
     ]
+    errors.extend(FieldError(name, message) for name, message in extra.missing(questionnaire, values))
     missing = {error.field for error in errors}
     for names, rule in _rules(questionnaire):
         if any(n in missing for n in names):

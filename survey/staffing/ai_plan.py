@@ -28,6 +28,8 @@ from .metrics import (OrgMetrics, Placed, _count, _org_filter, _submitted, group
                       norms_from_config, organizations, tune_for_aggregates)
 
 NOT_PLANNED = 9  # queued after everyone planned; such rows get no wave
+READINESS_COUNTS = ("ai_answered", "ai_use", "training_answered", "trained_short", "trained_long", "untrained",
+                    "wants")  # in the order of the statement's columns
 
 
 @dataclass(frozen=True)
@@ -187,22 +189,37 @@ def ai_plan(campaign: Campaign, organization_ids: Iterable[int] | sa.Select | No
     tune_for_aggregates()
     for org_id, place in places.items():
         result.organizations[org_id] = OrgPlan(organizations=1, without_lead=1, place=place)
-    for row in _rows(_statement(campaign, organization_ids, settings)):
-        kind, key, subject, priority, wave, people, *counts = row
+    sums: dict[int, list[int]] = {}  # organization → [people, readiness counts …], set on the items at the end
+    capacity = settings.capacity
+    for kind, key, subject, priority, start, people, *counts in _rows(_statement(campaign, organization_ids,
+                                                                                   settings)):
         if kind == "subject":
             waves = result.subjects.setdefault(key, {}).setdefault(subject, {})
-            waves[wave] = waves.get(wave, 0) + people
+            waves[start] = waves.get(start, 0) + people  # ``start`` is the wave of subject rows
             continue
         item = result.organizations.get(key)
         if item is None:
             continue
-        for name, value in zip(("ai_answered", "ai_use", "training_answered", "trained_short", "trained_long",
-                                "untrained", "wants"), counts):
-            setattr(item, name, getattr(item, name) + (value or 0))
-        item.staff += people
+        mine = sums.get(key)
+        if mine is None:
+            sums[key] = [people, *(value or 0 for value in counts)]
+        else:
+            mine[0] += people
+            for index, value in enumerate(counts, 1):
+                mine[index] += value or 0
         if priority is not None:
             item.priorities[priority] = item.priorities.get(priority, 0) + people
-            item.waves[wave] = item.waves.get(wave, 0) + people
+            if start // capacity == (start + people - 1) // capacity:  # the whole group in one wave
+                wave = start // capacity + 1
+                item.waves[wave] = item.waves.get(wave, 0) + people
+                continue
+            for wave, size in split(start, people, capacity):
+                item.waves[wave] = item.waves.get(wave, 0) + size
+    for key, (people, *counts) in sums.items():
+        item = result.organizations[key]
+        item.staff = people
+        for name, value in zip(READINESS_COUNTS, counts):
+            setattr(item, name, value)
     leads = (sa.select(OrgReport.organization_id, OrgReport.digital_lead_name, OrgReport.digital_lead_post,
                        OrgReport.digital_lead_contact)
              .where(OrgReport.campaign_id == campaign.id, OrgReport.digital_lead_name.is_not(None),
@@ -214,40 +231,70 @@ def ai_plan(campaign: Campaign, organization_ids: Iterable[int] | sa.Select | No
     return result
 
 
+def split(start: int, people: int, capacity: int) -> list[tuple[int, int]]:
+    """(wave, people) of ``people`` queued one after the other from place ``start`` + 1 of a queue cut into waves of
+    ``capacity``: place p is in wave (p − 1) // capacity + 1."""
+    return [(wave + 1, min(start + people, (wave + 1) * capacity) - max(start, wave * capacity))
+            for wave in range(start // capacity, (start + people - 1) // capacity + 1)]
+
+
 def _statement(campaign: Campaign, organization_ids, settings: PlanSettings) -> sa.CompoundSelect:
-    """Rows ("organization", organization id, NULL, priority, wave, people, readiness counts …) and ("subject",
-    district id, subject, NULL, wave, teachers of the subject, zeros …), from one queue per district."""
+    """Rows ("organization", organization id, NULL, priority, start, people, readiness counts …) — one per
+    organization and priority, ``start`` the number queued before them in the district — and ("subject", district id,
+    subject, NULL, wave, teachers of the subject, zeros …).
+
+    The queue is ordered by priority, organization and response, so each (organization, priority) group takes the
+    places start + 1 … start + people: a running sum over the groups, not a sort of the people. Only the people of
+    a group that a wave boundary cuts are ranked one by one (by response), to tell their subjects' waves apart."""
     staff = (
         sa.select(Response.id.label("rid"), Response.organization_id.label("org"),
-                  Organization.district_id.label("district"), priority_rule(campaign, settings).label("pr"),
-                  Response.ai_use, Response.ai_training, Response.ai_training_wanted)
-        .join(Organization, Response.organization_id == Organization.id)
+                  priority_rule(campaign, settings).label("pr"), Response.ai_use, Response.ai_training,
+                  Response.ai_training_wanted)
         .where(*_submitted(campaign), *_org_filter(Response.organization_id, organization_ids), counted_once())
-        .subquery("staff")
+        .cte("staff")
     )
     s = staff.c
-    place = sa.func.row_number().over(partition_by=s.district,
-                                      order_by=(sa.func.coalesce(s.pr, NOT_PLANNED), s.org, s.rid))
-    wave = sa.case((s.pr.is_not(None), sa.cast((place - 1) // settings.capacity, sa.Integer) + 1), else_=None)
-    queue = sa.select(s.rid, s.org, s.district, s.pr, wave.label("wave"), s.ai_use, s.ai_training,
-                      s.ai_training_wanted).cte("queue")
-    q = queue.c
-    zero = sa.literal(0)
-    by_organization = (
-        sa.select(sa.literal("organization").label("kind"), q.org.label("key"),
-                  sa.cast(sa.null(), ResponseSubject.subject.type).label("subject"), q.pr, q.wave,
-                  sa.func.count().label("people"), sa.func.count(q.ai_use).label("ai_answered"),
-                  _count(q.ai_use.is_(True)), sa.func.count(q.ai_training), _count(q.ai_training == "short"),
-                  _count(q.ai_training == "long"), _count(q.ai_training == "none"),
-                  _count(q.ai_training_wanted.is_(True)))
-        .group_by(q.org, q.pr, q.wave)
+    counts = (
+        sa.select(s.org, s.pr, sa.func.count().label("people"), sa.func.count(s.ai_use).label("ai_answered"),
+                  _count(s.ai_use.is_(True)), sa.func.count(s.ai_training), _count(s.ai_training == "short"),
+                  _count(s.ai_training == "long"), _count(s.ai_training == "none"),
+                  _count(s.ai_training_wanted.is_(True)))
+        .group_by(s.org, s.pr)
+        .subquery("counts")
     )
+    c = counts.c
+    before = sa.func.sum(c.people).over(partition_by=Organization.district_id,
+                                        order_by=(sa.func.coalesce(c.pr, NOT_PLANNED), c.org))
+    groups = (
+        sa.select(Organization.district_id.label("district"), c.org, c.pr,
+                  sa.cast(before - c.people, sa.Integer).label("start"), *list(c)[2:])
+        .join(Organization, Organization.id == c.org)
+        .cte("groups")
+    )
+    g = groups.c
+    placed = (  # the planned people with their group's place in the queue
+        sa.select(s.rid, s.org, s.pr, g.district, g.start, g.people)
+        .join(groups, sa.and_(s.org == g.org, s.pr == g.pr))  # NULL (not planned) never equals
+        .cte("placed")
+    )
+    p = placed.c
+    capacity = settings.capacity
+    first_wave, last_wave = p.start // capacity, (p.start + p.people - 1) // capacity
+    whole = sa.select(p.rid, p.district, (first_wave + 1).label("wave")).where(first_wave == last_wave)
+    rank = sa.func.row_number().over(partition_by=(p.org, p.pr), order_by=p.rid)
+    cut = sa.select(p.rid, p.district, ((p.start + rank - 1) // capacity + 1).label("wave")).where(
+        first_wave != last_wave)
+    members = sa.union_all(whole, cut).subquery("members")
+    m = members.c
+    zero = sa.literal(0)
+    by_organization = sa.select(sa.literal("organization").label("kind"), g.org.label("key"),
+                                sa.cast(sa.null(), ResponseSubject.subject.type).label("subject"), g.pr,
+                                *list(groups.c)[3:])
     by_subject = (
-        sa.select(sa.literal("subject"), q.district, ResponseSubject.subject, sa.cast(sa.null(), sa.Integer), q.wave,
+        sa.select(sa.literal("subject"), m.district, ResponseSubject.subject, sa.cast(sa.null(), sa.Integer), m.wave,
                   sa.func.count(), *([zero] * 7))
-        .join(ResponseSubject, ResponseSubject.response_id == q.rid)
-        .where(q.wave.is_not(None))
-        .group_by(q.district, ResponseSubject.subject, q.wave)
+        .join(ResponseSubject, ResponseSubject.response_id == m.rid)
+        .group_by(m.district, ResponseSubject.subject, m.wave)
     )
     return sa.union_all(by_organization, by_subject)
 

@@ -288,34 +288,32 @@ def _survivors(settings: ForecastSettings, year: int, total, planners, retired, 
     return settings.staying(year) * (total - retire * retired - leave * planners + retire * leave * retired_planners)
 
 
-def _by_retirement(query_columns, group_columns, where, settings: ForecastSettings, census: dt.date, amount,
-                   name: str):
-    """A subquery of ``group_columns`` with, over the people of ``where``: count, Σ amount, Σ amount of those who
-    plan to leave, per year t the Σ amount reaching retirement age in year t (and of the planners among them) and
-    the cumulative sums up to t. The retirement year and plans are grouped once; the years are pivoted from that."""
+def _people(query_columns, group_columns, where, settings: ForecastSettings, census: dt.date, amount) -> sa.Select:
+    """``query_columns`` × retirement year × plans (1: plans to leave) of the people of ``where``: their count ``n``
+    and Σ ``amount``. Grouping by the retirement year and plans once lets the years be pivoted from a few rows."""
     year_of = retirement_year(census, settings.years).label("year")
     plans = sa.case((Response.plans.in_(TURNOVER_PLANS), 1), else_=0).label("plans")
-    people = (
-        sa.select(*query_columns, year_of, plans, sa.func.count().label("n"), sa.func.sum(amount).label("amount"))
-        .where(*where)
-        .group_by(*group_columns, year_of, plans)
-        .subquery(f"{name}_people")
-    )
-    c = people.c
-    keys = [c[column.name] for column in query_columns]
+    return (sa.select(*query_columns, year_of, plans, sa.func.count().label("n"), sa.func.sum(amount).label("amount"))
+            .where(*where).group_by(*group_columns, year_of, plans))
 
-    def amount_if(condition):
-        return sa.func.coalesce(sa.func.sum(sa.case((condition, c.amount), else_=0.0)), 0.0)
+
+def _pivot(c, settings: ForecastSettings, *, retiring: bool) -> list:
+    """Aggregates over rows ``c`` of ``_people`` (grouped by the caller): Σ amount (``total``), Σ amount of those who
+    plan to leave, and per year t the cumulative Σ amount reaching retirement age in years 1 … t (and of the planners
+    among them); with ``retiring``, also the people and Σ amount reaching it in year t itself."""
+
+    def amount_if(condition):  # FILTER: the rows left out cost no addition (CASE … ELSE 0 added a zero each)
+        return sa.func.coalesce(sa.func.sum(c.amount).filter(condition), 0.0)
 
     planner = c.plans == 1
-    columns = [*keys, sa.func.sum(c.n).label("heads"), sa.func.sum(c.amount).label("total"),
-               amount_if(planner).label("planners")]
+    columns = [sa.func.sum(c.amount).label("total"), amount_if(planner).label("planners")]
     for year in range(1, settings.years + 1):
-        columns += [sa.func.coalesce(sa.func.sum(sa.case((c.year == year, c.n), else_=0)), 0).label(f"rh{year}"),
-                    amount_if(c.year == year).label(f"rr{year}"),
-                    amount_if(c.year.between(1, year)).label(f"rc{year}"),
+        if retiring:
+            columns += [sa.func.coalesce(sa.func.sum(sa.case((c.year == year, c.n), else_=0)), 0).label(f"rh{year}"),
+                        amount_if(c.year == year).label(f"rr{year}")]
+        columns += [amount_if(c.year.between(1, year)).label(f"rc{year}"),
                     amount_if(sa.and_(planner, c.year.between(1, year))).label(f"rq{year}")]
-    return sa.select(*columns).group_by(*keys).subquery(name)
+    return columns
 
 
 def forecast(campaign: Campaign, organization_ids: Iterable[int] | sa.Select | None = None,
@@ -359,9 +357,11 @@ def _factor(growth, year: int):
 def _add_organizations(result: ForecastResult, places: dict[int, OrgMetrics], campaign: Campaign, organization_ids,
                        growth) -> None:
     settings, years = result.settings, result.settings.years
-    staff = _by_retirement([Response.organization_id.label("org")], [Response.organization_id],
-                           _teaching(campaign, organization_ids), settings, campaign.census_date,
-                           sa.cast(Response.rate, sa.Float), "staff")
+    people = _people([Response.organization_id.label("org")], [Response.organization_id],
+                     _teaching(campaign, organization_ids), settings, campaign.census_date,
+                     sa.cast(Response.rate, sa.Float)).subquery("staff_people")
+    staff = (sa.select(people.c.org, sa.func.sum(people.c.n).label("heads"), *_pivot(people.c, settings, retiring=True))
+             .group_by(people.c.org).subquery("staff"))
     reports = [OrgReport.campaign_id == campaign.id, *_org_filter(OrgReport.organization_id, organization_ids)]
     required = (
         sa.select(RequiredHours.report_id.label("report_id"), sa.func.sum(RequiredHours.hours).label("hours"))
@@ -422,31 +422,31 @@ def _add_organizations(result: ForecastResult, places: dict[int, OrgMetrics], ca
 
 
 def _add_subjects(result: ForecastResult, campaign: Campaign, organization_ids, growth) -> None:
+    """Per subject, summed over (organization, subject) pairs: the hours people teach (grouped by retirement year
+    and plans), the required hours and the vacancies with a subject go into one list of rows, pivoted once per pair;
+    each pair's demand and supply per year are computed once (a fenced subquery), then summed with the shortfalls."""
     settings, years = result.settings, result.settings.years
-    keys = [Response.organization_id.label("org"), ResponseSubject.subject.label("subject")]
-    taught = _by_retirement(
-        keys, [Response.organization_id, ResponseSubject.subject],
+    taught = _people(
+        [Response.organization_id.label("org"), ResponseSubject.subject.label("subject")],
+        [Response.organization_id, ResponseSubject.subject],
         [ResponseSubject.response_id == Response.id, *_teaching(campaign, organization_ids)],
-        settings, campaign.census_date, sa.cast(ResponseSubject.hours, sa.Float), "taught")
-    cumulative = [name for year in range(1, years + 1) for name in (f"rc{year}", f"rq{year}")]
-    zeros = [sa.literal(0.0).label(name) for name in ("total", "planners", *cumulative)]
+        settings, campaign.census_date, sa.cast(ResponseSubject.hours, sa.Float))
     reports = [OrgReport.campaign_id == campaign.id, *_org_filter(OrgReport.organization_id, organization_ids)]
+    no_people = [sa.cast(sa.null(), sa.Integer), sa.literal(0), sa.literal(0), sa.literal(0.0)]  # year, plans, n, amount
     rows = sa.union_all(
-        sa.select(taught.c.org, taught.c.subject, taught.c.total, taught.c.planners,
-                  *(taught.c[name] for name in cumulative), sa.literal(0.0).label("required"),
-                  sa.literal(0.0).label("vacant")),
-        sa.select(OrgReport.organization_id, RequiredHours.subject, *zeros,
-                  sa.cast(RequiredHours.hours, sa.Float), sa.literal(0.0))
+        taught.add_columns(sa.literal(0.0).label("required"), sa.literal(0.0).label("vacant")),
+        sa.select(OrgReport.organization_id, RequiredHours.subject, *no_people, sa.cast(RequiredHours.hours, sa.Float),
+                  sa.literal(0.0))
         .join(OrgReport, RequiredHours.report_id == OrgReport.id).where(*reports),
-        sa.select(OrgReport.organization_id, Vacancy.subject, *zeros, sa.literal(0.0),
+        sa.select(OrgReport.organization_id, Vacancy.subject, *no_people, sa.literal(0.0),
                   sa.cast(Vacancy.rate, sa.Float))
         .join(OrgReport, Vacancy.report_id == OrgReport.id)
         .where(*reports, Vacancy.post.in_(cb.TEACHER_POSTS), Vacancy.subject.is_not(None)),
     ).subquery("subject_rows")
     c = rows.c
     pairs = (
-        sa.select(c.org, c.subject, *(sa.func.sum(c[name]).label(name)
-                                      for name in ("total", "planners", *cumulative, "required", "vacant")))
+        sa.select(c.org, c.subject, *_pivot(c, settings, retiring=False), sa.func.sum(c.required).label("required"),
+                  sa.func.sum(c.vacant).label("vacant"))
         .group_by(c.org, c.subject).subquery("pairs")
     )
     with_required = (
@@ -455,19 +455,26 @@ def _add_subjects(result: ForecastResult, campaign: Campaign, organization_ids, 
     )
     p = pairs.c
     norm = _norm(settings.norms)
-    today = sa.case((with_required.c.org.is_not(None), p.required / norm), else_=p.total / norm + p.vacant)
-    columns = [p.subject]
-    for year in range(years + 1):
-        survivors = _survivors(settings, year, p.total, p.planners, p[f"rc{year}"] if year else None,
-                               p[f"rq{year}"] if year else None)
-        columns += [(today * _factor(growth, year)).label(f"d{year}"), (survivors / norm).label(f"s{year}")]
-    per_pair = (
-        sa.select(*columns)
+    base = (  # each pair's need today, norm and growth factors, computed once (OFFSET 0 fences each level)
+        sa.select(p.subject, p.total, p.planners, *(p[f"{kind}{year}"] for year in range(1, years + 1)
+                                                    for kind in ("rc", "rq")),
+                  sa.case((with_required.c.org.is_not(None), p.required / norm),
+                          else_=p.total / norm + p.vacant).label("today"), norm.label("norm"),
+                  *(_factor(growth, year).label(f"g{year}") for year in range(1, years + 1)))
         .join(Organization, Organization.id == p.org)
         .outerjoin(with_required, with_required.c.org == p.org)
         .outerjoin(growth, _growth_join(growth))
-        .subquery("per_pair")
+        .offset(0)
+        .subquery("base")
     )
+    b = base.c
+    columns = [b.subject]
+    for year in range(years + 1):
+        survivors = _survivors(settings, year, b.total, b.planners, b[f"rc{year}"] if year else None,
+                               b[f"rq{year}"] if year else None)
+        columns += [(b.today * (b[f"g{year}"] if year else 1.0)).label(f"d{year}"),
+                    (survivors / b.norm).label(f"s{year}")]
+    per_pair = sa.select(*columns).offset(0).subquery("per_pair")  # the sums below use each figure thrice
     q = per_pair.c
     sums = [q.subject]
     for year in range(years + 1):
