@@ -17,9 +17,10 @@ from openpyxl import load_workbook
 
 from survey.extensions import db
 from survey.models import AccessLink, Campaign, Response
-from tests.test_exports import _wait_for_thread, export_dir, rows_of  # noqa: F401  (export_dir: a fixture)
-from tests.test_odk_kobo import BINS, fixture, odk_zip
 from tests.pages import csrf_from
+from tests.test_export_jobs import _wait_for_thread, export_dir  # noqa: F401  (export_dir: a fixture)
+from tests.test_exports import rows_of
+from tests.test_odk_kobo import BINS, fixture, odk_zip
 from tests.test_questionnaire import STEP_DATA, post, shows_page, start
 from tests.xlsforms import EXAMPLE
 

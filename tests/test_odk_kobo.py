@@ -1,6 +1,7 @@
 """Questionnaires filled offline in ODK Collect or KoboCollect come back through ODK Central's and KoboToolbox's
 exports (tests/fixtures/odk_*, kobo_*: see make_submission_exports.py): the same rules and the same result as the
-web form, all or nothing with every bad row named, idempotent on the instance id, an edit a new version."""
+web form, all or nothing with every bad row named, idempotent on the instance id, an edit a new version. A campaign's
+own questions: test_odk_kobo_campaign_questions.py."""
 
 from __future__ import annotations
 
@@ -356,71 +357,6 @@ def test_the_console_imports_an_odk_export_and_lists_bad_rows(client, login, mak
 def test_only_national_administrators_import(client, login, make_user, campaign):
     login(make_user("region_admin", region=db.session.scalars(sa.select(Region)).first()))
     assert client.get(f"/admin/campaigns/{campaign.id}/responses/import").status_code == 403
-
-
-@pytest.fixture
-def with_example(campaign, make_campaign_questions):
-    """The campaign asks tests/xlsforms.py's EXAMPLE questions too (uploaded while a draft, then opened)."""
-    from tests.xlsforms import EXAMPLE
-
-    campaign.status = "draft"
-    make_campaign_questions(campaign, EXAMPLE)
-    campaign.status = "open"
-    db.session.commit()
-    return campaign
-
-
-EXAMPLE_ANSWERS = {
-    "Ахметова": {"digital_skills": "confident", "ai_tools": ["chatgpt", "other"], "mentor_hours": 4,
-                 "other_tool": "Qwen"},
-    "Омаров": {"digital_skills": "none", "ai_tools": [], "mentor_hours": 0, "other_tool": None},
-    "Ким": {"digital_skills": "advanced", "ai_tools": ["chatgpt", "gemini"], "mentor_hours": None,
-            "other_tool": None},
-}
-
-
-def extra_answers(campaign) -> dict[str, dict]:
-    from survey.campaigns.questions import questionnaire_for
-
-    questionnaire = questionnaire_for(campaign)
-    found = db.session.scalars(sa.select(Response).where(Response.campaign_id == campaign.id))
-    return {r.last_name: {code: stored_values(r, questionnaire)[code] for code in EXAMPLE_ANSWERS["Ким"]}
-            for r in found}
-
-
-def test_odk_and_kobo_exports_carry_the_campaigns_own_questions(app, with_example, make_campaign,
-                                                                make_campaign_questions):
-    from tests.xlsforms import EXAMPLE
-
-    summary = import_responses(with_example, odk_zip(), "STAFF26.csv.zip", source="odk")
-    db.session.commit()
-    assert summary.created == 3
-    assert extra_answers(with_example) == EXAMPLE_ANSWERS
-    first = db.session.scalar(sa.select(Response).where(Response.last_name == "Ахметова"))
-    assert first.answer_versions == {"digital_skills": 1, "ai_tools": 1, "mentor_hours": 1, "other_tool": 1}
-
-    other = make_campaign(code="KOBO26", status="draft")
-    make_campaign_questions(other, EXAMPLE)
-    other.status = "open"
-    db.session.commit()
-    import_responses(other, fixture("kobo_staff26.xlsx"), "kobo_staff26.xlsx", source="kobo")
-    db.session.commit()
-    assert extra_answers(other) == EXAMPLE_ANSWERS
-    assert answers(other) == answers(with_example)
-
-
-def test_an_answer_to_a_question_not_asked_is_cleared_and_a_broken_constraint_named(app, with_example):
-    root = edited_csv("odk_staff26.csv", {2: {"x_digital_page-ai_tools": "chatgpt"}})  # ai_use is false there
-    import_responses(with_example, odk_zip(root=root), "STAFF26.csv.zip", source="odk")
-    db.session.commit()
-    assert extra_answers(with_example)["Омаров"]["ai_tools"] == []
-
-    root = edited_csv("odk_staff26.csv", {1: {"x_digital_page-mentor_hours": "25"},
-                                          3: {"x_digital_page-digital_skills": "expert"}})
-    with pytest.raises(ImportRejected) as rejected:
-        import_responses(with_example, odk_zip(root=root), "STAFF26.csv.zip", source="odk")
-    named = {(e.row, e.column) for e in rejected.value.errors}
-    assert named == {(2, "mentor_hours"), (4, "digital_skills")}
 
 
 def test_odk_split_select_multiple_columns_are_read_as_the_single_column(app, campaign):
