@@ -301,7 +301,7 @@ def create_user_command(email, role, region, district, org_bin, full_name, passw
 def check_command(code: str, rules: tuple[str, ...]) -> None:
     """Run the integrity rules ("dead souls") of a campaign and write their flags (idempotent)."""
     from .campaigns.services import CampaignError, get_campaign
-    from .integrity.rules import RULES_BY_CODE
+    from .integrity.catalogue import RULES_BY_CODE
     from .integrity.services import run_campaign_checks
 
     unknown = [rule for rule in rules if rule not in RULES_BY_CODE]

@@ -69,8 +69,8 @@ PLAN_LIMITS = {
 
 def _integrity_thresholds() -> dict[str, float]:
     """INTEGRITY_THRESHOLDS: a JSON object overriding some of the integrity rules' thresholds, e.g.
-    ``{"load_medium": 1.6}`` (the names and defaults: survey/integrity/rules.py DEFAULT_THRESHOLDS)."""
-    from .integrity.rules import DEFAULT_THRESHOLDS
+    ``{"load_medium": 1.6}`` (the names and defaults: survey/integrity/catalogue.py DEFAULT_THRESHOLDS)."""
+    from .integrity.catalogue import DEFAULT_THRESHOLDS
 
     raw = os.environ.get("INTEGRITY_THRESHOLDS") or "{}"
     try:
@@ -231,7 +231,7 @@ def defaults() -> dict:
         "ACCESS_CODE_LIMIT": "30 per hour",
         # Person-level integrity rules after a submission: "background" (batched every half minute) or "sync".
         "INTEGRITY_ON_SUBMIT": "background",
-        # Overrides of integrity/rules.py DEFAULT_THRESHOLDS (INTEGRITY_THRESHOLDS in the environment, as JSON).
+        # Overrides of integrity/catalogue.py DEFAULT_THRESHOLDS (INTEGRITY_THRESHOLDS in the environment, as JSON).
         "INTEGRITY_THRESHOLDS": {},
         "BABEL_DEFAULT_LOCALE": DEFAULT_LANGUAGE,
         "BABEL_DEFAULT_TIMEZONE": "Asia/Almaty",

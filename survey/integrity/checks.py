@@ -26,7 +26,7 @@ from .organization_checks import (
     preschool_ratio,
     roster_without_response,
 )
-from .rules import CATEGORY_MIN_EXPERIENCE, EXPERIENCE_FROM_AGE, GRADUATION_MIN_AGE, HIGHER_EDUCATION
+from .catalogue import CATEGORY_MIN_EXPERIENCE, EXPERIENCE_FROM_AGE, GRADUATION_MIN_AGE, HIGHER_EDUCATION
 from .sql import bytewise, days_after, json_array_agg, json_object, json_value, rounded, whole_years
 
 # --- person-level rules -------------------------------------------------------------------------------------------
