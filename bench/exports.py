@@ -92,7 +92,7 @@ def child_profiles(args) -> dict:
 
     from survey.extensions import db
     from survey.reports.services import export_profiles
-    from survey.reports.staffing import ExportContext
+    from survey.reports.profiles import ExportContext
 
     with _app().app_context():
         campaign = _campaign()
@@ -111,7 +111,7 @@ def child_profiles(args) -> dict:
 
 def child_raw(args) -> dict:
     from survey.reports.services import export_responses, select_organizations
-    from survey.reports.staffing import ExportContext
+    from survey.reports.profiles import ExportContext
 
     with _app().app_context():
         campaign = _campaign()

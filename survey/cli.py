@@ -135,8 +135,7 @@ def create_campaign_command(code, title_kk, title_ru, census_date, opens, closes
     """Create a campaign in draft status."""
     import sqlalchemy as sa
 
-    from .admin.services import create_campaign
-    from .campaigns.services import CampaignError
+    from .campaigns.services import CampaignError, create_campaign
     from .models import Region
 
     wanted = {name.strip().casefold() for name in regions.split(",") if name.strip()}
@@ -170,8 +169,7 @@ def create_campaign_command(code, title_kk, title_ru, census_date, opens, closes
 @LANG_OPTION
 def campaign_command(action: str, code: str, path: Path | None, lang: str) -> None:
     """Open or close a campaign; or give it its own questions: ``campaign questions CODE FORM.xlsx`` (an XLSForm)."""
-    from .admin.services import change_campaign_status
-    from .campaigns.services import CampaignError, get_campaign
+    from .campaigns.services import CampaignError, change_campaign_status, get_campaign
 
     if action == "questions":
         if path is None:
@@ -301,7 +299,7 @@ def create_user_command(email, role, region, district, org_bin, full_name, passw
 def check_command(code: str, rules: tuple[str, ...]) -> None:
     """Run the integrity rules ("dead souls") of a campaign and write their flags (idempotent)."""
     from .campaigns.services import CampaignError, get_campaign
-    from .integrity.rules import RULES_BY_CODE
+    from .integrity.catalogue import RULES_BY_CODE
     from .integrity.services import run_campaign_checks
 
     unknown = [rule for rule in rules if rule not in RULES_BY_CODE]

@@ -312,16 +312,17 @@ CODES: dict[str, tuple[str, ...]] = {
 }
 
 _LANG_INDEX = {"kk": 0, "ru": 1, "en": 2}
+FALLBACK_LANGUAGE = "ru"  # the labels of a language the codebook does not know, or of none (outside an application)
 
 
-def label(field: str, code: str | None, lang: str = "ru") -> str:
+def label(field: str, code: str | None, lang: str = FALLBACK_LANGUAGE) -> str:
     """The label of ``code`` in ``lang``; the code itself when no label is known."""
     if code is None:
         return ""
     labels = LABELS.get(field, {}).get(str(code))
     if labels is None:
         return str(code)
-    return labels[_LANG_INDEX.get(lang, 1)]
+    return labels[_LANG_INDEX.get(lang, _LANG_INDEX[FALLBACK_LANGUAGE])]
 
 
 def _fold(text: str) -> str:

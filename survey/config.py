@@ -69,8 +69,8 @@ PLAN_LIMITS = {
 
 def _integrity_thresholds() -> dict[str, float]:
     """INTEGRITY_THRESHOLDS: a JSON object overriding some of the integrity rules' thresholds, e.g.
-    ``{"load_medium": 1.6}`` (the names and defaults: survey/integrity/rules.py DEFAULT_THRESHOLDS)."""
-    from .integrity.rules import DEFAULT_THRESHOLDS
+    ``{"load_medium": 1.6}`` (the names and defaults: survey/integrity/catalogue.py DEFAULT_THRESHOLDS)."""
+    from .integrity.catalogue import DEFAULT_THRESHOLDS
 
     raw = os.environ.get("INTEGRITY_THRESHOLDS") or "{}"
     try:
@@ -179,7 +179,8 @@ def from_environment(instance_path: str | os.PathLike) -> dict:
         "SMTP_HOST": os.environ.get("SMTP_HOST") or None,
         "SMTP_USER": os.environ.get("SMTP_USER") or None,
         "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD") or None,
-        "SMTP_STARTTLS": os.environ.get("SMTP_STARTTLS", "1") != "0",
+        "SMTP_STARTTLS": (os.environ["SMTP_STARTTLS"] != "0" if os.environ.get("SMTP_STARTTLS")
+                          else settings["SMTP_STARTTLS"]),
         "MAIL_FROM": os.environ.get("MAIL_FROM") or None,
         # Where finished export files are kept for a day on SQLite (default: instance/exports); on PostgreSQL they
         # are kept in the database (large objects) and this is only where a job writes its file first.
@@ -213,6 +214,7 @@ def defaults() -> dict:
         "LOAD_NORM_PRESCHOOL": 24,
         # E-mail for invitation and reset links; without SMTP_HOST links are only shown to the administrator.
         "SMTP_PORT": 587,
+        "SMTP_STARTTLS": True,  # SMTP_STARTTLS=0 in the environment: a plain connection
         # How many reverse proxies (nginx, a load balancer) stand in front: their X-Forwarded-* headers are trusted.
         "TRUSTED_PROXIES": 0,
         # The questionnaire: idle time before a browser must prove the person again.
@@ -231,7 +233,7 @@ def defaults() -> dict:
         "ACCESS_CODE_LIMIT": "30 per hour",
         # Person-level integrity rules after a submission: "background" (batched every half minute) or "sync".
         "INTEGRITY_ON_SUBMIT": "background",
-        # Overrides of integrity/rules.py DEFAULT_THRESHOLDS (INTEGRITY_THRESHOLDS in the environment, as JSON).
+        # Overrides of integrity/catalogue.py DEFAULT_THRESHOLDS (INTEGRITY_THRESHOLDS in the environment, as JSON).
         "INTEGRITY_THRESHOLDS": {},
         "BABEL_DEFAULT_LOCALE": DEFAULT_LANGUAGE,
         "BABEL_DEFAULT_TIMEZONE": "Asia/Almaty",

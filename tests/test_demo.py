@@ -10,7 +10,7 @@ from survey.demo import load_almaty_demo, load_synthetic
 from survey.demo.planted import NOT_PLANTED, WAITS_FOR_CLOSE
 from survey.domain import age_on, check_id
 from survey.extensions import db
-from survey.integrity.rules import RULES
+from survey.integrity.catalogue import RULES
 from survey.integrity.services import run_checks
 from survey.models import (
     AccessLink,
@@ -198,7 +198,7 @@ def test_demo_flags_reach_the_queue_and_the_flags_sheet(app, client, login, tmp_
     from openpyxl import load_workbook
 
     from survey.reports.services import export_profiles, select_organizations
-    from survey.reports.staffing import ExportContext
+    from survey.reports.profiles import ExportContext
 
     loaded = load_almaty_demo()
     case = next(case for case in loaded.planted.cases if case.rule == "G5")

@@ -20,7 +20,7 @@ from survey.reports import excel
 from survey.reports.rows import FLAT_FIELDS
 from survey.reports.services import ExportError, export_profiles, export_responses, select_organizations
 from survey.reports.sheets import Column, Table
-from survey.reports.staffing import ExportContext
+from survey.reports.profiles import ExportContext
 
 
 @pytest.fixture
@@ -324,9 +324,9 @@ def test_flags_sheet_in_every_profiles_workbook(data, tmp_path, monkeypatch, lan
     time: here one); severity and status in the workbook's language; the person's full name."""
     from flask_babel import force_locale
 
-    from survey.integrity.rules import RULES_BY_CODE
+    from survey.integrity.catalogue import RULES_BY_CODE
 
-    monkeypatch.setattr("survey.reports.staffing.FLAG_BATCH", 1)
+    monkeypatch.setattr("survey.reports.profiles.FLAG_BATCH", 1)
     _flags(data)
     with force_locale(lang):
         titles = {code: str(RULES_BY_CODE[code].title) for code in ("G5", "G13", "G2")}

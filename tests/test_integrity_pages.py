@@ -80,7 +80,7 @@ def test_other_organization_is_named_only_inside_the_viewers_scope(two_districts
 def test_rule_meanings_name_the_thresholds_in_force(app, monkeypatch):
     from flask_babel import force_locale
 
-    from survey.integrity.rules import RULES_BY_CODE
+    from survey.integrity.catalogue import RULES_BY_CODE
 
     with force_locale("ru"):
         assert "превышают 1,5 ставки (выше 2,5 ставки" in RULES_BY_CODE["G6"].explain()

@@ -16,7 +16,7 @@ from survey.config import ConfigError, from_environment
 from survey.extensions import db
 from survey.models import AuditEvent, GrowthAssumption, OrgReport
 from survey.reports.services import export_profiles, export_responses, select_organizations
-from survey.reports.staffing import ExportContext
+from survey.reports.profiles import ExportContext
 from tests.pages import csrf_from
 from tests.spreadsheets import xlsx_bytes
 

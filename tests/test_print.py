@@ -19,7 +19,7 @@ from survey.models import Campaign, Organization, Response
 from survey.reports import excel
 from survey.reports.services import export_profiles, export_responses, select_organizations
 from survey.reports.sheets import Blocks, Chart, Column, Table
-from survey.reports.staffing import ExportContext
+from survey.reports.profiles import ExportContext
 from test_exports import data, export  # noqa: F401  (the staffing data set and its export helper)
 
 A4 = 9

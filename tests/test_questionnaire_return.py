@@ -163,7 +163,7 @@ def test_pages_for_closed_not_open_and_locked(client, link, make_iin_for, make_u
     db.session.add(OrgReport(campaign_id=campaign.id, organization_id=link.organization_id,
                              attested_at=utcnow(), attested_by_id=director.id))
     db.session.flush()
-    assert services.load_link(link.token)[1]  # locked
+    assert services.link_with_lock(link.token)[1]  # locked
     reply = client.get(f"/q/{link.token}/step/1", headers={"Accept-Language": "kk"})
     assert reply.status_code == 403 and "бұғатталған" in reply.get_data(as_text=True)
 

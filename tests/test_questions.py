@@ -21,7 +21,7 @@ from survey.questionnaire.paper import import_responses
 from survey.questions import CORE, Kind, Question, Translated
 from survey.registry.services import ImportRejected
 from survey.reports.services import export_responses, select_organizations
-from survey.reports.staffing import ExportContext
+from survey.reports.profiles import ExportContext
 from tests.test_questionnaire import STEP_DATA, WORK, post, start
 
 ROOT = Path(__file__).resolve().parent.parent

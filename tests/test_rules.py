@@ -77,7 +77,7 @@ def test_labels_and_import_spellings_are_accepted(app):
     ("start_date", "2001-03-13", "before your 16th birthday (2001-03-14)"),
     ("languages", [], "This answer is required."),
     ("languages", ["kk", "xx"], "“xx” is not one of the answers"),
-    ("graduation_year", "2001", "cannot be before 2002"),
+    ("graduation_year", "2001", "cannot be before 2002 (birth year + 17)"),
     ("graduation_year", "2027", "cannot be after 2026"),
     ("category_year", "", "Give the year the category was awarded."),
     ("category_year", "2027", "cannot be after 2026"),

@@ -18,7 +18,7 @@ PAGE_SIZE = 50
 
 
 @dataclass(frozen=True)
-class Page:
+class ResultPage:
     items: list[Any]
     total: int
     page: int
@@ -42,7 +42,7 @@ class OrganizationRow:
 
 def search_organizations(user: User, *, text: str | None = None, region_id: int | None = None,
                          district_id: int | None = None, level: str | None = None, ownership: str | None = None,
-                         page: int = 1, size: int = PAGE_SIZE, lang: str = "ru") -> Page:
+                         page: int = 1, size: int = PAGE_SIZE, lang: str = "ru") -> ResultPage:
     where = [Organization.id.in_(visible_organization_ids(user))]
     if text:
         pattern = f"%{text.strip().lower()}%"
@@ -70,7 +70,7 @@ def search_organizations(user: User, *, text: str | None = None, region_id: int 
     )
     first, second = (2, 3) if lang != "kk" else (3, 2)
     items = [OrganizationRow(r[0], r[1], r[first] or r[second] or "", str(r[4]), str(r[5]), r[6], r[7]) for r in rows]
-    return Page(items, total, page, size)
+    return ResultPage(items, total, page, size)
 
 
 @dataclass(frozen=True)
@@ -186,13 +186,13 @@ def _audit_row(e: AuditEvent) -> AuditRow:
     return AuditRow(e.id, e.created_at, e.actor, e.action, e.target_type, e.target_id, e.ip, e.details or {})
 
 
-def audit_events(filters: AuditFilters, page: int = 1, size: int = PAGE_SIZE) -> Page:
+def audit_events(filters: AuditFilters, page: int = 1, size: int = PAGE_SIZE) -> ResultPage:
     where = _audit_where(filters)
     total = db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(*where)) or 0
     page = max(1, page)
     query = (sa.select(AuditEvent).where(*where).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
              .offset((page - 1) * size).limit(size))
-    return Page([_audit_row(e) for e in db.session.scalars(query)], total, page, size)
+    return ResultPage([_audit_row(e) for e in db.session.scalars(query)], total, page, size)
 
 
 def audit_export_bounds(filters: AuditFilters) -> tuple[int, int]:

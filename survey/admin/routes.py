@@ -16,6 +16,7 @@ from flask_login import current_user
 from ..auth.scope import (ADMIN_ROLES, GRANTABLE_ROLES, get_managed_user_or_404, get_organization_or_404,
                           roles_required, visible_district_ids)
 from ..auth.services import AccountError
+from ..campaigns import services as campaign_services
 from ..campaigns.questions import XLSFormRefused, questionnaire_for, upload_questions
 from ..campaigns.services import CampaignError
 from ..codebook import CampaignStatus, Level, Ownership, Role
@@ -204,7 +205,7 @@ def create_campaign_page():
     form = CampaignForm(lang=page_language(), regions=queries.region_choices(current_user))
     if form.validate_on_submit():
         try:
-            campaign = services.create_campaign(
+            campaign = campaign_services.create_campaign(
                 current_user, code=form.code.data.strip(), title_kk=form.title_kk.data, title_ru=form.title_ru.data,
                 census_date=form.census_date.data, opens_at=_utc(form.opens_at.data),
                 closes_at=_utc(form.closes_at.data), levels=form.levels.data,
@@ -224,7 +225,7 @@ def create_campaign_page():
 def change_campaign_status(campaign_id: int, action: str):
     campaign = db.get_or_404(Campaign, campaign_id)
     try:
-        links = services.change_campaign_status(current_user, campaign, action)
+        links = campaign_services.change_campaign_status(current_user, campaign, action)
     except CampaignError as exc:
         db.session.rollback()
         flash(exc.message, "error")

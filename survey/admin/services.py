@@ -1,5 +1,5 @@
-"""Console writes: campaigns (created, opened, closed), invitations, scope changes, (de)activation. Each writes its
-own audit record (``by``: who acts, a user or "cli"); they flush, never commit: the request or the command does."""
+"""Console writes: invitations, scope changes, (de)activation (campaigns: ``survey.campaigns.services``). Each writes
+its own audit record (``by``: who acts, a user or "cli"); they flush, never commit: the request or the command does."""
 
 from __future__ import annotations
 
@@ -13,10 +13,8 @@ from .. import audit
 from ..auth.scope import scope_within
 from ..auth.services import (AccountError, build_scope, change_scope, create_user, end_sessions, find_organization,
                              make_link_token, send_mail, smtp_configured)
-from ..campaigns import services as campaigns
-from ..codebook import CampaignStatus
 from ..extensions import db
-from ..models import Campaign, District, Region, User
+from ..models import District, Region, User
 from . import queries
 
 
@@ -87,29 +85,6 @@ def set_active(by: audit.Actor, user: User, active: bool) -> None:
     db.session.flush()
     audit.record("user.activate" if active else "user.deactivate", by=by, target=user,
                  details={"email": user.email})
-
-
-# ---- campaigns (the audited acts; the rules of each are campaigns.services') --------------------------------------
-
-def create_campaign(by: audit.Actor, **fields) -> Campaign:
-    """A campaign in draft status (``fields``: campaigns.services.create_campaign's); raises CampaignError."""
-    campaign = campaigns.create_campaign(**fields)
-    audit.record("campaign.create", by=by, target=campaign, details={
-        "code": campaign.code, "levels": campaign.level_list, "regions": [r.name for r in campaign.regions]})
-    return campaign
-
-
-def change_campaign_status(by: audit.Actor, campaign: Campaign, action: str) -> int:
-    """Open (or reopen) or close the campaign; returns how many organizations received access links."""
-    reopening = campaign.status == CampaignStatus.CLOSED
-    if action == "open":
-        links = campaigns.open_campaign(campaign) or 0
-    else:
-        campaigns.close_campaign(campaign)
-        links = 0
-    name = "campaign.reopen" if action == "open" and reopening else f"campaign.{action}"
-    audit.record(name, by=by, target=campaign, details={"code": campaign.code, "links": links})
-    return links
 
 
 # ---- the audit log -----------------------------------------------------------------------------------------------

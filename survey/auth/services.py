@@ -224,7 +224,7 @@ def send_mail(to: str, subject: str, body: str) -> bool:
     message.set_content(body)
     try:
         with smtplib.SMTP(config["SMTP_HOST"], int(config["SMTP_PORT"]), timeout=10) as smtp:
-            if config.get("SMTP_STARTTLS", True):
+            if config["SMTP_STARTTLS"]:
                 smtp.starttls()
             if config.get("SMTP_USER"):
                 smtp.login(config["SMTP_USER"], config.get("SMTP_PASSWORD") or "")

@@ -1,4 +1,6 @@
-"""Campaign lifecycle services, shared by the CLI and the administrator console. The caller commits."""
+"""Campaign lifecycle services, shared by the CLI and the administrator console. Each act (created, opened, closed)
+writes its own audit record (``by``: who acts, a user or "cli"); they flush, never commit: the request or the command
+does."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
+from .. import audit
 from ..codebook import CampaignStatus, Level
 from ..domain import CODE_ALPHABET
 from ..extensions import db
@@ -25,6 +28,7 @@ class CampaignError(ValueError):
 
 
 def create_campaign(
+    by: audit.Actor,
     *,
     code: str,
     title_kk: str,
@@ -35,10 +39,10 @@ def create_campaign(
     levels: list[str] | None = None,
     regions: list[Region] | None = None,
 ) -> Campaign:
-    """A draft campaign; ``regions`` limits it to those regions (none: every region)."""
+    """A draft campaign; ``regions`` limits it to those regions (none: every region). Raises CampaignError."""
     if not CODE_PATTERN.match(code or ""):
         raise CampaignError(_l("The campaign code must be 2–40 letters, digits, '-' or '_'."))
-    if db.session.scalar(sa.select(Campaign.id).where(Campaign.code == code)) is not None:
+    if find_campaign(code) is not None:
         raise CampaignError(_l("A campaign with the code %(code)s already exists.", code=code))
     title_kk, title_ru = (title_kk or "").strip(), (title_ru or "").strip()
     if not title_kk or not title_ru:
@@ -62,28 +66,50 @@ def create_campaign(
     )
     db.session.add(campaign)
     db.session.flush()
+    audit.record("campaign.create", by=by, target=campaign, details={
+        "code": campaign.code, "levels": campaign.level_list, "regions": [r.name for r in campaign.regions]})
     return campaign
 
 
+def find_campaign(code: str) -> Campaign | None:
+    """The campaign with this code (codes are unique), if there is one."""
+    return db.session.scalar(sa.select(Campaign).where(Campaign.code == code))
+
+
 def get_campaign(code: str) -> Campaign:
-    campaign = db.session.scalar(sa.select(Campaign).where(Campaign.code == code))
+    """The campaign with this code; raises CampaignError when there is none."""
+    campaign = find_campaign(code)
     if campaign is None:
         raise CampaignError(_l("No campaign has the code %(code)s.", code=code))
     return campaign
 
 
-def open_campaign(campaign: Campaign) -> int:
+def change_campaign_status(by: audit.Actor, campaign: Campaign, action: str) -> int:
+    """``action`` "open" or "close": ``open_campaign`` or ``close_campaign``; returns how many organizations received
+    access links."""
+    if action == "open":
+        return open_campaign(by, campaign)
+    close_campaign(by, campaign)
+    return 0
+
+
+def open_campaign(by: audit.Actor, campaign: Campaign) -> int:
     """Open (or reopen) a campaign and give every taking-part organization an access link; returns links made."""
     if campaign.status == CampaignStatus.OPEN:
         raise CampaignError(_l("The campaign %(code)s is already open.", code=campaign.code))
+    reopening = campaign.status == CampaignStatus.CLOSED
     campaign.status = CampaignStatus.OPEN
-    return ensure_access_links(campaign)
+    links = ensure_access_links(campaign)
+    audit.record("campaign.reopen" if reopening else "campaign.open", by=by, target=campaign,
+                 details={"code": campaign.code, "links": links})
+    return links
 
 
-def close_campaign(campaign: Campaign) -> None:
+def close_campaign(by: audit.Actor, campaign: Campaign) -> None:
     if campaign.status != CampaignStatus.OPEN:
         raise CampaignError(_l("The campaign %(code)s is not open.", code=campaign.code))
     campaign.status = CampaignStatus.CLOSED
+    audit.record("campaign.close", by=by, target=campaign, details={"code": campaign.code, "links": 0})
 
 
 def current_campaign_id() -> int | None:

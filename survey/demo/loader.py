@@ -21,7 +21,7 @@ from flask import current_app
 from .. import codebook as cb
 from ..domain.people import norms_from_config
 from ..extensions import db
-from ..integrity.rules import thresholds
+from ..integrity.catalogue import thresholds
 from ..models import (
     Campaign,
     District,

@@ -18,7 +18,7 @@ from decimal import Decimal
 from .. import codebook as cb
 from ..codebook import ResponseStatus
 from ..domain import check_digit, hash_iin
-from ..integrity.rules import CATEGORY_MIN_EXPERIENCE, DEFAULT_THRESHOLDS, HIGHER_EDUCATION
+from ..integrity.catalogue import CATEGORY_MIN_EXPERIENCE, DEFAULT_THRESHOLDS, HIGHER_EDUCATION
 
 
 class Mix:

@@ -16,7 +16,7 @@ import datetime as dt
 import random
 from dataclasses import dataclass, field
 
-from ..integrity.rules import RULES, thresholds
+from ..integrity.catalogue import RULES, thresholds
 from ..integrity.services import RunSummary, run_campaign_checks
 from ..models import Campaign
 from .loader import Loader, Member

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from .. import codebook as cb
-from ..integrity.rules import CATEGORY_MIN_EXPERIENCE
+from ..integrity.catalogue import CATEGORY_MIN_EXPERIENCE
 from ..integrity.services import network_key
 from .loader import Holder, Loader, Member, outside_job
 from .organizations import OrgPlan, ReportPlan

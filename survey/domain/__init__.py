@@ -13,10 +13,21 @@ from .identity import (
     person_from_iin,
     personal_code,
 )
-from .people import add_months, age_band, age_on, retirement_age, retirement_date, years_to_retirement
+from .people import (
+    EXPERIENCE_FROM_AGE,
+    GRADUATION_MIN_AGE,
+    add_months,
+    age_band,
+    age_on,
+    retirement_age,
+    retirement_date,
+    years_to_retirement,
+)
 
 __all__ = [
     "CODE_ALPHABET",
+    "EXPERIENCE_FROM_AGE",
+    "GRADUATION_MIN_AGE",
     "IdentityError",
     "IinIdentity",
     "add_months",

@@ -14,6 +14,10 @@ MEN_RETIREMENT_AGE = Decimal("63")
 # CODEBOOK §7 overload_share and rule G6's default threshold: a teaching load above this many rates, across all of a
 # person's organizations (reference §b.2, B6).
 OVERLOAD_RATES = Decimal("1.5")
+# Nobody graduates (or earns a category) before this age, and work, with the pedagogical experience it gives, counts
+# from this age at the earliest: the questionnaire's own checks and integrity rule G15.
+GRADUATION_MIN_AGE = 17
+EXPERIENCE_FROM_AGE = 16
 
 
 def age_on(birth_date: dt.date, on: dt.date) -> int:

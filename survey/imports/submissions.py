@@ -42,7 +42,7 @@ ODK_META = frozenset({"submissiondate", "key", "submitterid", "submittername", "
                       "parent_key"})
 
 
-class ExportError(Exception):
+class UnreadableExport(Exception):
     """The export cannot be read at all (``message`` is translated)."""
 
     def __init__(self, message: Any):
@@ -138,7 +138,7 @@ def _rows_of(table: Table) -> list[tuple[int, dict[str, Any]]]:
     try:
         return list(table.rows)
     except TableError as exc:
-        raise ExportError(exc.message) from exc
+        raise UnreadableExport(exc.message) from exc
 
 
 def _answers(record: dict[str, Any], columns: dict[str, Question]) -> dict[str, Any]:
@@ -160,7 +160,7 @@ def _table(data: bytes, filename: str, sheet: int = 0) -> Table:
     try:
         return read_table(data, filename, kind="responses", sheet=sheet)
     except TableError as exc:
-        raise ExportError(exc.message) from exc
+        raise UnreadableExport(exc.message) from exc
 
 
 def _uuid(value: Any) -> str:
@@ -172,7 +172,8 @@ def _no_missing_repeats(names: _Names, found: Iterable[Question], hint: Any) -> 
     add up to the teaching hours) cannot be met."""
     missing = [q.code for q in names.repeats if q not in set(found)]
     if missing:
-        raise ExportError(_l("The export has no table of %(names)s: %(hint)s", names=", ".join(missing), hint=hint))
+        raise UnreadableExport(_l("The export has no table of %(names)s: %(hint)s",
+                                  names=", ".join(missing), hint=hint))
 
 
 # ---- ODK Central ----------------------------------------------------------------------------------------------
@@ -183,12 +184,12 @@ def _odk_members(data: bytes) -> list[tuple[str, bytes]]:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = [m for m in archive.infolist() if m.filename.lower().endswith(".csv") and not m.is_dir()]
             if not members or len(members) > MAX_ARCHIVE_MEMBERS:
-                raise ExportError(_l("The zip archive holds no CSV tables of an ODK Central export."))
+                raise UnreadableExport(_l("The zip archive holds no CSV tables of an ODK Central export."))
             if sum(m.file_size for m in members) > MAX_ARCHIVE_BYTES:
-                raise ExportError(_l("The zip archive unpacks to an implausible size and was refused."))
+                raise UnreadableExport(_l("The zip archive unpacks to an implausible size and was refused."))
             return [(m.filename, archive.read(m)) for m in members]
     except (zipfile.BadZipFile, OSError, RuntimeError) as exc:
-        raise ExportError(_l("The file is damaged or is not a zip archive of ODK Central.")) from exc
+        raise UnreadableExport(_l("The file is damaged or is not a zip archive of ODK Central.")) from exc
 
 
 def read_odk(data: bytes, filename: str, questionnaire: Questionnaire) -> Export:
@@ -201,7 +202,7 @@ def read_odk(data: bytes, filename: str, questionnaire: Questionnaire) -> Export
         tables = [(filename, _table(data, filename))]
     roots = [(name, t) for name, t in tables if "key" in t.headers and "parent_key" not in t.headers]
     if len(roots) != 1:
-        raise ExportError(_l("This is not an ODK Central CSV export: its table of submissions (with the columns "
+        raise UnreadableExport(_l("This is not an ODK Central CSV export: its table of submissions (with the columns "
                              "KEY and meta-instanceID) was not found."))
     _root_name, root = roots[0]
     warnings = list(root.warnings)
@@ -245,7 +246,7 @@ def read_kobo(data: bytes, filename: str, questionnaire: Questionnaire) -> Expor
     names = _Names(questionnaire)
     main = _table(data, filename)
     if "_uuid" not in main.headers:
-        raise ExportError(_l("This is not a KoboToolbox export with XML values and headers: its column _uuid was "
+        raise UnreadableExport(_l("This is not a KoboToolbox export with XML values and headers: its column _uuid was "
                              "not found. Export again with “XML values and headers”."))
     warnings = list(main.warnings)
     columns = _columns(main, names.kobo)

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from ..codebook import Severity
+from ..domain import EXPERIENCE_FROM_AGE, GRADUATION_MIN_AGE
 from ..models import Organization, Response, ResponseOtherJob
 from .findings import Context, _finding, _norm, _person_scope, _submitted, _years_ago
 from .organization_checks import (
@@ -26,7 +27,7 @@ from .organization_checks import (
     preschool_ratio,
     roster_without_response,
 )
-from .rules import CATEGORY_MIN_EXPERIENCE, EXPERIENCE_FROM_AGE, GRADUATION_MIN_AGE, HIGHER_EDUCATION
+from .catalogue import CATEGORY_MIN_EXPERIENCE, HIGHER_EDUCATION
 from .sql import bytewise, days_after, json_array_agg, json_object, json_value, rounded, whole_years
 
 # --- person-level rules -------------------------------------------------------------------------------------------

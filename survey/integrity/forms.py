@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 from ..codebook import FlagStatus
 from ..forms import SurveyForm
 from .queries import QueueFilters
-from .rules import RULES_BY_CODE, SEVERITY_LABELS, STATUS_LABELS
+from .catalogue import RULES_BY_CODE, SEVERITY_LABELS, STATUS_LABELS
 
 NOTE_MAX = 2000
 

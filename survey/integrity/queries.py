@@ -13,7 +13,7 @@ from ..codebook import CampaignStatus, FlagStatus, Severity
 from ..extensions import db
 from ..models import (Campaign, District, Flag, Organization, Region, Response, RosterEntry, User,
                       localized_name)
-from .rules import EVIDENCE_LABELS, RULES_BY_CODE
+from .catalogue import EVIDENCE_LABELS, RULES_BY_CODE
 
 PAGE_SIZE = 50
 # A flag needs attention while its cause holds and nobody dismissed it.

@@ -17,7 +17,7 @@ from ..models import Campaign
 from . import bp
 from .forms import STATUS_FILTERS, ExplainForm, ReviewForm, RunForm, parse_filters
 from .queries import campaigns_with_flags, flag_detail, get_flag, list_flags, scope_places
-from .rules import RULES, SEVERITY_LABELS, STATUS_LABELS
+from .catalogue import RULES, SEVERITY_LABELS, STATUS_LABELS
 from .services import ReviewError, review_flag, run_campaign_checks
 
 ALL_ROLES = (*ADMIN_ROLES, Role.DIRECTOR)

@@ -19,7 +19,7 @@ from ..models import Campaign, Flag, Response, User
 from ..models.base import UTCDateTime, utcnow
 from ..domain.people import norms_from_config
 from .checks import RULE_QUERIES, Context
-from .rules import RULES, RULES_BY_CODE, thresholds
+from .catalogue import RULES, RULES_BY_CODE, thresholds
 from .sql import is_postgres
 
 # Person rules whose findings are chosen by the persons of the organizations in scope (they reach across

@@ -23,7 +23,7 @@ def page(template: str, status: int, **context) -> None:
 
 def load_link(token: str, *, editing: bool = True) -> AccessLink:
     """The access link of the token, or a clear page: unknown link, campaign not open or closed, locked."""
-    found = services.load_link(token)
+    found = services.link_with_lock(token)
     if found is None:
         page("unknown_code.html", 404, form=AccessCodeForm())
     link, locked = found

@@ -23,7 +23,7 @@ from ..campaigns.services import takes_part
 from ..codebook import ResponseStatus
 from ..domain import hash_iin, normalize_id, parse_iin
 from ..extensions import db
-from ..imports.submissions import Export, ExportError, Submission, read_export
+from ..imports.submissions import Export, Submission, UnreadableExport, read_export
 from ..models import Campaign, Organization, OrgReport, Response, SubmissionImport
 from ..models.base import utcnow
 from ..questions import Kind, Question, Questionnaire
@@ -219,7 +219,7 @@ def _read_flat(data: bytes, filename: str, questionnaire: Questionnaire
 def _read_export(source: str, data: bytes, filename: str, questionnaire: Questionnaire) -> Export:
     try:
         export = read_export(source, data, filename, questionnaire)
-    except ExportError as exc:
+    except UnreadableExport as exc:
         raise ImportRejected([], [], exc.message) from exc
     missing = [column for column in ("org_bin", "iin") if column not in export.headers]
     if missing:

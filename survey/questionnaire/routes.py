@@ -43,7 +43,7 @@ def _code_unknown(_response) -> bool:
 
 
 @bp.post("/code")
-@limiter.limit(lambda: current_app.config.get("ACCESS_CODE_LIMIT", "30 per hour"), methods=["POST"],
+@limiter.limit(lambda: current_app.config["ACCESS_CODE_LIMIT"], methods=["POST"],
                deduct_when=_code_unknown, scope="questionnaire-code")  # unknown codes per address: no enumeration
 def enter_code():
     form = AccessCodeForm()
@@ -81,7 +81,7 @@ def show_qr(token: str):
 # ---- identity and the personal code ---------------------------------------------------------------------------
 
 @bp.route("/<token>/start", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config.get("QUESTIONNAIRE_START_LIMIT", "600 per hour"), methods=["POST"],
+@limiter.limit(lambda: current_app.config["QUESTIONNAIRE_START_LIMIT"], methods=["POST"],
                scope="questionnaire-start")
 def start_response(token: str):
     link = load_link(token)
@@ -183,10 +183,10 @@ def _proved_questionnaire() -> bool:
 
 
 @bp.route("/<token>/resume", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config.get("RESUME_LIMIT_PER_IIN", "5 per 15 minutes"), key_func=_iin_limit_key,
+@limiter.limit(lambda: current_app.config["RESUME_LIMIT_PER_IIN"], key_func=_iin_limit_key,
                methods=["POST"], deduct_when=_resume_failed, exempt_when=_proved_questionnaire,
                scope="questionnaire-resume-iin")
-@limiter.limit(lambda: current_app.config.get("RESUME_LIMIT_PER_ADDRESS", "20 per hour"), methods=["POST"],
+@limiter.limit(lambda: current_app.config["RESUME_LIMIT_PER_ADDRESS"], methods=["POST"],
                deduct_when=_resume_failed, scope="questionnaire-resume-address")
 def resume_response(token: str):
     link = load_link(token)

@@ -35,11 +35,11 @@ from . import relevance
 # ---- access and state -----------------------------------------------------------------------------------------
 
 def find_link_by_token(token: str) -> AccessLink | None:
-    found = load_link(token)
+    found = link_with_lock(token)
     return found[0] if found is not None else None
 
 
-def load_link(token: str) -> tuple[AccessLink, bool] | None:
+def link_with_lock(token: str) -> tuple[AccessLink, bool] | None:
     """The access link with its campaign and organization, and whether the organization is locked (signed off):
     one query, since every questionnaire page needs all of it."""
     row = db.session.execute(_link_query(), {"token": token}).first()
@@ -63,8 +63,8 @@ def _link_query() -> sa.Select:
 
 def load_link_and_response(token: str, response_id: int, *,
                            for_update: bool = False) -> tuple[AccessLink, bool, Response] | None:
-    """``load_link`` and ``load_response`` in one query, for the pages of a questionnaire under way: None unless the
-    response belongs to the link's campaign and organization (then the two, one after the other, tell what is
+    """``link_with_lock`` and ``load_response`` in one query, for the pages of a questionnaire under way: None unless
+    the response belongs to the link's campaign and organization (then the two, one after the other, tell what is
     wrong). ``for_update`` locks the response's row, not the link's."""
     row = db.session.execute(_link_response_query(for_update), {"token": token, "id": response_id}).unique().first()
     return None if row is None else (row[0], row[1] is not None, row[2])

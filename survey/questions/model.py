@@ -24,6 +24,13 @@ if TYPE_CHECKING:
 LANGUAGES = ("kk", "ru", "en")
 
 
+def reader_language() -> str:
+    """The reader's language: Flask-Babel's locale (the page's language, else the configured default); outside an
+    application, where there is none, the codebook's own (``codebook.FALLBACK_LANGUAGE``)."""
+    locale = get_locale()
+    return cb.FALLBACK_LANGUAGE if locale is None else str(locale)
+
+
 class Kind(enum.StrEnum):
     TEXT = "text"  # free text up to ``limit`` characters, or a ``format``: a person's name, a BIN
     IIN = "iin"  # the person's IIN: checked, turned into person key, birth date and sex at once, never stored
@@ -56,7 +63,7 @@ class Translated:
     en: str = ""
 
     def __str__(self) -> str:
-        lang = str(get_locale() or "ru")
+        lang = reader_language()
         return getattr(self, lang, "") or self.ru or self.kk
 
 
@@ -153,7 +160,7 @@ class Question:
     def numbers(self) -> dict[str, Any]:
         """``low``, ``high``, ``step`` and the ``second`` and ``third`` values a step allows, for the record's
         texts, in the reader's language (0,25 in kk and ru)."""
-        locale = str(get_locale() or "en")
+        locale = reader_language()
         values = {"low": self.low, "high": self.high, "step": self.step}
         if self.step is not None and self.low is not None:
             values.update(second=self.low + self.step, third=self.low + 2 * self.step)
@@ -213,7 +220,7 @@ class Question:
             if option.name == code:
                 return str(option.label)
         if self.choices:
-            return cb.label(self.choices, code, str(get_locale() or "ru"))
+            return cb.label(self.choices, code, reader_language())
         return str(code)
 
     def part(self, code: str) -> Question:
@@ -247,7 +254,7 @@ class Step:
 
     def hints(self) -> dict[str, str]:
         """The hints under the inputs, in the reader's language (built once per language)."""
-        lang = str(get_locale() or "en")
+        lang = reader_language()
         cache = self.__dict__.setdefault("_hints", {})
         found = cache.get(lang)
         if found is None:

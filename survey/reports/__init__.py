@@ -1,4 +1,4 @@
-"""Staffing workbooks and raw exports: shape rows (rows.py, staffing.py), render them (excel.py), run big ones in
+"""Staffing workbooks and raw exports: shape rows (rows.py, profiles.py), render them (excel.py), run big ones in
 the background (jobs.py), serve them (routes.py)."""
 
 from flask import Blueprint

@@ -31,7 +31,7 @@ def _filters(command):
 def _prepare(campaign_code, region, district, org_bin, lang, headers):
     from ..campaigns.services import CampaignError, get_campaign
     from .services import ExportError, select_organizations
-    from .staffing import ExportContext
+    from .profiles import ExportContext
 
     try:
         campaign = get_campaign(campaign_code)

@@ -31,7 +31,7 @@ from ..models import ExportJob, User
 from ..models.base import utcnow
 from . import storage
 from .services import ExportError, export_profiles, export_responses, select_organizations
-from .staffing import ExportContext
+from .profiles import ExportContext
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from ..staffing.ai_plan import PlanResult, PlanSettings, Readiness, ai_plan
 from ..staffing.forecast import Forecast, ForecastResult, ForecastSettings, forecast, growth_rows
 from ..staffing.metrics import organizations
 from .sheets import Blocks, Chart, Column, Sheet, Table
-from .staffing import ExportContext
+from .profiles import ExportContext
 
 
 @dataclass

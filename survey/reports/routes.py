@@ -19,7 +19,7 @@ from ..transactions import after_commit
 from . import bp, jobs, storage
 from .forms import KIND_LABELS, LANGUAGES, STATUS_LABELS, ExportForm
 from .services import ExportError, organization_workbook, select_organizations
-from .staffing import ExportContext
+from .profiles import ExportContext
 
 ALL_ROLES = (*ADMIN_ROLES, Role.DIRECTOR)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

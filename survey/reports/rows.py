@@ -211,7 +211,7 @@ def _grouped(query: sa.Select) -> dict[int, str]:
 
 
 @dataclass
-class StaffRow:
+class StaffSheetRow:
     response_id: int
     name: str
     post: str
@@ -224,7 +224,7 @@ class StaffRow:
     age_band: str
 
 
-def staff_rows(campaign: Campaign, organization_id: int, values: str, lang: str) -> list[StaffRow]:
+def staff_rows(campaign: Campaign, organization_id: int, values: str, lang: str) -> list[StaffSheetRow]:
     """The Staff sheet of an organization: one row per submitted response, by name. Never the IIN."""
     label = (lambda field, code: cb.label(field, code, lang)) if values == "labels" else (lambda field, code: code)
     query = (sa.select(Response.id, Response.last_name, Response.first_name, Response.middle_name, Response.post,
@@ -242,7 +242,7 @@ def staff_rows(campaign: Campaign, organization_id: int, values: str, lang: str)
         if values == "labels" and items:
             items = "; ".join(f"{label('subject', s)} {h}" for s, h in (item.split(":") for item in items.split(";")))
         band = age_band(age_on(birth, campaign.census_date))
-        result.append(StaffRow(rid, " ".join(p for p in (last, first, middle) if p), label("post", post),
+        result.append(StaffSheetRow(rid, " ".join(p for p in (last, first, middle) if p), label("post", post),
                                label("basis", basis), rate, hours, items, label("category", category), experience,
                                label("age_band", band)))
     return result

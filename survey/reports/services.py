@@ -28,7 +28,7 @@ from . import excel, rows
 from .labels import choice_labels, column_labels, header
 from .plans import plan_sheets
 from .sheets import Column, Table
-from .staffing import ExportContext, about_sheet, area_sheets, organization_sheets
+from .profiles import ExportContext, about_sheet, area_sheets, organization_sheets
 
 Progress = Callable[[int], None]  # percent done, 0–100
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from ..domain import IdentityError, normalize_id, parse_iin
+from ..domain import EXPERIENCE_FROM_AGE, GRADUATION_MIN_AGE, IdentityError, normalize_id, parse_iin
 from ..questions import CORE, Kind, Question, Questionnaire
 from . import extra
 from .answers import (  # noqa: F401  (out_of_range, too_long: also read as rules.response.*)
@@ -92,10 +92,10 @@ def _start_date(v: Mapping[str, Any], ctx: RuleContext) -> Problems:
         return [("start_date", _l("The start date cannot be after the census date (%(date)s).",
                                   date=ctx.census_date.isoformat()))]
     if ctx.birth_date is not None:
-        sixteen = _add_years(ctx.birth_date, 16)
-        if start < sixteen:
-            return [("start_date", _l("The start date cannot be before your 16th birthday (%(date)s).",
-                                      date=sixteen.isoformat()))]
+        earliest = _add_years(ctx.birth_date, EXPERIENCE_FROM_AGE)
+        if start < earliest:
+            return [("start_date", _l("The start date cannot be before your %(age)sth birthday (%(date)s).",
+                                      age=EXPERIENCE_FROM_AGE, date=earliest.isoformat()))]
     return []
 
 
@@ -103,9 +103,9 @@ def _graduation(v: Mapping[str, Any], ctx: RuleContext) -> Problems:
     year = v.get("graduation_year")
     if year is None:
         return []
-    if ctx.birth_date is not None and year < ctx.birth_date.year + 17:
-        return [("graduation_year", _l("The graduation year cannot be before %(year)s (birth year + 17).",
-                                       year=ctx.birth_date.year + 17))]
+    if ctx.birth_date is not None and year < ctx.birth_date.year + GRADUATION_MIN_AGE:
+        return [("graduation_year", _l("The graduation year cannot be before %(year)s (birth year + %(age)s).",
+                                       year=ctx.birth_date.year + GRADUATION_MIN_AGE, age=GRADUATION_MIN_AGE))]
     if year > ctx.census_date.year:
         return [("graduation_year", _l("The year cannot be after %(year)s.", year=ctx.census_date.year))]
     return []
@@ -117,9 +117,9 @@ def _category_year(v: Mapping[str, Any], ctx: RuleContext) -> Problems:
         return []
     if year > ctx.census_date.year:
         return [("category_year", _l("The year cannot be after %(year)s.", year=ctx.census_date.year))]
-    if ctx.birth_date is not None and year < ctx.birth_date.year + 17:
-        return [("category_year", _l("The year cannot be before %(year)s (birth year + 17).",
-                                     year=ctx.birth_date.year + 17))]
+    if ctx.birth_date is not None and year < ctx.birth_date.year + GRADUATION_MIN_AGE:
+        return [("category_year", _l("The year cannot be before %(year)s (birth year + %(age)s).",
+                                     year=ctx.birth_date.year + GRADUATION_MIN_AGE, age=GRADUATION_MIN_AGE))]
     return []
 
 
@@ -127,10 +127,10 @@ def _experience_total(v: Mapping[str, Any], ctx: RuleContext) -> Problems:
     total, age = v.get("experience_total"), ctx.age
     if total is None or age is None:
         return []
-    limit = max(age - 16, 0)
+    limit = max(age - EXPERIENCE_FROM_AGE, 0)
     if total > limit:
-        return [("experience_total", _l("Experience cannot be more than your age minus 16 (%(max)s years).",
-                                        max=limit))]
+        return [("experience_total", _l("Experience cannot be more than your age minus %(from_age)s (%(max)s years).",
+                                        from_age=EXPERIENCE_FROM_AGE, max=limit))]
     return []
 
 

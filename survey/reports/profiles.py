@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from .. import codebook as cb
 from ..extensions import db
 from ..integrity.queries import export_rows
-from ..integrity.rules import SEVERITY_LABELS, STATUS_LABELS
+from ..integrity.catalogue import SEVERITY_LABELS, STATUS_LABELS
 from ..models import Campaign, OrgReport, Vacancy
 from ..staffing import METRIC_CODES, Metrics, OrgMetrics, rollup, total
 from ..staffing.campaign_questions import (

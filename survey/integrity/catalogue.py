@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 
 from ..codebook import Severity
-from ..domain.people import OVERLOAD_RATES
+from ..domain.people import EXPERIENCE_FROM_AGE, GRADUATION_MIN_AGE, OVERLOAD_RATES
 
 PERSON = "person"
 ORGANIZATION = "organization"
@@ -37,10 +37,6 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
     "burst_minutes": 30,            # … within this many minutes
     "identical_responses": 3,       # G12: respondents of one organization with identical personal sections
 }
-
-# G15: nobody graduates before this age, and pedagogical experience counts from this age at the earliest.
-GRADUATION_MIN_AGE = 17
-EXPERIENCE_FROM_AGE = 16
 
 # CODEBOOK / reference §b.1: minimum pedagogical experience (years) for each current category.
 CATEGORY_MIN_EXPERIENCE = {"pedagogue": 0, "moderator": 2, "expert": 3, "researcher": 4, "master": 5}
