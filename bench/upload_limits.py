@@ -309,9 +309,10 @@ def main() -> None:
         serve(args.serve[0], int(args.serve[1]))
         return
 
-    from survey.questionnaire.paper import COLUMNS
+    from survey.questionnaire.paper import layout
+    from survey.questions import CORE
 
-    HEADERS["responses"] = list(COLUMNS)
+    HEADERS["responses"] = list(layout(CORE).columns)
     if args.limit:
         os.environ["BENCH_ROW_LIMIT"] = str(args.limit)  # read by the server child and the commands (limits())
     with tempfile.TemporaryDirectory() as folder:
