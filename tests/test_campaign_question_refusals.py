@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from survey.campaigns.questions import XLSFormRefused, read_xlsform
+from survey.campaigns.xlsform import XLSFormRefused, read_xlsform
 from tests.test_campaign_questions import FINE, LIST, C, H, q
 from tests.xlsforms import CHOICES_HEADERS, EXAMPLE, question, xlsform
 
@@ -135,7 +135,7 @@ def test_a_file_that_is_no_workbook_is_refused(app, data):
 
 
 def test_a_form_too_large_or_with_too_many_questions_is_refused(app, monkeypatch):
-    from survey.campaigns import questions as module
+    from survey.campaigns import xlsform as module
 
     with pytest.raises(XLSFormRefused) as caught:
         read_xlsform(b"PK\x03\x04" + b"0" * module.MAX_FORM_BYTES, "huge.xlsx")

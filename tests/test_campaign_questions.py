@@ -9,9 +9,8 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from survey.campaigns.questions import (
-    MORE_PAGE, Definition, XLSFormRefused, questionnaire_for, questions_of_version, read_xlsform, upload_questions,
-)
+from survey.campaigns.questions import questionnaire_for, questions_of_version, upload_questions
+from survey.campaigns.xlsform import MORE_PAGE, Definition, XLSFormRefused, read_xlsform
 from survey.extensions import db
 from survey.models import AuditEvent, CampaignQuestionSet
 from survey.questions import CORE, Kind, Translated

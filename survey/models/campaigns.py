@@ -83,7 +83,7 @@ class AccessLink(db.Model):
 
 class CampaignQuestionSet(db.Model):
     """One version of a campaign's own questions: the XLSForm exactly as uploaded and what was read from it
-    (``survey.campaigns.questions.Definition.as_json``). Every version is kept: an answer records the version it
+    (``survey.campaigns.xlsform.Definition.as_json``). Every version is kept: an answer records the version it
     was given under (``responses.answer_versions``)."""
 
     __tablename__ = "campaign_question_sets"
