@@ -99,6 +99,7 @@ def _plan_settings(base: dict) -> dict:
             "FORECAST_ATTRITION_PERCENT", "FORECAST_PLANS_LEAVE_PERCENT", "FORECAST_RETIREMENT_LEAVE_PERCENT")},
         "AI_PRIORITY_SUBJECTS": os.environ.get("AI_PRIORITY_SUBJECTS", base["AI_PRIORITY_SUBJECTS"]),
         "AI_PLAN_UNTRAINED": os.environ.get("AI_PLAN_UNTRAINED", "1" if base["AI_PLAN_UNTRAINED"] else "0") != "0",
+        "AI_PRIORITY_ANSWERS": os.environ.get("AI_PRIORITY_ANSWERS", base["AI_PRIORITY_ANSWERS"]),
     }
     for name, (low, high) in PLAN_LIMITS.items():
         if not low <= settings[name] <= high:
@@ -108,7 +109,25 @@ def _plan_settings(base: dict) -> dict:
     unknown = [code for code in settings["AI_PRIORITY_SUBJECTS"].split(";") if code.strip() not in (*SUBJECTS, "")]
     if unknown:
         raise ConfigError(f"AI_PRIORITY_SUBJECTS: unknown subject codes {', '.join(unknown)} (CODEBOOK §3)")
+    try:
+        priority_answers(settings["AI_PRIORITY_ANSWERS"])
+    except ValueError as exc:
+        raise ConfigError(f"AI_PRIORITY_ANSWERS: {exc}") from exc
     return settings
+
+
+def priority_answers(text: str) -> tuple[tuple[str, str], ...]:
+    """AI_PRIORITY_ANSWERS as (campaign question, choice) pairs: ``mentor=yes;ai_tools=chatgpt``. ValueError names
+    a part that is not ``question=choice``."""
+    pairs = []
+    for part in str(text).split(";"):
+        if not part.strip():
+            continue
+        name, sign, choice = (piece.strip() for piece in part.partition("="))
+        if not sign or not name or not choice or "=" in choice:
+            raise ValueError(f"{part.strip()!r} is not question=choice (pairs separated by ;)")
+        pairs.append((name, choice))
+    return tuple(pairs)
 
 
 def _dev_secrets(instance_path: Path) -> dict[str, str]:
@@ -251,4 +270,7 @@ def defaults() -> dict:
         "AI_PRIORITY_SUBJECTS": "informatics",
         "AI_PRIORITY_UNDER_AGE": 35,
         "AI_PLAN_UNTRAINED": True,
+        # Campaign questions whose answer also puts those who want training in priority 1: ``question=choice`` pairs
+        # separated by ";" (e.g. ``mentor=yes``); pairs naming a question the campaign does not ask are ignored.
+        "AI_PRIORITY_ANSWERS": "",
     }

@@ -6,9 +6,12 @@ import datetime as dt
 import random
 
 import pytest
+import sqlalchemy as sa
 
 from plans_data import CENSUS, person, report
+from survey.config import priority_answers
 from survey.extensions import db
+from survey.models import Response
 from survey.staffing.ai_plan import PlanSettings, ai_plan, split
 
 D = dt.date
@@ -126,3 +129,117 @@ def test_a_group_cut_by_two_wave_boundaries_splits_its_subjects_in_response_orde
     assert plan.organizations[org.id].waves == {1: 2, 2: 2, 3: 1}
     assert plan.subject_waves() == {"physics": {1: 1}, "chemistry": {1: 1}, "biology": {2: 1}, "geography": {2: 1},
                                     "history_kazakhstan": {3: 1}}
+
+
+QUESTIONS = [
+    ["type", "name", "label::Kazakh (kk)", "label::Russian (ru)"],
+    ["select_one yes_no_maybe", "mentor", "Тәлімгер боласыз ба?", "Станете наставником?"],
+    ["select_multiple ai_tools", "ai_tools", "ЖИ құралдары", "Инструменты ИИ"],
+    ["integer", "ai_hours", "ЖИ сағаттары", "Часы ИИ"],
+]
+CHOICES = [
+    ["list_name", "name", "label::Kazakh (kk)", "label::Russian (ru)"],
+    ["yes_no_maybe", "yes", "Иә", "Да"], ["yes_no_maybe", "maybe", "Мүмкін", "Возможно"],
+    ["yes_no_maybe", "no", "Жоқ", "Нет"],
+    ["ai_tools", "chatgpt", "ChatGPT", "ChatGPT"], ["ai_tools", "gemini", "Gemini", "Gemini"],
+]
+
+
+@pytest.fixture
+def asked(world, make_campaign_questions):
+    """The world's campaign asks ``mentor`` and ``ai_tools``. A's mathematics teacher born 1976 (priority 2, wants
+    training) would mentor and uses ChatGPT; A's English teacher without training (does not want it) would mentor
+    too; B's mathematics teacher (priority 2, wants training) uses ChatGPT and Gemini; C's teacher would not mentor."""
+    campaign = world[0]
+    make_campaign_questions(campaign, QUESTIONS, CHOICES)
+    people = db.session.scalars(sa.select(Response).where(Response.campaign_id == campaign.id)
+                                .order_by(Response.id)).all()
+    for index, answers in ((2, {"mentor": "yes", "ai_tools": ["chatgpt"], "ai_hours": 3}), (3, {"mentor": "yes"}),
+                           (7, {"mentor": "maybe", "ai_tools": ["chatgpt", "gemini"]}), (9, {"mentor": "no"})):
+        people[index].answers = answers
+        people[index].answer_versions = {name: campaign.questions_version for name in answers}
+    db.session.flush()
+    return world
+
+
+def with_answers(pairs: str, capacity: int = 3) -> PlanSettings:
+    return PlanSettings(capacity=capacity, priority_subjects=("informatics",), priority_under_age=35, untrained=True,
+                        priority_answers=priority_answers(pairs))
+
+
+def test_future_mentors_who_want_training_move_to_the_first_wave(asked):
+    campaign, a, b, c = asked
+    before = ai_plan(campaign, None, with_answers(""))
+    # Д1 in waves of three: A's priority 1 (two) and B's → wave 1; A's 2 and B's 2 → wave 2; A's 3 (two) → 2, 3
+    assert before.organizations[a.id].priorities == {1: 2, 2: 1, 3: 2}
+    assert before.organizations[a.id].waves == {1: 2, 2: 2, 3: 1} and before.organizations[b.id].waves == {1: 1, 2: 1}
+    plan = ai_plan(campaign, None, with_answers("mentor=yes"))
+    # A's mentor who wants training joins priority 1 (the English mentor does not want training: still 3); A's
+    # priority 1 (three) fills wave 1, B's informatics teacher and B's 2 → wave 2, A's 3 → waves 2 and 3
+    assert plan.organizations[a.id].priorities == {1: 3, 3: 2}
+    assert plan.organizations[a.id].waves == {1: 3, 2: 1, 3: 1} and plan.organizations[b.id].waves == {2: 2}
+    assert plan.subject_waves([a.district_id])["mathematics"] == {1: 2, 2: 1}
+    assert plan.organizations[c.id].priorities == {2: 1}  # C's "no" changes nothing
+    assert plan.answers_applied == (("mentor", "yes"),) and plan.answers_ignored == ()
+    assert plan.total().planned == before.total().planned == 8
+
+
+def test_a_select_multiple_answer_that_includes_the_choice(asked):
+    campaign, a, b, c = asked
+    plan = ai_plan(campaign, None, with_answers("ai_tools=gemini"))
+    # B's mathematics teacher (ChatGPT and Gemini) joins priority 1; A's (ChatGPT only) stays in 2. Д1: A's 1
+    # (places 1-2), B's 1 (3-4: informatics, then mathematics by response), A's 2 (5), A's 3 (6-7)
+    assert plan.organizations[b.id].priorities == {1: 2} and plan.organizations[b.id].waves == {1: 1, 2: 1}
+    assert plan.organizations[a.id].priorities == {1: 2, 2: 1, 3: 2}
+    assert plan.organizations[a.id].waves == {1: 2, 2: 2, 3: 1}
+    both = ai_plan(campaign, None, with_answers("mentor=yes; ai_tools=gemini"))
+    assert both.organizations[a.id].priorities[1] == 3 and both.organizations[b.id].priorities == {1: 2}
+
+
+def test_a_pair_naming_a_question_the_campaign_does_not_ask_changes_nothing(asked):
+    campaign, a, b, c = asked
+    before = ai_plan(campaign, None, with_answers(""))
+    for pairs in ("nosuch=yes", "ai_hours=3", "ai_use=true"):  # unknown; a number; a core question
+        plan = ai_plan(campaign, None, with_answers(pairs))
+        assert plan.organizations == before.organizations and plan.subjects == before.subjects
+        assert plan.answers_applied == () and plan.answers_ignored == priority_answers(pairs)
+    mixed = ai_plan(campaign, None, with_answers("nosuch=yes;mentor=yes"))
+    assert mixed.answers_applied == (("mentor", "yes"),) and mixed.answers_ignored == (("nosuch", "yes"),)
+    assert mixed.organizations[a.id].priorities == {1: 3, 3: 2}
+
+
+def test_with_priority_answers_the_national_plan_is_still_the_sum_of_its_districts(asked):
+    campaign, a, b, c = asked
+    settings = with_answers("mentor=yes;ai_tools=gemini", capacity=2)
+    national = ai_plan(campaign, None, settings)
+    districts = [ai_plan(campaign, [a.id, b.id], settings), ai_plan(campaign, [c.id], settings)]
+    by_district = national.rollup("district")
+    for part, district_id in zip(districts, (a.district_id, c.district_id)):
+        assert part.total().waves == by_district[district_id].waves
+        assert part.subject_waves() == national.subject_waves([district_id])
+    assert districts[0].total().add(districts[1].total()) == national.total()
+    assert national.total().priorities == {1: 5, 2: 1, 3: 2}
+
+
+def test_the_page_and_the_sheet_say_which_pairs_apply(asked, app, client, login, make_user, monkeypatch):
+    from survey.models import Organization
+    from survey.reports.plans import plan_sheets
+    from survey.reports.profiles import ExportContext
+
+    campaign, a, b, c = asked
+    monkeypatch.setitem(app.config, "AI_PRIORITY_ANSWERS", "mentor=yes;nosuch=yes")
+    about = dict(plan_sheets(ExportContext(campaign, lang="en"), sa.select(Organization.id)).about)
+    assert about["AI plan: priority 1 also by campaign answers"] == (
+        "want training and answered mentor = yes. Not applied (this campaign does not ask them as a choice "
+        "question): nosuch = yes.")
+    login(make_user("national_admin"))
+    body = client.get(f"/admin/plans/?campaign={campaign.id}").get_data(as_text=True)
+    assert "whose answer to a campaign question is mentor = yes." in body
+    assert "does not ask them as a choice question): nosuch = yes." in body
+    body = client.get(f"/admin/plans/?campaign={campaign.id}&priority_answers=ai_tools%3Dgemini").get_data(as_text=True)
+    assert "is ai_tools = gemini." in body and "nosuch" not in body  # the page's own value replaces the setting
+    answer = client.get(f"/admin/plans/?campaign={campaign.id}&priority_answers=mentor")
+    assert answer.status_code == 422 and "Write question=choice pairs separated by ;" in answer.get_data(as_text=True)
+    monkeypatch.setitem(app.config, "AI_PRIORITY_ANSWERS", "")
+    body = client.get(f"/admin/plans/?campaign={campaign.id}").get_data(as_text=True)
+    assert "campaign question" not in body and "Not applied (" not in body

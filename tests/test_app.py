@@ -13,6 +13,7 @@ from babel.messages.pofile import read_po
 
 from survey import create_app
 from survey.config import ConfigError, defaults, from_environment
+from survey.staffing.ai_plan import PlanSettings
 from survey.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,6 +85,17 @@ def test_integrity_thresholds_from_the_environment(monkeypatch, tmp_path):
                            ('{"load_high": "2.5"}', "load_high must be numbers"), ("1.6,", "JSON object")):
         monkeypatch.setenv("INTEGRITY_THRESHOLDS", wrong)
         with pytest.raises(ConfigError, match=message):
+            from_environment(tmp_path)
+
+
+def test_ai_priority_answers_from_the_environment(monkeypatch, tmp_path):
+    assert defaults()["AI_PRIORITY_ANSWERS"] == "" and from_environment(tmp_path)["AI_PRIORITY_ANSWERS"] == ""
+    monkeypatch.setenv("AI_PRIORITY_ANSWERS", " mentor=yes; ai_tools = gemini ;")
+    settings = from_environment(tmp_path)
+    assert PlanSettings.from_config(settings).priority_answers == (("mentor", "yes"), ("ai_tools", "gemini"))
+    for wrong in ("mentor", "mentor=", "=yes", "mentor=yes;ai_tools", "mentor=yes=no"):
+        monkeypatch.setenv("AI_PRIORITY_ANSWERS", wrong)
+        with pytest.raises(ConfigError, match="AI_PRIORITY_ANSWERS: .* is not question=choice"):
             from_environment(tmp_path)
 
 

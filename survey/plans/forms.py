@@ -6,11 +6,11 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import SelectField
+from wtforms import SelectField, StringField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
 from .. import codebook as cb
-from ..config import PLAN_LIMITS
+from ..config import PLAN_LIMITS, priority_answers
 from ..directors.forms import BoundedIntegerField, LocalizedDecimalField
 from ..forms import SurveyForm
 from ..models.plans import GROWTH_PERCENT_RANGE, GROWTH_PUPILS_LIMIT
@@ -24,7 +24,7 @@ def _limits(name: str) -> NumberRange:
 class WhatIfForm(SurveyForm):
     """The settings' values for this page only (a GET form): an empty field keeps the setting."""
 
-    FIELDS = ("years", "attrition", "plans_leave", "retirement_leave", "capacity", "priority_age")
+    FIELDS = ("years", "attrition", "plans_leave", "retirement_leave", "capacity", "priority_age", "priority_answers")
 
     class Meta:
         csrf = False
@@ -40,6 +40,14 @@ class WhatIfForm(SurveyForm):
                                    validators=[Optional(), _limits("AI_WAVE_CAPACITY")])
     priority_age = BoundedIntegerField(_l("Priority to those under the age of"),
                                        validators=[Optional(), _limits("AI_PRIORITY_UNDER_AGE")])
+    priority_answers = StringField(_l("Priority also to those who answered (question=choice, separated by ;)"),
+                                   validators=[Optional()])
+
+    def validate_priority_answers(self, field):
+        try:
+            priority_answers(field.data or "")
+        except ValueError:
+            raise ValidationError(_l("Write question=choice pairs separated by ;, for example mentor=yes."))
 
     def forecast_overrides(self) -> dict:
         if self.errors:
@@ -50,7 +58,9 @@ class WhatIfForm(SurveyForm):
     def plan_overrides(self) -> dict:
         if self.errors:
             return {}
-        return {"capacity": self.capacity.data, "priority_under_age": self.priority_age.data}
+        answers = self.priority_answers.data
+        return {"capacity": self.capacity.data, "priority_under_age": self.priority_age.data,
+                "priority_answers": priority_answers(answers) if answers else None}
 
 
 class GrowthForm(SurveyForm):

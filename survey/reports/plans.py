@@ -35,7 +35,7 @@ def plan_sheets(ctx: ExportContext, organization_ids: sa.Select) -> PlanSheets:
     plan = ai_plan(ctx.campaign, organization_ids, plan_settings, places)
     district_ids = sa.select(Organization.district_id).where(Organization.id.in_(organization_ids))
     return PlanSheets([forecast_sheet(ctx, result), plan_sheet(ctx, plan)],
-                      assumptions(ctx, forecast_settings, plan_settings, district_ids))
+                      assumptions(ctx, forecast_settings, plan_settings, district_ids, plan))
 
 
 def _head(ctx: ExportContext, code: str, text: str) -> str:
@@ -163,7 +163,7 @@ def plan_sheet(ctx: ExportContext, plan: PlanResult) -> Blocks:
 
 
 def assumptions(ctx: ExportContext, forecast_settings: ForecastSettings, plan_settings: PlanSettings,
-                district_ids: sa.Select) -> list[tuple[str, Any]]:
+                district_ids: sa.Select, plan: PlanResult) -> list[tuple[str, Any]]:
     """Every assumption of both sheets: the settings, the retirement schedule, and the growth table's rows."""
     norms = forecast_settings.norms
     pairs: list[tuple[str, Any]] = [
@@ -201,4 +201,11 @@ def assumptions(ctx: ExportContext, forecast_settings: ForecastSettings, plan_se
                                    untrained=_("everyone not yet trained") if plan_settings.untrained
                                    else _("nobody else"))),
     ]
+    if plan_settings.priority_answers:
+        applied = "; ".join(" = ".join(pair) for pair in plan.answers_applied) or "—"
+        value = _("want training and answered %(answers)s", answers=applied)
+        if plan.answers_ignored:
+            value += ". " + _("Not applied (this campaign does not ask them as a choice question): %(answers)s.",
+                              answers="; ".join(" = ".join(pair) for pair in plan.answers_ignored))
+        pairs.append((_("AI plan: priority 1 also by campaign answers"), value))
     return pairs

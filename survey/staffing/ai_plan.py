@@ -4,7 +4,9 @@
 Everyone who answered counts once, at the organization of their main job (or, without one, of their first
 response). Each gets a **priority** by a transparent rule (``PlanSettings``):
 
-1. wants AI training and teaches one of the priority subjects or is under the priority age;
+1. wants AI training and teaches one of the priority subjects or is under the priority age, or answered one of the
+   campaign's own choice questions with a priority choice (``AI_PRIORITY_ANSWERS``; a select_multiple answer that
+   includes it);
 2. wants AI training (the rest);
 3. has had no AI training (and does not ask for it), when ``untrained`` is on;
 
@@ -22,8 +24,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from ..codebook import ResponseStatus
+from ..config import priority_answers
 from ..extensions import db
 from ..models import Campaign, OrgReport, Organization, Response, ResponseSubject
+from ..models.responses import answer_column
+from .campaign_questions import CHOICE_KINDS, _chose, extra_questions
 from .metrics import (OrgMetrics, Placed, _count, _org_filter, _submitted, grouped, latest_birth_for_age,
                       norms_from_config, organizations, tune_for_aggregates)
 
@@ -38,6 +43,7 @@ class PlanSettings:
     priority_subjects: tuple[str, ...]
     priority_under_age: int  # 0: age gives no priority
     untrained: bool  # priority 3: everyone not yet trained
+    priority_answers: tuple[tuple[str, str], ...] = ()  # (campaign question, choice): priority 1 too
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], **overrides) -> PlanSettings:
@@ -45,7 +51,8 @@ class PlanSettings:
                   "priority_subjects": tuple(code.strip() for code in str(config["AI_PRIORITY_SUBJECTS"]).split(";")
                                              if code.strip()),
                   "priority_under_age": int(config["AI_PRIORITY_UNDER_AGE"]),
-                  "untrained": bool(config["AI_PLAN_UNTRAINED"])}
+                  "untrained": bool(config["AI_PLAN_UNTRAINED"]),
+                  "priority_answers": priority_answers(config.get("AI_PRIORITY_ANSWERS", ""))}
         values.update({name: value for name, value in overrides.items() if value is not None})
         return cls(**values)
 
@@ -109,6 +116,12 @@ class PlanResult:
     settings: PlanSettings
     organizations: dict[int, OrgPlan]
     subjects: dict[int, dict[str, dict[int, int]]]  # district → subject → wave → teachers of the subject
+    answers_applied: tuple[tuple[str, str], ...] = ()  # the settings' priority answers this campaign asks
+
+    @property
+    def answers_ignored(self) -> tuple[tuple[str, str], ...]:
+        """The settings' priority answers naming a question this campaign does not ask as a choice."""
+        return tuple(pair for pair in self.settings.priority_answers if pair not in self.answers_applied)
 
     def total(self, items: Iterable[Readiness] | None = None) -> Readiness:
         result = Readiness()
@@ -139,6 +152,14 @@ class PlanResult:
         return [item for item in self.organizations.values() if item.lead is None]
 
 
+def applied_answers(campaign: Campaign, settings: PlanSettings) -> tuple[tuple[str, str], ...]:
+    """The priority answers of ``settings`` whose question the campaign asks as a select_one or select_multiple."""
+    if not settings.priority_answers:
+        return ()
+    asked = {q.code for q in extra_questions(campaign) if q.kind in CHOICE_KINDS}
+    return tuple(pair for pair in settings.priority_answers if pair[0] in asked)
+
+
 def priority_rule(campaign: Campaign, settings: PlanSettings) -> sa.Case:
     """The priority of a response (1, 2, 3) or NULL when it is not planned."""
     wants = Response.ai_training_wanted.is_(True)
@@ -148,6 +169,10 @@ def priority_rule(campaign: Campaign, settings: PlanSettings) -> sa.Case:
                                      .where(ResponseSubject.subject.in_(settings.priority_subjects))))
     if settings.priority_under_age:
         first.append(Response.birth_date > latest_birth_for_age(campaign.census_date, settings.priority_under_age))
+    if settings.priority_answers:
+        kinds = {q.code: q for q in extra_questions(campaign)}
+        first += [_chose(kinds[name], answer_column(name), choice)
+                  for name, choice in applied_answers(campaign, settings)]
     rules = [(sa.and_(wants, sa.or_(*first)), 1)] if first else []
     rules.append((wants, 2))
     if settings.untrained:
@@ -183,7 +208,7 @@ def ai_plan(campaign: Campaign, organization_ids: Iterable[int] | sa.Select | No
         organization_ids = list(organization_ids)
     if places is None:
         places = organizations(organization_ids, norms_from_config(current_app.config))
-    result = PlanResult(settings, {}, {})
+    result = PlanResult(settings, {}, {}, applied_answers(campaign, settings))
     if not places:
         return result
     tune_for_aggregates()
