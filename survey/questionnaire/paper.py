@@ -29,7 +29,7 @@ from ..models.base import utcnow
 from ..questions import Kind, Question, Questionnaire
 from ..registry.services import ImportRejected, RowError, RowErrors
 from ..tabular import TableError, as_text, read_table
-from .services import apply_values
+from .services import apply_values, rule_context
 
 PERSON_KEY_COLUMNS = ("person_key", "birth_date", "sex")  # CODEBOOK §0: an export's stand-in for the IIN
 PERSON_KEY_PATTERN = re.compile(r"[0-9a-f]{64}")
@@ -142,9 +142,6 @@ def _validate(campaign: Campaign, table_rows: Iterable[tuple[int, dict[str, Any]
               errors: list[RowError], questionnaire: Questionnaire) -> list[_Row]:
     fields = tuple(name for name in questionnaire.answers if name in headers)
     items = layout(questionnaire).items
-    def context(campaign: Campaign, person: Any) -> rules.RuleContext:
-        return rules.RuleContext(census_date=campaign.census_date, birth_date=person.birth_date,
-                                 questionnaire=questionnaire)
     bins = sorted({normalize_id(raw.get("org_bin")) for _, raw in table_rows})
     organizations = {
         org.bin: org
@@ -178,7 +175,7 @@ def _validate(campaign: Campaign, table_rows: Iterable[tuple[int, dict[str, Any]
                                                               format=":".join(parts))))
                     answers[column] = []
                     broken.append(column)
-        checked = rules.check(answers, context(campaign, _Birth(birth)), fields, broken=broken)
+        checked = rules.check(answers, rule_context(campaign, _Birth(birth)), fields, broken=broken)
         errors.extend(RowError(number, error.field, _where(error)) for error in checked.errors)
         if len(errors) > start or organization is None or person_key is None:
             continue
@@ -239,6 +236,7 @@ def import_responses(campaign: Campaign, data: bytes, filename: str = "", source
     """
     questionnaire = questionnaire_for(campaign)
     submissions: dict[int, Submission] = {}
+    known: dict[str, SubmissionImport] = {}
     summary = PaperSummary()
     if source == "paper":
         headers, table_rows, warnings = _read_flat(data, filename, questionnaire)
@@ -260,7 +258,7 @@ def import_responses(campaign: Campaign, data: bytes, filename: str = "", source
     rows = _validate(campaign, table_rows, headers, errors, questionnaire)
     if errors:
         raise ImportRejected(errors, warnings)
-    _save(campaign, rows, summary, source, submissions, questionnaire)
+    _save(campaign, rows, summary, source, submissions, known)
     audit.record("responses.import", by=by, target=campaign, details={
         "file": filename, "source": source, "created": summary.created, "updated": summary.updated,
         "unchanged": summary.unchanged})
@@ -300,7 +298,8 @@ def _earlier(campaign: Campaign, source: str, submissions: Iterable[Submission])
 
 
 def _save(campaign: Campaign, rows: list[_Row], summary: PaperSummary, source: str,
-          submissions: dict[int, Submission], questionnaire: Questionnaire) -> None:
+          submissions: dict[int, Submission], known: dict[str, SubmissionImport]) -> None:
+    """Create or update the rows' responses; ``known``: the submissions imported before (by instance id)."""
     existing: dict[tuple[int, str], Response] = {}
     keys = sorted({row.person_key for row in rows})
     earlier = _earlier(campaign, source, submissions.values())
@@ -318,7 +317,6 @@ def _save(campaign: Campaign, rows: list[_Row], summary: PaperSummary, source: s
             sa.select(Response).where(Response.id.in_(ids[start:start + CHUNK]))
             .options(selectinload(Response.subjects), selectinload(Response.other_jobs))
             .order_by(Response.id).with_for_update(of=Response))})
-    known = _imported(campaign, source, [s.instance_id for s in submissions.values()])
     with db.session.begin_nested():
         for row in rows:
             submission = submissions.get(row.number)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
 from ..questions import Question, Questionnaire, Step
@@ -32,7 +32,7 @@ class PageExpressions:
         return bool(self.off_page or self.names)
 
 
-@cache
+@lru_cache(maxsize=256)  # bounded: questionnaires are rebuilt when a campaign's questions change
 def page_expressions(step: Step) -> PageExpressions:
     """What never changes for a step (steps are made once per questionnaire)."""
     here = {q.code for q in step.questions}

@@ -350,23 +350,26 @@ def start_response(link: AccessLink, person: IinIdentity, names: Mapping[str, An
 
 # ---- steps and submission -------------------------------------------------------------------------------------
 
-def step_raw(response: Response, step: Step) -> dict[str, Any]:
-    """What the step's form shows: the draft as typed, else the stored answers; on a step never saved, the default
-    answers of the campaign's own questions (an XLSForm's ``default``)."""
+def step_raw(response: Response, step: Step, stored: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """What the step's form shows: the draft as typed, else the stored answers (``stored``: ``stored_values``, when
+    the caller has them); on a step never saved, the default answers of the campaign's own questions (an XLSForm's
+    ``default``)."""
     draft = (response.draft_data or {}).get("steps", {}).get(step.key)
-    values = {name: value for name, value in stored_values(response).items() if name in step.fields}
+    stored = stored_values(response) if stored is None else stored
+    values = {name: value for name, value in stored.items() if name in step.fields}
     if response.current_step <= step.number:
         values.update({q.code: q.typed(q.default) for q in step.questions
                        if q.default is not None and values.get(q.code) in (None, [])})
-    stored = raw_from_values(values)
+    shown = raw_from_values(values)
     if draft:
-        stored.update(draft)
-    return stored
+        shown.update(draft)
+    return shown
 
 
-def page_state(response: Response, step: Step) -> relevance.PageState | None:
-    """What the step's page shows of the campaign's own questions (``relevance``)."""
-    return relevance.page_state(step, lambda: stored_values(response))
+def page_state(response: Response, step: Step, stored: Mapping[str, Any] | None = None
+               ) -> relevance.PageState | None:
+    """What the step's page shows of the campaign's own questions (``relevance``); ``stored`` as for ``step_raw``."""
+    return relevance.page_state(step, lambda: stored_values(response) if stored is None else stored)
 
 
 def not_asked(questionnaire: Questionnaire, values: Mapping[str, Any]) -> frozenset[str]:

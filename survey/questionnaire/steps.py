@@ -39,8 +39,10 @@ def edit_step(token: str, number: int):
     if request.method == "GET":
         return render_template("questionnaire/step.html", **_step_page(link, response, step))
 
-    context = {"link": link, "response": response, "step": step, "nav": nav(response),  # for this step's errors
-               "state": services.page_state(response, step)}
+    def this_page(form):  # the step again, with its errors or a row added
+        return render_template("questionnaire/step.html", form=form, link=link, response=response, step=step,
+                               nav=nav(response), state=services.page_state(response, step))
+
     action = request.form.get("action", "next")
     if action in ADD_ROW:
         action = "add_row"
@@ -50,7 +52,7 @@ def edit_step(token: str, number: int):
     form = build_step_form(step, questionnaire, extra_rows=extra)
     if not form.validate():
         flash(_("The page had expired. Your answers are below: please send them again."), "error")
-        return render_template("questionnaire/step.html", form=form, **context), 400
+        return this_page(form), 400
     try:
         result = services.save_step(response, step, form_raw(form), final=action in ("next", "save"))
     except IntegrityError:  # another tab saved a new version at the same moment
@@ -59,12 +61,12 @@ def edit_step(token: str, number: int):
               "error")
         return redirect(url_for("questionnaire.edit_step", token=token, number=number))
     if action == "add_row":
-        return render_template("questionnaire/step.html", form=form, **context)
+        return this_page(form)
     if action == "later":
         return render_template("questionnaire/saved.html", link=link, response=response)
     if not result.ok:
         attach_errors(form, result.errors)
-        return render_template("questionnaire/step.html", form=form, **context), 422
+        return this_page(form), 422
     if response.status == ResponseStatus.SUBMITTED:
         flash(_("Your changes are saved."), "info")
         after_commit(partial(checks_after_submission, link.campaign_id, link.organization_id))
@@ -73,9 +75,11 @@ def edit_step(token: str, number: int):
 
 def _step_page(link: AccessLink, response: Response, step) -> dict:
     """What step.html shows of a step: the form filled from the stored answers."""
-    form = build_step_form(step, questionnaire_for(link.campaign), services.step_raw(response, step))
+    questionnaire = questionnaire_for(link.campaign)
+    values = services.stored_values(response, questionnaire)  # read once for the form and the page's state
+    form = build_step_form(step, questionnaire, services.step_raw(response, step, values))
     return {"form": form, "link": link, "response": response, "step": step, "nav": nav(response),
-            "state": services.page_state(response, step)}
+            "state": services.page_state(response, step, values)}
 
 
 def _following_page(link: AccessLink, response: Response, number: int):

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -118,7 +118,7 @@ def read(question: Question, value: Any) -> tuple[Any, Any]:
         return None, exc.message
 
 
-@cache
+@lru_cache(maxsize=256)  # bounded: questionnaires are rebuilt when a campaign's questions change
 def questions_of(questionnaire: Questionnaire) -> tuple[Question, ...]:
     """The campaign's own questions that keep an answer, in the questionnaire's order."""
     return tuple(q for q in questionnaire.questions if q.is_extra and q.is_stored)
