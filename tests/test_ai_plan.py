@@ -199,7 +199,7 @@ def test_a_select_multiple_answer_that_includes_the_choice(asked):
 def test_a_pair_naming_a_question_the_campaign_does_not_ask_changes_nothing(asked):
     campaign, a, b, c = asked
     before = ai_plan(campaign, None, with_answers(""))
-    for pairs in ("nosuch=yes", "ai_hours=3", "ai_use=true"):  # unknown; a number; a core question
+    for pairs in ("nosuch=yes", "ai_hours=3", "ai_use=true", "mentor=yse"):  # unknown; a number; core; no such choice
         plan = ai_plan(campaign, None, with_answers(pairs))
         assert plan.organizations == before.organizations and plan.subjects == before.subjects
         assert plan.answers_applied == () and plan.answers_ignored == priority_answers(pairs)

@@ -207,17 +207,13 @@ def extra_questions(campaign: Campaign, organization: Organization, district_ids
         if q.kind in cq.CHOICE_KINDS:
             rows = [ExtraRow(q.choice_label(code), ours.chosen.get(code, 0), ours.share(code),
                              theirs.chosen.get(code, 0), theirs.share(code)) for code in q.choice_codes()]
-        rows.append(ExtraRow(titles["answered"], ours.answered, _share(ours.answered, mine.responses),
-                             theirs.answered, _share(theirs.answered, district.responses)))
+        rows.append(ExtraRow(titles["answered"], ours.answered, mine.answered_share(q.code),
+                             theirs.answered, district.answered_share(q.code)))
         if q.kind in cq.NUMBER_KINDS:
             rows += [ExtraRow(titles["mean"], ours.mean, None, theirs.mean, None),
                      ExtraRow(titles["median"], ours.median, None, theirs.median, None)]
         views.append(ExtraQuestion(q.text("label"), rows))
     return views
-
-
-def _share(count: int, base: int) -> float | None:
-    return count / base if base else None
 
 
 def access_link(campaign: Campaign, organization: Organization) -> AccessLink | None:

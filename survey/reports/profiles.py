@@ -346,8 +346,7 @@ def campaign_question_blocks(ctx: ExportContext, found: ScopeFigures) -> list[Ta
     for q in found.questions:
         item = figures[q.code]
         title = q.code if codes else q.text("label")
-        answered = [_("Answered") if not codes else "answered", item.answered, number(_share(item.answered,
-                                                                                                 figures.responses))]
+        answered = [_("Answered") if not codes else "answered", item.answered, number(figures.answered_share(q.code))]
         if q.kind in CHOICE_KINDS:
             rows = [[code if codes else q.choice_label(code), item.chosen.get(code, 0), number(item.share(code))]
                     for code in q.choice_codes()]
@@ -365,5 +364,3 @@ def campaign_question_blocks(ctx: ExportContext, found: ScopeFigures) -> list[Ta
     return blocks
 
 
-def _share(count: int, base: int) -> Decimal | None:
-    return Decimal(count) / base if base else None

@@ -64,7 +64,12 @@ def _norm_weights(norms: Mapping[str, int]) -> tuple[int, sa.Case]:
 
 
 def _org_filter(column, organization_ids) -> list:
-    return [] if organization_ids is None else [column.in_(organization_ids)]
+    """``column`` IN the organizations asked for: ids (any iterable) or a SELECT of ids; None for all."""
+    if organization_ids is None:
+        return []
+    if not isinstance(organization_ids, sa.Select):
+        organization_ids = list(organization_ids)
+    return [column.in_(organization_ids)]
 
 
 def org_metrics(campaign: Campaign, organization_ids: Iterable[int] | sa.Select | None = None,

@@ -153,11 +153,12 @@ class PlanResult:
 
 
 def applied_answers(campaign: Campaign, settings: PlanSettings) -> tuple[tuple[str, str], ...]:
-    """The priority answers of ``settings`` whose question the campaign asks as a select_one or select_multiple."""
+    """The priority answers of ``settings`` whose question the campaign asks as a select_one or select_multiple with
+    that choice (a choice the question does not list, a typo, applies to nobody: it is not applied)."""
     if not settings.priority_answers:
         return ()
-    asked = {q.code for q in extra_questions(campaign) if q.kind in CHOICE_KINDS}
-    return tuple(pair for pair in settings.priority_answers if pair[0] in asked)
+    choices = {q.code: set(q.choice_codes()) for q in extra_questions(campaign) if q.kind in CHOICE_KINDS}
+    return tuple((name, choice) for name, choice in settings.priority_answers if choice in choices.get(name, ()))
 
 
 def priority_rule(campaign: Campaign, settings: PlanSettings) -> sa.Case:
@@ -170,8 +171,8 @@ def priority_rule(campaign: Campaign, settings: PlanSettings) -> sa.Case:
     if settings.priority_under_age:
         first.append(Response.birth_date > latest_birth_for_age(campaign.census_date, settings.priority_under_age))
     if settings.priority_answers:
-        kinds = {q.code: q for q in extra_questions(campaign)}
-        first += [_chose(kinds[name], answer_column(name), choice)
+        questions = {q.code: q for q in extra_questions(campaign)}
+        first += [_chose(questions[name], answer_column(name), choice)
                   for name, choice in applied_answers(campaign, settings)]
     rules = [(sa.and_(wants, sa.or_(*first)), 1)] if first else []
     rules.append((wants, 2))

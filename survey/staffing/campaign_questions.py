@@ -24,11 +24,10 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
 from ..campaigns.questions import questionnaire_for
-from ..codebook import ResponseStatus
 from ..extensions import db
 from ..models import Campaign, District, Organization, Response
 from ..questions import Kind, Question
-from .metrics import _ratio, tune_for_aggregates
+from .metrics import _count, _org_filter, _ratio, _submitted, tune_for_aggregates
 
 CHOICE_KINDS = (Kind.ONE, Kind.MANY)
 NUMBER_KINDS = (Kind.INTEGER, Kind.DECIMAL)
@@ -80,6 +79,10 @@ class CampaignFigures:
     def __getitem__(self, name: str) -> QuestionFigures:
         return self.questions.get(name) or QuestionFigures()
 
+    def answered_share(self, name: str) -> Decimal | None:
+        """Of the submitted responses, the share who answered question ``name``."""
+        return _ratio(self[name].answered, self.responses)
+
     def __add__(self, other: CampaignFigures) -> CampaignFigures:
         names = list(self.questions) + [name for name in other.questions if name not in self.questions]
         return CampaignFigures(self.responses + other.responses, {name: self[name] + other[name] for name in names},
@@ -112,7 +115,7 @@ def answers_read(campaign: Campaign, questions: tuple[Question, ...], organizati
                   District.region_id.label("region"), source.label("answers"))
         .join(Organization, Response.organization_id == Organization.id)
         .join(District, Organization.district_id == District.id)
-        .where(*_submitted(campaign), *_org_filter(organization_ids))
+        .where(*_submitted(campaign), *_org_filter(Response.organization_id, organization_ids))
         .offset(0)
         .subquery("answers_rows")
     )
@@ -135,22 +138,6 @@ def _chose(q: Question, value, choice: str) -> sa.ColumnElement:
 def _number(value) -> sa.ColumnElement:
     """The answer as a number (NULL when blank: PostgreSQL refuses to cast '')."""
     return sa.case((value != "", sa.cast(value, sa.Numeric)), else_=None)
-
-
-def _count(condition) -> sa.ColumnElement:
-    return sa.func.sum(sa.case((condition, 1), else_=0))
-
-
-def _submitted(campaign: Campaign) -> list:
-    return [Response.campaign_id == campaign.id, Response.status == ResponseStatus.SUBMITTED]
-
-
-def _org_filter(organization_ids) -> list:
-    if organization_ids is None:
-        return []
-    if not isinstance(organization_ids, sa.Select):
-        organization_ids = list(organization_ids)
-    return [Response.organization_id.in_(organization_ids)]
 
 
 def org_figures(campaign: Campaign, questions: Iterable[Question],
