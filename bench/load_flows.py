@@ -322,7 +322,7 @@ def ask_extra_questions(campaign, count: int) -> list[dict[str, Any]]:
     from survey.campaigns.questions import upload_questions
 
     data, answers = extra_questions_form(count)
-    upload_questions(campaign, data, f"bench-{count}-questions.xlsx", source="cli")
+    upload_questions(campaign, data, f"bench-{count}-questions.xlsx", by="cli")
     return answers
 
 

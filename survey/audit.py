@@ -36,25 +36,20 @@ def record(
     action: str,
     *,
     by: Actor = None,
-    user: User | None = None,
-    actor: str | None = None,
     target: Any = None,
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Add an audit event to the session (it is committed with the change it describes). Who acted is ``by``;
-    ``user`` and ``actor`` are the older spelling of the same (a user, a word), still read."""
-    event = _event(action, by if by is not None else (user if user is not None else actor), target, details)
-    if user is not None and actor is not None:  # a user acting under another name
-        event.actor = actor
+    """Add an audit event to the session (it is committed with the change it describes). Who acted is ``by``: a
+    user, or a word such as "cli" or "teacher"."""
+    event = _event(action, by, target, details)
     db.session.add(event)
     return event
 
 
-def record_access(action: str, *, by: Actor = None, user: User | None = None, target: Any = None,
-                  details: dict[str, Any] | None = None) -> None:
+def record_access(action: str, *, by: Actor = None, target: Any = None, details: dict[str, Any] | None = None) -> None:
     """The audit record of personal data that a GET sent out (a download). A GET's own unit of work never commits
     (survey/transactions.py), so this record, the one thing a GET writes, is written at once in a transaction of
     its own."""
-    event = _event(action, by if by is not None else user, target, details)
+    event = _event(action, by, target, details)
     with Session(db.engine) as session, session.begin():
         session.add(event)

@@ -196,15 +196,16 @@ def _campaign_questions(code: str, path: Path) -> None:
     from .campaigns.services import CampaignError, get_campaign
 
     try:
-        question_set = upload_questions(get_campaign(code), path.read_bytes(), path.name, source="cli")
+        question_set = upload_questions(get_campaign(code), path.read_bytes(), path.name, by="cli")
     except CampaignError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc.message)) from exc
     except XLSFormRefused as refused:
         db.session.rollback()
         for problem in refused.problems:
-            click.echo(f"error: {problem}", err=True)
-        click.echo(f"{path.name} refused: {len(refused.problems)} problem(s); nothing was changed", err=True)
+            click.echo(gettext("Error: %(message)s", message=problem), err=True)
+        click.echo(ngettext("%(num)s error.", "%(num)s errors.", len(refused.problems)) + " "
+                   + gettext("The file was rejected and nothing was changed."), err=True)
         sys.exit(1)
     db.session.commit()
     click.echo(f"campaign {code}: questions version {question_set.version} in force "

@@ -173,7 +173,7 @@ def make_campaign_questions(app):
 
     def make(campaign: Campaign, survey_rows, choices_rows=()):
         data = survey_rows if isinstance(survey_rows, bytes) else xlsform(survey_rows, choices_rows)
-        upload_questions(campaign, data, "questions.xlsx", source="cli")
+        upload_questions(campaign, data, "questions.xlsx", by="cli")
         return questionnaire_for(campaign)
 
     return make

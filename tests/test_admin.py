@@ -256,8 +256,8 @@ def test_audit_log_page_and_export(client, login, world, csrf_token):
     from survey import audit
 
     admin = world["users"]["national_admin"]
-    audit.record("campaign.open", user=admin, details={"code": "=cmd|' /C calc'!A0"})
-    audit.record("registry.import", actor="cli", details={"created": 5})
+    audit.record("campaign.open", by=admin, details={"code": "=cmd|' /C calc'!A0"})
+    audit.record("registry.import", by="cli", details={"created": 5})
     login(admin)
     page = client.get("/admin/audit?action=campaign").get_data(as_text=True)
     assert "Found: 1" in page and "campaign.open" in page and "registry.import</td>" not in page
@@ -268,7 +268,7 @@ def test_audit_log_page_and_export(client, login, world, csrf_token):
     lines = text.lstrip("\ufeff").splitlines()
     assert len(lines) == 2 and lines[0].startswith("id,created_at,actor,action")
     assert ",cli,registry.import," in lines[1]
-    audit.record("auth.sign_in_failed", actor='=HYPERLINK("http://evil.example")')
+    audit.record("auth.sign_in_failed", by='=HYPERLINK("http://evil.example")')
     everything = client.get("/admin/audit.csv").get_data(as_text=True)
     assert "'=cmd" not in everything  # the JSON cell starts with '{', so it needs no guard
     assert '\'=HYPERLINK(""http://evil.example"")' in everything  # a cell that would be a formula stays text

@@ -299,14 +299,14 @@ def test_the_command_prints_each_problem_on_a_line_and_fails(runner, make_campai
     path.write_bytes(xlsform([H, q("geopoint", "where"), q("integer", "post"), q("text", "x", relevant="${y} = 1")]))
     result = runner.invoke(args=["survey", "campaign", "questions", "KZ-2027", str(path), "--lang", "ru"])
     assert result.exit_code == 1
-    errors = [line for line in result.output.splitlines() if line.startswith("error: ")]
+    errors = [line for line in result.output.splitlines() if line.startswith("Ошибка: ")]
     assert errors == [
-        "error: лист survey, строка 2, столбец type: Местоположения (типы geo) не поддерживаются.",
-        "error: лист survey, строка 3, столбец name: Имя «post» занято основной анкетой; выберите другое.",
-        "error: лист survey, строка 4, столбец relevant: В выражении названо y, но ни один вопрос этого не "
+        "Ошибка: лист survey, строка 2, столбец type: Местоположения (типы geo) не поддерживаются.",
+        "Ошибка: лист survey, строка 3, столбец name: Имя «post» занято основной анкетой; выберите другое.",
+        "Ошибка: лист survey, строка 4, столбец relevant: В выражении названо y, но ни один вопрос этого не "
         "спрашивает.",
     ]
-    assert "3 problem(s); nothing was changed" in result.output
+    assert "3 ошибки. Файл отклонён, ничего не изменено." in result.output
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CampaignQuestionSet)) == 0
     assert runner.invoke(args=["survey", "campaign", "questions", "NOPE", str(path)]).exit_code == 1
     assert runner.invoke(args=["survey", "campaign", "questions", "KZ-2027"]).exit_code == 2

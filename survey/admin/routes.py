@@ -181,7 +181,7 @@ def upload_campaign_questions(campaign_id: int):
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            question_set = upload_questions(campaign, upload.read(), upload.filename or "", user=current_user)
+            question_set = upload_questions(campaign, upload.read(), upload.filename or "", by=current_user)
         except XLSFormRefused as exc:
             db.session.rollback()
             refused = exc.problems

@@ -23,18 +23,17 @@ from .xlsform import Definition, Problem, XLSFormRefused, question_json, read_xl
 
 # ---- versions ------------------------------------------------------------------------------------------------
 
-def upload_questions(campaign: Campaign, data: bytes, filename: str, user: User | None = None,
-                     source: str = "web") -> CampaignQuestionSet:
+def upload_questions(campaign: Campaign, data: bytes, filename: str, by: audit.Actor = None) -> CampaignQuestionSet:
     """Read the XLSForm and make it the campaign's next version of its own questions (the caller commits).
 
     A draft campaign's set is replaced whole; once the campaign is open, the new form must keep every question
     as it was (its choices may grow) and may only add optional questions, so answers already given keep their
     meaning. Every version is kept. Raises ``XLSFormRefused``; nothing is saved then."""
-    definition = read_xlsform(data, filename)
-    previous = _set(campaign.id, campaign.questions_version) if campaign.questions_version else None
     if campaign.status == CampaignStatus.CLOSED:
         raise XLSFormRefused([Problem(None, None, None, _l("The campaign %(code)s is closed: its questions can no "
                                                            "longer change.", code=campaign.code))])
+    definition = read_xlsform(data, filename)
+    previous = _set(campaign.id, campaign.questions_version) if campaign.questions_version else None
     if campaign.status == CampaignStatus.OPEN:
         before = Definition.from_json(previous.definition) if previous is not None else Definition((), ())
         problems = changes_refused(before, definition)
@@ -42,14 +41,14 @@ def upload_questions(campaign: Campaign, data: bytes, filename: str, user: User 
             raise XLSFormRefused(problems)
     version = (db.session.scalar(sa.select(sa.func.max(CampaignQuestionSet.version))
                                  .where(CampaignQuestionSet.campaign_id == campaign.id)) or 0) + 1
-    question_set = CampaignQuestionSet(campaign_id=campaign.id, version=version, user_id=user.id if user else None,
+    question_set = CampaignQuestionSet(campaign_id=campaign.id, version=version, user_id=by.id if isinstance(by, User) else None,
                                        filename=(filename or "form.xlsx")[:255], form=data,
                                        definition=definition.as_json())
     db.session.add(question_set)
     campaign.questions_version = version
-    audit.record("campaign.questions", user=user, actor="cli" if source == "cli" else None, target=campaign,
+    audit.record("campaign.questions", by=by, target=campaign,
                  details={"code": campaign.code, "version": version, "filename": question_set.filename,
-                          "questions": len(definition.questions), "source": source})
+                          "questions": len(definition.questions), "source": "cli" if by == "cli" else "web"})
     db.session.flush()
     return question_set
 

@@ -89,7 +89,7 @@ def add_demo_questions(campaign: Campaign) -> CampaignQuestionSet:
     is a draft (a required question may only come with the first version), then open it again."""
     status = campaign.status
     campaign.status = CampaignStatus.DRAFT
-    question_set = upload_questions(campaign, xlsform(), FILENAME, source="cli")
+    question_set = upload_questions(campaign, xlsform(), FILENAME, by="cli")
     campaign.status = status
     return question_set
 
